@@ -1,0 +1,1 @@
+"""mlkg's interfaces: the command line now, the HTTP service next."""

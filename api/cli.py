@@ -1,0 +1,205 @@
+"""The `kg` command line: a thin layer over the services; commands hold no logic."""
+
+import json
+import logging
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.logging import RichHandler
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from api.services import Services, build_services
+from ingest.pipeline import IngestReport, Status, delete_note
+from kg import __version__
+from kg.errors import KGError
+from kg.graph_stats import graph_stats
+from kg.result_formats import DATASET, GRAPH, TABULAR, rows, serialize
+from kg.settings import Settings
+
+app = typer.Typer(
+    help="mlkg: a knowledge graph of how machine learning reaches production, built from markdown notes.",
+    no_args_is_help=True,
+    add_completion=False,
+)
+out = Console()
+err = Console(stderr=True)
+SPARQL_FORMATS = ["table", *TABULAR, *GRAPH]
+
+
+class State:
+    settings: Settings = Settings()
+
+
+def _services(read_only: bool = False) -> Services:
+    return build_services(State.settings, read_only=read_only)
+
+
+def _fail(error: KGError, code: int = 1) -> typer.Exit:
+    err.print(f"[red]error:[/red] {error.message}", highlight=False)
+    for problem in error.problems:
+        err.print(f"  {problem}", highlight=False, markup=False)
+    return typer.Exit(code)
+
+
+@app.callback()
+def main(
+    data_dir: Annotated[Path | None, typer.Option(help="Data directory (default: KG_DATA_DIR or .mlkg).")] = None,
+    verbose: Annotated[int, typer.Option("--verbose", "-v", count=True, help="-v: info logs, -vv: debug.")] = 0,
+    version: Annotated[bool, typer.Option("--version", help="Print the version and exit.")] = False,
+) -> None:
+    """Build, query and serve the mlkg knowledge graph. Settings come from KG_* variables."""
+    if version:
+        out.print(f"mlkg {__version__}")
+        raise typer.Exit()
+    level = [logging.WARNING, logging.INFO, logging.DEBUG][min(verbose, 2)]
+    logging.basicConfig(level=level, format="%(message)s", handlers=[RichHandler(console=err, show_path=False)])
+    State.settings = Settings(data_dir=data_dir) if data_dir else Settings()
+
+
+def _print_report(report: IngestReport, as_json: bool) -> None:
+    if as_json:
+        outcomes = [{"path": o.path, "status": o.status.value, "iri": o.iri, "triples": o.triples,
+                     "error": o.error, "problems": [str(p) for p in o.problems]} for o in report.outcomes]
+        out.print_json(json.dumps({"summary": report.summary(), "notes": outcomes}))
+        return
+    for outcome in report.outcomes:
+        if outcome.status is Status.FAILED:
+            err.print(f"[red]failed[/red] {outcome.path}: {outcome.error}", highlight=False)
+            for problem in outcome.problems:
+                err.print(f"  {problem}", highlight=False, markup=False)
+    summary = report.summary()
+    out.print(", ".join(f"{value} {key}" for key, value in summary.items()))
+
+
+@app.command()
+def ingest(
+    paths: Annotated[list[Path], typer.Argument(help="Markdown files or folders of notes.", exists=True)],
+    as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
+) -> None:
+    """Import notes: each is parsed, checked against the SHACL shapes and stored as its own graph.
+
+    Unchanged notes are skipped; a note that fails is reported with file:line and not stored.
+    Exits with 1 when any note failed.
+    """
+    services = _services()
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+    with Progress(*columns, console=err, transient=True, disable=as_json) as progress:
+        task = progress.add_task("ingesting", total=None)
+        report = services.importer.ingest_paths(paths, progress=lambda _: progress.advance(task))
+    services.close()
+    _print_report(report, as_json)
+    if report.count(Status.FAILED):
+        raise typer.Exit(1)
+
+
+@app.command()
+def delete(note: Annotated[str, typer.Argument(help="Note IRI, vault path or file name.")]) -> None:
+    """Remove a note's graph: everything only it asserted disappears."""
+    services = _services()
+    try:
+        out.print(f"deleted {delete_note(services.store, note)}")
+    except KGError as error:
+        raise _fail(error) from error
+    finally:
+        services.close()
+
+
+@app.command()
+def sparql(
+    query: Annotated[str | None, typer.Argument(help="SPARQL 1.1 query text.")] = None,
+    file: Annotated[Path | None, typer.Option("--file", "-f", help="Read the query from a file ('-': stdin).")] = None,
+    fmt: Annotated[str, typer.Option("--format", help=f"One of {', '.join(SPARQL_FORMATS)}.")] = "table",
+) -> None:
+    """Run a SPARQL query over the union of all notes and the ontology."""
+    text = sys.stdin.read() if file == Path("-") else file.read_text("utf-8") if file else query
+    if not text:
+        raise _fail(KGError("give a query or --file FILE"), 2)
+    if fmt not in SPARQL_FORMATS:
+        raise _fail(KGError(f"unknown format {fmt!r}; use one of {', '.join(SPARQL_FORMATS)}"), 2)
+    services = _services(read_only=True)
+    try:
+        result = services.store.query(text)
+        if fmt != "table":
+            sys.stdout.buffer.write(serialize(result, fmt))
+        else:
+            _print_table(result)
+    except KGError as error:
+        raise _fail(error, 2) from error
+    finally:
+        services.close()
+
+
+def _print_table(result: object) -> None:
+    import pyoxigraph as ox
+
+    if isinstance(result, ox.QueryBoolean):
+        out.print("true" if bool(result) else "false")
+    elif isinstance(result, ox.QueryTriples):
+        sys.stdout.buffer.write(serialize(result, "turtle"))
+    elif isinstance(result, ox.QuerySolutions):
+        header, body = rows(result)
+        table = Table(*header)
+        for row in body:
+            table.add_row(*row)
+        out.print(table)
+        out.print(f"{len(body)} rows", style="dim")
+
+
+@app.command()
+def validate(as_json: Annotated[bool, typer.Option("--json", help="Print problems as JSON.")] = False) -> None:
+    """Check every stored note graph against the SHACL shapes; exits with 1 on any violation."""
+    from ingest.stored_validation import validate_store
+
+    services = _services(read_only=True)
+    problems = validate_store(services.store)
+    services.close()
+    if as_json:
+        out.print_json(json.dumps({"conforms": not problems, "problems": [str(p) for p in problems]}))
+    else:
+        for problem in problems:
+            out.print(str(problem), highlight=False, markup=False)
+        out.print("conforms" if not problems else f"{len(problems)} problems")
+    if problems:
+        raise typer.Exit(1)
+
+
+@app.command()
+def export(
+    fmt: Annotated[str, typer.Option("--format", help=f"One of {', '.join(DATASET)}.")] = "trig",
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="Write here instead of stdout.")] = None,
+) -> None:
+    """Export the graph: trig and nquads keep each note's graph; the others merge them."""
+    if fmt not in DATASET:
+        raise _fail(KGError(f"unknown format {fmt!r}; use one of {', '.join(DATASET)}"), 2)
+    services = _services(read_only=True)
+    data = services.store.dump(DATASET[fmt])
+    services.close()
+    if output is None:
+        sys.stdout.buffer.write(data)
+    else:
+        output.write_bytes(data)
+        err.print(f"wrote {len(data):,} bytes to {output}")
+
+
+@app.command()
+def stats(as_json: Annotated[bool, typer.Option("--json", help="Print as JSON.")] = False) -> None:
+    """Triples, notes, stages, steps, concerns, papers and solutions in the graph."""
+    services = _services(read_only=True)
+    figures = graph_stats(services.store)
+    services.close()
+    if as_json:
+        out.print_json(json.dumps(figures))
+        return
+    table = Table("what", "count")
+    for key, value in figures.items():
+        table.add_row(key, str(value))
+    out.print(table)
+
+
+def run() -> None:
+    """Console-script entry point."""
+    app()

@@ -1,0 +1,1 @@
+"""Markdown notes to RDF: parse, map, validate and import into the store."""

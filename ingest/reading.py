@@ -1,0 +1,56 @@
+"""Finding note files and reading them safely: size limit, binary files, invalid UTF-8."""
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from kg.errors import PayloadTooLarge, Problem, UnsupportedEncoding
+
+NOTE_SUFFIXES = {".md", ".markdown"}
+
+
+@dataclass(frozen=True)
+class NoteFile:
+    """A note to import: where it is shown to the user, and its path inside its vault."""
+
+    display: str
+    relative: str
+    file: Path | None = None
+
+
+def collect(paths: list[Path]) -> list[NoteFile]:
+    """Markdown files named or found under the given folders (hidden folders skipped), sorted."""
+    found: dict[Path, NoteFile] = {}
+    for path in paths:
+        if path.is_dir():
+            for file in sorted(path.rglob("*")):
+                rel = file.relative_to(path)
+                if file.suffix.lower() in NOTE_SUFFIXES and file.is_file() and not any(
+                    part.startswith(".") for part in rel.parts
+                ):
+                    found.setdefault(file.resolve(), NoteFile(str(file), rel.as_posix(), file))
+        else:
+            found.setdefault(path.resolve(), NoteFile(str(path), path.name, path))
+    return list(found.values())
+
+
+def decode_note(data: bytes, display: str, max_bytes: int) -> str:
+    """UTF-8 text of a note, or an error that says which line holds the bad bytes."""
+    if len(data) > max_bytes:
+        raise PayloadTooLarge(
+            f"{display}: note is {len(data):,} bytes; the limit is {max_bytes:,} (KG_MAX_NOTE_BYTES)",
+            [Problem(f"note is larger than {max_bytes:,} bytes", display, None)],
+        )
+    if b"\x00" in data:
+        line = data[: data.index(b"\x00")].count(b"\n") + 1
+        raise UnsupportedEncoding(
+            f"{display}: binary file (NUL byte at line {line}), not a markdown note",
+            [Problem("binary content (NUL byte), not a markdown note", display, line)],
+        )
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        line = data[: error.start].count(b"\n") + 1
+        raise UnsupportedEncoding(
+            f"{display}: not valid UTF-8 (byte {error.start} on line {line})",
+            [Problem(f"invalid UTF-8 byte 0x{data[error.start]:02x}; save the note as UTF-8", display, line)],
+        ) from error

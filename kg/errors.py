@@ -1,0 +1,83 @@
+"""Domain errors. Each carries the HTTP status the service answers with."""
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One located problem: the file and line it was found at, and what is wrong."""
+
+    message: str
+    path: str | None = None
+    line: int | None = None
+
+    def __str__(self) -> str:
+        where = ":".join(str(part) for part in (self.path, self.line) if part is not None)
+        return f"{where}: {self.message}" if where else self.message
+
+
+class KGError(Exception):
+    """Base of all mlkg errors; `status` is the HTTP status that reports it."""
+
+    status: int = 500
+    code: str = "internal_error"
+
+    def __init__(self, message: str, problems: list[Problem] | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.problems: list[Problem] = problems or []
+
+    def __str__(self) -> str:
+        if not self.problems:
+            return self.message
+        return "\n".join([self.message, *(f"  {p}" for p in self.problems)])
+
+
+class BadRequest(KGError):
+    status = 400
+    code = "bad_request"
+
+
+class QuerySyntaxError(BadRequest):
+    code = "query_syntax_error"
+
+
+class NotFound(KGError):
+    status = 404
+    code = "not_found"
+
+
+class Conflict(KGError):
+    status = 409
+    code = "conflict"
+
+
+class PayloadTooLarge(KGError):
+    status = 413
+    code = "payload_too_large"
+
+
+class UnsupportedEncoding(KGError):
+    status = 415
+    code = "unsupported_encoding"
+
+
+class NoteParseError(KGError):
+    status = 422
+    code = "parse_error"
+
+
+class NoteValidationError(KGError):
+    status = 422
+    code = "validation_error"
+
+
+@dataclass
+class ProblemList:
+    """Collects problems while a note is read, so all of them are reported at once."""
+
+    path: str
+    items: list[Problem] = field(default_factory=list)
+
+    def add(self, message: str, line: int | None = None) -> None:
+        self.items.append(Problem(message, self.path, line))

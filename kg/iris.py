@@ -1,0 +1,54 @@
+"""Namespaces and stable IRIs: the same label gives the same IRI in every note."""
+
+import hashlib
+import re
+import unicodedata
+from typing import Literal
+
+from rdflib import Namespace, URIRef
+
+MLKG = Namespace("https://w3id.org/mlkg/ontology#")
+ID_BASE = "https://w3id.org/mlkg/id/"
+LIFECYCLE_SCHEME = URIRef(f"{ID_BASE}scheme/lifecycle")
+PROV = Namespace("http://www.w3.org/ns/prov#")
+
+Kind = Literal["stage", "step", "concern", "note", "paper", "solution", "derivation", "discussion"]
+KINDS: tuple[Kind, ...] = ("stage", "step", "concern", "note", "paper", "solution")
+
+_NON_SLUG = re.compile(r"[^a-z0-9.]+")
+_APOSTROPHES = re.compile(r"['\u2018\u2019\u02bc`]")
+
+
+def slugify(text: str, max_length: int = 120) -> str:
+    """Lower-case ASCII slug of a label: 'End users’ trust' -> 'end-users-trust'."""
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
+    ascii_text = _APOSTROPHES.sub("", ascii_text.lower())
+    slug = _NON_SLUG.sub("-", ascii_text).strip("-.")
+    if len(slug) > max_length or not slug:
+        digest = hashlib.sha1(text.encode("utf-8")).hexdigest()[:12]
+        slug = f"{slug[: max_length - 13].rstrip('-.')}-{digest}".lstrip("-")
+    return slug
+
+
+def node_iri(kind: Kind, label: str) -> URIRef:
+    """IRI of a node of this kind named by this label."""
+    return URIRef(f"{ID_BASE}{kind}/{slugify(label)}")
+
+
+def hashed_iri(kind: Kind, *parts: str) -> URIRef:
+    """Deterministic IRI for a helper node (derivation, discussion) named by its parts."""
+    digest = hashlib.sha1("\x1f".join(parts).encode("utf-8")).hexdigest()[:20]
+    return URIRef(f"{ID_BASE}{kind}/{digest}")
+
+
+def kind_of(iri: str) -> str | None:
+    """The kind segment of an mlkg instance IRI, or None for other IRIs."""
+    if not iri.startswith(ID_BASE):
+        return None
+    return iri[len(ID_BASE) :].split("/", 1)[0]
+
+
+def match_key(text: str) -> str:
+    """Key that ignores case, punctuation, spacing and hyphenation, for matching labels."""
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
+    return re.sub(r"[^a-z0-9]+", "", ascii_text.lower())

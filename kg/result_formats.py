@@ -1,0 +1,57 @@
+"""SPARQL result formats: names, media types and serialisation of Oxigraph results."""
+
+import pyoxigraph as ox
+
+from kg.errors import BadRequest
+from kg.store import QueryResult
+
+TABULAR = {
+    "json": ox.QueryResultsFormat.JSON,
+    "xml": ox.QueryResultsFormat.XML,
+    "csv": ox.QueryResultsFormat.CSV,
+    "tsv": ox.QueryResultsFormat.TSV,
+}
+GRAPH = {
+    "turtle": ox.RdfFormat.TURTLE,
+    "ntriples": ox.RdfFormat.N_TRIPLES,
+    "jsonld": ox.RdfFormat.JSON_LD,
+    "rdfxml": ox.RdfFormat.RDF_XML,
+}
+DATASET = {
+    "trig": ox.RdfFormat.TRIG,
+    "nquads": ox.RdfFormat.N_QUADS,
+    "turtle": ox.RdfFormat.TURTLE,
+    "ntriples": ox.RdfFormat.N_TRIPLES,
+    "jsonld": ox.RdfFormat.JSON_LD,
+    "rdfxml": ox.RdfFormat.RDF_XML,
+}
+
+
+def is_graph_result(result: QueryResult) -> bool:
+    return isinstance(result, ox.QueryTriples)
+
+
+def serialize(result: QueryResult, fmt: str) -> bytes:
+    """Serialise a result in a named format; a format that does not fit the query is a 400."""
+    if isinstance(result, ox.QueryTriples):
+        if fmt not in GRAPH:
+            raise BadRequest(f"format {fmt!r} is for SELECT and ASK; use one of {', '.join(GRAPH)}")
+        return bytes(result.serialize(format=GRAPH[fmt]))
+    if fmt not in TABULAR:
+        raise BadRequest(f"format {fmt!r} is for CONSTRUCT and DESCRIBE; use one of {', '.join(TABULAR)}")
+    return bytes(result.serialize(format=TABULAR[fmt]))
+
+
+def term_text(term: object) -> str:
+    """A term as a person reads it: IRIs and literal values without quotes."""
+    if term is None:
+        return ""
+    if isinstance(term, ox.Literal | ox.NamedNode):
+        return term.value
+    return str(term)
+
+
+def rows(result: ox.QuerySolutions) -> tuple[list[str], list[list[str]]]:
+    """Header and rows of a SELECT result, as text."""
+    header = [variable.value for variable in result.variables]
+    return header, [[term_text(solution[name]) for name in header] for solution in result]

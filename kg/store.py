@@ -1,0 +1,127 @@
+"""The RDF store: one named graph per note, the ontology in its own graph, SPARQL on top."""
+
+import hashlib
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Protocol
+
+import pyoxigraph as ox
+
+from kg.errors import QuerySyntaxError
+from ontology import ONTOLOGY_GRAPH, ONTOLOGY_TTL, VOCABULARY_TTL
+
+QueryResult = ox.QuerySolutions | ox.QueryBoolean | ox.QueryTriples
+HASH = "https://w3id.org/mlkg/ontology#contentHash"
+PATH = "https://w3id.org/mlkg/ontology#path"
+
+
+class Store(Protocol):
+    """What mlkg needs from a quad store; Oxigraph is the embedded default."""
+
+    def replace_graphs(self, graphs: dict[str, str]) -> None: ...
+    def drop_graphs(self, graph_iris: Iterable[str]) -> None: ...
+    def note_hashes(self) -> dict[str, str]: ...
+    def note_paths(self) -> dict[str, str]: ...
+    def query(
+        self, sparql: str, default_graphs: list[str] | None = None, named_graphs: list[str] | None = None
+    ) -> QueryResult: ...
+    def update(self, sparql: str) -> None: ...
+    def dump(self, fmt: ox.RdfFormat) -> bytes: ...
+    def triple_count(self) -> int: ...
+    def close(self) -> None: ...
+
+
+def _iri(value: str) -> str:
+    return f"<{value}>"
+
+
+class OxigraphStore:
+    """A persistent Oxigraph store under a directory."""
+
+    def __init__(self, path: Path | None, read_only: bool = False) -> None:
+        self.read_only = read_only
+        if path is None:
+            self._store = ox.Store()
+        elif read_only:
+            self._store = ox.Store.read_only(str(path))
+        else:
+            path.mkdir(parents=True, exist_ok=True)
+            self._store = ox.Store(str(path))
+        if not read_only:
+            self.ensure_ontology()
+
+    def ensure_ontology(self) -> None:
+        """Load the shipped ontology and vocabulary into their graph unless already current."""
+        data = ONTOLOGY_TTL.read_bytes() + b"\n" + VOCABULARY_TTL.read_bytes()
+        digest = hashlib.sha256(data).hexdigest()
+        if self.note_hashes().get(ONTOLOGY_GRAPH) == digest:
+            return
+        graph = ox.NamedNode(ONTOLOGY_GRAPH)
+        quads = [ox.Quad(t.subject, t.predicate, t.object, graph)
+                 for t in ox.parse(data, format=ox.RdfFormat.TURTLE)]
+        quads.append(ox.Quad(graph, ox.NamedNode(HASH), ox.Literal(digest), graph))
+        self._store.update(f"DROP SILENT GRAPH {_iri(ONTOLOGY_GRAPH)}")
+        self._store.extend(quads)
+
+    def replace_graphs(self, graphs: dict[str, str]) -> None:
+        """Replace each named graph by the given N-Triples, all in one transaction."""
+        if not graphs:
+            return
+        parts = [f"DROP SILENT GRAPH {_iri(g)} ; INSERT DATA {{ GRAPH {_iri(g)} {{\n{nt}\n}} }}"
+                 for g, nt in graphs.items()]
+        self._store.update(" ;\n".join(parts))
+
+    def drop_graphs(self, graph_iris: Iterable[str]) -> None:
+        """Drop named graphs in one transaction; unknown graphs are ignored."""
+        operations = [f"DROP SILENT GRAPH {_iri(g)}" for g in graph_iris]
+        if operations:
+            self._store.update(" ;\n".join(operations))
+
+    def note_hashes(self) -> dict[str, str]:
+        """Content hash of every graph that records one (notes and the ontology)."""
+        rows = self._store.query(
+            f"SELECT ?g ?h WHERE {{ GRAPH ?g {{ ?g <{HASH}> ?h }} }}"
+        )
+        assert isinstance(rows, ox.QuerySolutions)
+        return {row["g"].value: row["h"].value for row in rows}
+
+    def note_paths(self) -> dict[str, str]:
+        """Vault-relative path of every imported note, by note IRI."""
+        rows = self._store.query(f"SELECT ?g ?p WHERE {{ GRAPH ?g {{ ?g <{PATH}> ?p }} }}")
+        assert isinstance(rows, ox.QuerySolutions)
+        return {row["g"].value: row["p"].value for row in rows}
+
+    def query(
+        self, sparql: str, default_graphs: list[str] | None = None, named_graphs: list[str] | None = None
+    ) -> QueryResult:
+        """Run a SPARQL query; the default graph is the union of all graphs unless one is given."""
+        try:
+            return self._store.query(
+                sparql,
+                use_default_graph_as_union=default_graphs is None,
+                default_graph=[ox.NamedNode(g) for g in default_graphs] if default_graphs else None,
+                named_graphs=[ox.NamedNode(g) for g in named_graphs] if named_graphs else None,
+            )
+        except SyntaxError as error:
+            raise QuerySyntaxError(f"SPARQL syntax error: {error}") from error
+
+    def update(self, sparql: str) -> None:
+        try:
+            self._store.update(sparql)
+        except SyntaxError as error:
+            raise QuerySyntaxError(f"SPARQL update syntax error: {error}") from error
+
+    def dump(self, fmt: ox.RdfFormat) -> bytes:
+        """The whole dataset (or, for triple formats, the union of its graphs)."""
+        if fmt.supports_datasets:
+            return bytes(self._store.dump(format=fmt))
+        triples = self._store.query("CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }", use_default_graph_as_union=True)
+        assert isinstance(triples, ox.QueryTriples)
+        return bytes(triples.serialize(format=fmt))
+
+    def triple_count(self) -> int:
+        return len(self._store)
+
+    def close(self) -> None:
+        if not self.read_only:
+            self._store.flush()
