@@ -10,6 +10,24 @@ import pyoxigraph as ox
 from kg.errors import QuerySyntaxError
 from ontology import ONTOLOGY_GRAPH, ONTOLOGY_TTL, VOCABULARY_TTL
 
+PREFIXES = {
+    "mlkg": "https://w3id.org/mlkg/ontology#",
+    "stage": "https://w3id.org/mlkg/id/stage/",
+    "step": "https://w3id.org/mlkg/id/step/",
+    "concern": "https://w3id.org/mlkg/id/concern/",
+    "note": "https://w3id.org/mlkg/id/note/",
+    "paper": "https://w3id.org/mlkg/id/paper/",
+    "solution": "https://w3id.org/mlkg/id/solution/",
+    "rdf": "http://www.w3.org/1999/02/22-rdf-syntax-ns#",
+    "rdfs": "http://www.w3.org/2000/01/rdf-schema#",
+    "skos": "http://www.w3.org/2004/02/skos/core#",
+    "dcterms": "http://purl.org/dc/terms/",
+    "prov": "http://www.w3.org/ns/prov#",
+    "xsd": "http://www.w3.org/2001/XMLSchema#",
+    "owl": "http://www.w3.org/2002/07/owl#",
+}
+"""Prefixes used when writing Turtle and TriG, and declared for every SPARQL query."""
+
 QueryResult = ox.QuerySolutions | ox.QueryBoolean | ox.QueryTriples
 HASH = "https://w3id.org/mlkg/ontology#contentHash"
 PATH = "https://w3id.org/mlkg/ontology#path"
@@ -113,11 +131,12 @@ class OxigraphStore:
 
     def dump(self, fmt: ox.RdfFormat) -> bytes:
         """The whole dataset (or, for triple formats, the union of its graphs)."""
+        prefixes = PREFIXES if fmt in (ox.RdfFormat.TURTLE, ox.RdfFormat.TRIG) else None
         if fmt.supports_datasets:
-            return bytes(self._store.dump(format=fmt))
+            return bytes(self._store.dump(format=fmt, prefixes=prefixes))
         triples = self._store.query("CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }", use_default_graph_as_union=True)
         assert isinstance(triples, ox.QueryTriples)
-        return bytes(triples.serialize(format=fmt))
+        return bytes(ox.serialize(triples, format=fmt, prefixes=prefixes))
 
     def triple_count(self) -> int:
         return len(self._store)

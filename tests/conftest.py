@@ -1,0 +1,66 @@
+"""Shared fixtures: the seed note, small fixture notes, and real on-disk stores."""
+
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pyoxigraph as ox
+import pytest
+
+from ingest.pipeline import Importer
+from ingest.validation import default_validator
+from kg.store import OxigraphStore
+
+ROOT = Path(__file__).resolve().parent.parent
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+SEED = ROOT / "notes" / "Challenges in Deploying Machine Learning - a Survey of Case Studies.md"
+PREFIXES = """
+PREFIX mlkg: <https://w3id.org/mlkg/ontology#>
+PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
+PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
+PREFIX dcterms: <http://purl.org/dc/terms/>
+PREFIX prov: <http://www.w3.org/ns/prov#>
+"""
+
+
+def select(store: OxigraphStore, query: str) -> list[dict[str, str]]:
+    """Rows of a SELECT over the union graph, as plain strings."""
+    result = store.query(PREFIXES + query)
+    assert isinstance(result, ox.QuerySolutions)
+    names = [v.value for v in result.variables]
+    return [{n: row[n].value for n in names if row[n] is not None} for row in result]
+
+
+def quads_of(store: OxigraphStore, graph: str) -> set[str]:
+    """The triples of one named graph as sorted N-Triples lines."""
+    result = store.query("CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }", default_graphs=[graph])
+    assert isinstance(result, ox.QueryTriples)
+    return {str(t) for t in result}
+
+
+@pytest.fixture
+def vault(tmp_path: Path) -> Path:
+    """A fresh vault folder holding a copy of the seed note."""
+    folder = tmp_path / "vault"
+    folder.mkdir()
+    shutil.copy(SEED, folder / SEED.name)
+    return folder
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Iterator[OxigraphStore]:
+    opened = OxigraphStore(tmp_path / "store")
+    yield opened
+    opened.close()
+
+
+@pytest.fixture
+def importer(store: OxigraphStore) -> Importer:
+    return Importer(store, default_validator(), max_bytes=200_000)
+
+
+@pytest.fixture
+def seeded(store: OxigraphStore, importer: Importer, vault: Path) -> OxigraphStore:
+    report = importer.ingest_paths([vault])
+    assert report.summary()["added"] == 1, report.outcomes
+    return store

@@ -1,0 +1,113 @@
+"""The `kg` command in real processes over a real on-disk store."""
+
+import csv
+import io
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from rdflib import Dataset, Graph
+
+from .conftest import FIXTURES
+
+KG = str(Path(sys.executable).parent / "kg")
+QUERY = """PREFIX mlkg: <https://w3id.org/mlkg/ontology#>
+PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
+SELECT ?label WHERE { ?c a mlkg:Concern ; rdfs:label ?label ; mlkg:step/rdfs:label "Security" } ORDER BY ?label"""
+
+
+def kg(data_dir: Path, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "KG_DATA_DIR": str(data_dir), "COLUMNS": "200"}
+    return subprocess.run([KG, *args], capture_output=True, text=True, env=env, input=stdin, timeout=120)
+
+
+@pytest.fixture(scope="module")
+def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A data directory into which one process has ingested the bundled vault."""
+    directory = tmp_path_factory.mktemp("cli") / "data"
+    done = kg(directory, "ingest", str(Path(__file__).resolve().parent.parent / "notes"))
+    assert done.returncode == 0, done.stderr
+    assert "1 added" in done.stdout and "failed" in done.stdout
+    return directory
+
+
+def test_a_new_process_sees_the_graph(data_dir: Path):
+    done = kg(data_dir, "sparql", "--format", "csv", QUERY)
+    assert done.returncode == 0, done.stderr
+    assert list(csv.reader(io.StringIO(done.stdout))) == [
+        ["label"], ["Data poisoning"], ["Model inversion"], ["Model stealing"]]
+
+
+def test_query_from_file_and_stdin_and_every_format_parses(data_dir: Path, tmp_path: Path):
+    query_file = tmp_path / "q.rq"
+    query_file.write_text(QUERY, "utf-8")
+    as_json = json.loads(kg(data_dir, "sparql", "-f", str(query_file), "--format", "json").stdout)
+    assert [b["label"]["value"] for b in as_json["results"]["bindings"]][0] == "Data poisoning"
+    tsv = kg(data_dir, "sparql", "-f", "-", "--format", "tsv", stdin=QUERY).stdout.splitlines()
+    assert tsv[0] == "?label" and tsv[1] == '"Data poisoning"'
+    xml = kg(data_dir, "sparql", "--format", "xml", QUERY).stdout
+    assert "<literal>Model stealing</literal>" in xml
+    table = kg(data_dir, "sparql", QUERY).stdout
+    assert "Model inversion" in table and "3 rows" in table
+    construct = "CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o . ?s <http://www.w3.org/2000/01/rdf-schema#label> 'Model stealing' }"
+    for fmt, rdflib_format in (("turtle", "turtle"), ("ntriples", "nt"), ("jsonld", "json-ld"), ("rdfxml", "xml")):
+        done = kg(data_dir, "sparql", "--format", fmt, construct)
+        assert done.returncode == 0, done.stderr
+        graph = Graph().parse(data=done.stdout, format=rdflib_format)
+        assert len(graph) >= 8
+
+
+def test_malformed_sparql_prints_the_parser_message_and_fails(data_dir: Path):
+    done = kg(data_dir, "sparql", "SELECT ?x WHERE { ?x ?y }")
+    assert done.returncode == 2
+    assert "SPARQL syntax error" in done.stderr and "1:" in done.stderr
+    wrong = kg(data_dir, "sparql", "--format", "turtle", QUERY)
+    assert wrong.returncode == 2
+    assert "format 'turtle' is for CONSTRUCT and DESCRIBE; use one of json, xml, csv, tsv" in wrong.stderr
+
+
+def test_ingest_reports_bad_notes_with_file_and_line_and_keeps_the_rest(tmp_path: Path):
+    data = tmp_path / "data"
+    vault = tmp_path / "v"
+    vault.mkdir()
+    (vault / "good.md").write_text((FIXTURES / "Tables that are not lifecycles.md").read_text("utf-8"), "utf-8")
+    (vault / "bad.md").write_bytes(b"ok\n\xc3\x28 broken\n")
+    done = kg(data, "ingest", "--json", str(vault))
+    assert done.returncode == 1
+    report = json.loads(done.stdout)
+    assert report["summary"]["added"] == 1 and report["summary"]["failed"] == 1
+    bad = next(n for n in report["notes"] if n["status"] == "failed")
+    assert bad["problems"] == [f"{vault / 'bad.md'}:2: invalid UTF-8 byte 0xc3; save the note as UTF-8"]
+    stats = json.loads(kg(data, "stats", "--json").stdout)
+    assert stats["imported_notes"] == 1
+
+
+def test_stats_validate_export_and_help(data_dir: Path, tmp_path: Path):
+    stats = json.loads(kg(data_dir, "stats", "--json").stdout)
+    assert {k: stats[k] for k in ("stages", "steps", "concerns", "papers", "solutions")} == {
+        "stages": 5, "steps": 16, "concerns": 38, "papers": 1, "solutions": 4}
+    valid = kg(data_dir, "validate", "--json")
+    assert valid.returncode == 0 and json.loads(valid.stdout) == {"conforms": True, "problems": []}
+    out = tmp_path / "kg.trig"
+    assert kg(data_dir, "export", "--format", "trig", "-o", str(out)).returncode == 0
+    dataset = Dataset().parse(out, format="trig")
+    graphs = {str(g.identifier) for g in dataset.graphs() if len(g)}
+    assert "https://w3id.org/mlkg/ontology" in graphs
+    assert any(g.endswith("/note/challenges-in-deploying-machine-learning-a-survey-of-case-studies") for g in graphs)
+    nquads = kg(data_dir, "export", "--format", "nquads").stdout
+    assert len(nquads.splitlines()) == stats["triples"]
+    help_text = kg(data_dir, "--help").stdout
+    for command in ("ingest", "sparql", "validate", "export", "stats", "delete"):
+        assert command in help_text
+
+
+def test_delete_from_the_command_line(tmp_path: Path):
+    data = tmp_path / "data"
+    assert kg(data, "ingest", str(FIXTURES / "Tables that are not lifecycles.md")).returncode == 0
+    done = kg(data, "delete", "Tables that are not lifecycles.md")
+    assert done.returncode == 0 and "deleted https://w3id.org/mlkg/id/note/tables-that-are-not-lifecycles" in done.stdout
+    missing = kg(data, "delete", "nothing-here")
+    assert missing.returncode == 1 and "no imported note matches 'nothing-here'" in missing.stderr

@@ -1,0 +1,144 @@
+"""Importing into the real store: idempotence, edits, deletion and bad input that loses nothing."""
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from ingest.pipeline import Status, delete_note
+from ingest.reading import NoteFile
+from kg.errors import NotFound, NoteParseError, NoteValidationError, PayloadTooLarge, UnsupportedEncoding
+
+from .conftest import FIXTURES, SEED, quads_of, select
+
+SEED_IRI = "https://w3id.org/mlkg/id/note/challenges-in-deploying-machine-learning-a-survey-of-case-studies"
+STEALING_NOTE = "Stealing Machine Learning Models via Prediction APIs.md"
+
+
+def dataset(store) -> set[str]:
+    return {line for line in store.dump(__import__("pyoxigraph").RdfFormat.N_QUADS).decode().splitlines()}
+
+
+def test_reingest_is_idempotent(seeded, importer, vault):
+    before = dataset(seeded)
+    report = importer.ingest_paths([vault])
+    assert report.summary()["unchanged"] == 1
+    assert dataset(seeded) == before
+
+
+def test_reimport_of_changed_bytes_gives_the_same_triples_but_the_hash(seeded, importer, vault):
+    before = quads_of(seeded, SEED_IRI)
+    note = vault / SEED.name
+    note.write_text(note.read_text("utf-8") + "\n\n", "utf-8")
+    report = importer.ingest_paths([vault])
+    assert report.summary()["updated"] == 1
+    after = quads_of(seeded, SEED_IRI)
+    assert {t for t in before ^ after if "contentHash" not in t} == set()
+    assert len(before ^ after) == 2
+
+
+def test_editing_a_note_changes_only_its_graph(seeded, importer, vault):
+    shutil.copy(FIXTURES / STEALING_NOTE, vault / STEALING_NOTE)
+    importer.ingest_paths([vault])
+    seed_before = quads_of(seeded, SEED_IRI)
+    other = vault / STEALING_NOTE
+    other.write_text(other.read_text("utf-8").replace("Query pattern anomalies", "Query floods"), "utf-8")
+    report = importer.ingest_paths([vault])
+    assert [o.status for o in report.outcomes] == [Status.UNCHANGED, Status.UPDATED]
+    assert quads_of(seeded, SEED_IRI) == seed_before
+    labels = {r["l"] for r in select(seeded, "SELECT ?l WHERE { ?c a mlkg:Concern ; rdfs:label ?l }")}
+    assert "Query floods" in labels and "Query pattern anomalies" not in labels
+
+
+def test_removing_a_table_row_removes_the_concern(seeded, importer, vault):
+    note = vault / SEED.name
+    lines = note.read_text("utf-8").split("\n")
+    assert "Model inversion" in lines[41]
+    note.write_text("\n".join(lines[:41] + lines[42:]), "utf-8")
+    importer.ingest_paths([vault])
+    concerns = {r["l"] for r in select(seeded, "SELECT ?l WHERE { ?c a mlkg:Concern ; rdfs:label ?l }")}
+    assert len(concerns) == 37 and "Model inversion" not in concerns
+    in_notes = "SELECT ?p WHERE { GRAPH ?g { <https://w3id.org/mlkg/id/concern/model-inversion> ?p ?o } ?g a mlkg:Note }"
+    assert select(seeded, in_notes) == []
+
+
+def test_a_concern_asserted_by_two_notes_survives_until_both_are_gone(seeded, importer, vault):
+    shutil.copy(FIXTURES / STEALING_NOTE, vault / STEALING_NOTE)
+    importer.ingest_paths([vault])
+    ask = "SELECT DISTINCT ?n WHERE { <https://w3id.org/mlkg/id/concern/model-stealing> a mlkg:Concern ; prov:wasDerivedFrom ?n }"
+    assert len(select(seeded, ask)) == 2
+    delete_note(seeded, STEALING_NOTE)
+    assert [r["n"] for r in select(seeded, ask)] == [SEED_IRI]
+    delete_note(seeded, SEED_IRI)
+    assert select(seeded, ask) == []
+    with pytest.raises(NotFound):
+        delete_note(seeded, SEED_IRI)
+
+
+def test_bad_files_are_reported_with_file_and_line_and_others_are_stored(store, importer, tmp_path: Path):
+    vault = tmp_path / "mixed"
+    vault.mkdir()
+    shutil.copy(SEED, vault / SEED.name)
+    shutil.copy(FIXTURES / "Broken frontmatter.md", vault / "Broken frontmatter.md")
+    (vault / "latin1.md").write_bytes("# Caf\xe9\n".encode("latin-1"))
+    (vault / "binary.md").write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00")
+    (vault / "no step.md").write_text("| Stage | Step | Concern |\n|---|---|---|\n| S | | Orphan |\n", "utf-8")
+    report = importer.ingest_paths([vault])
+    by_name = {Path(o.path).name: o for o in report.outcomes}
+    assert by_name[SEED.name].status is Status.ADDED
+    failures = {name: o for name, o in by_name.items() if o.status is Status.FAILED}
+    assert set(failures) == {"Broken frontmatter.md", "latin1.md", "binary.md", "no step.md"}
+    assert str(failures["latin1.md"].problems[0]).endswith("latin1.md:1: invalid UTF-8 byte 0xe9; save the note as UTF-8")
+    assert isinstance(failures["binary.md"].exception, UnsupportedEncoding)
+    assert failures["Broken frontmatter.md"].problems[0].line == 3
+    assert isinstance(failures["Broken frontmatter.md"].exception, NoteParseError)
+    assert failures["no step.md"].problems[0].line == 3
+    assert "Orphan" in failures["no step.md"].problems[0].message
+    assert len(store.note_paths()) == 1
+
+
+def test_a_rejected_import_leaves_the_store_as_it_was(seeded, importer):
+    before = dataset(seeded)
+    with pytest.raises(PayloadTooLarge):
+        importer.import_bytes(b"x" * 300_000, NoteFile("big.md", "big.md"))
+    with pytest.raises(NoteValidationError) as caught:
+        importer.import_bytes(b"| Stage | Step | Concern |\n|--|--|--|\n| | | C |\n", NoteFile("r.md", "r.md"))
+    assert caught.value.problems[0].line == 3 and caught.value.status == 422
+    bad_update = SEED.read_bytes().replace(b"| Data management       |", b"| \xff |")
+    with pytest.raises(UnsupportedEncoding):
+        importer.import_bytes(bad_update, NoteFile(SEED.name, SEED.name))
+    assert dataset(seeded) == before
+
+
+def test_a_note_that_breaks_the_shapes_is_rejected_by_shacl(store, importer):
+    text = "| Stage | Step | Concern |\n|---|---|---|\n| A | Shared | C1 |\n| B | Shared | C2 |\n"
+    with pytest.raises(NoteValidationError) as caught:
+        importer.import_bytes(text.encode(), NoteFile("two stages.md", "two stages.md"))
+    (problem,) = caught.value.problems
+    assert str(problem) == "two stages.md:3: Shared: a step belongs to exactly one stage"
+    assert store.note_paths() == {}
+
+
+def test_two_files_with_the_same_name_conflict(seeded, importer, tmp_path: Path):
+    other = tmp_path / "elsewhere"
+    (other / "sub").mkdir(parents=True)
+    shutil.copy(FIXTURES / STEALING_NOTE, other / "sub" / SEED.name)
+    report = importer.ingest_paths([other])
+    (outcome,) = report.outcomes
+    assert outcome.status is Status.FAILED and "already has the name" in outcome.error
+    assert "Model extraction paper" not in str(dataset(seeded))
+
+
+def test_the_graph_persists_across_store_instances(tmp_path: Path, vault):
+    from ingest.pipeline import Importer
+    from ingest.validation import default_validator
+    from kg.store import OxigraphStore
+
+    first = OxigraphStore(tmp_path / "persist")
+    Importer(first, default_validator(), 1_000_000).ingest_paths([vault])
+    count = first.triple_count()
+    first.close()
+    del first
+    reopened = OxigraphStore(tmp_path / "persist", read_only=True)
+    assert reopened.triple_count() == count
+    assert len(select(reopened, "SELECT ?c WHERE { ?c a mlkg:Concern }")) == 38
