@@ -39,16 +39,20 @@ def _services(read_only: bool = False) -> Services:
 
 
 def _fail(error: KGError, code: int = 1) -> typer.Exit:
-    err.print(f"[red]error:[/red] {error.message}", highlight=False)
+    err.print(f"[red]error:[/red] {error.message}", highlight=False, soft_wrap=True)
     for problem in error.problems:
-        err.print(f"  {problem}", highlight=False, markup=False)
+        err.print(f"  {problem}", highlight=False, markup=False, soft_wrap=True)
     return typer.Exit(code)
 
 
 @app.callback()
 def main(
-    data_dir: Annotated[Path | None, typer.Option(help="Data directory (default: KG_DATA_DIR or .mlkg).")] = None,
-    verbose: Annotated[int, typer.Option("--verbose", "-v", count=True, help="-v: info logs, -vv: debug.")] = 0,
+    data_dir: Annotated[
+        Path | None, typer.Option(help="Data directory (default: KG_DATA_DIR or .mlkg).")
+    ] = None,
+    verbose: Annotated[
+        int, typer.Option("--verbose", "-v", count=True, help="-v: info logs, -vv: debug.")
+    ] = 0,
     version: Annotated[bool, typer.Option("--version", help="Print the version and exit.")] = False,
 ) -> None:
     """Build, query and serve the mlkg knowledge graph. Settings come from KG_* variables."""
@@ -56,21 +60,32 @@ def main(
         out.print(f"mlkg {__version__}")
         raise typer.Exit()
     level = [logging.WARNING, logging.INFO, logging.DEBUG][min(verbose, 2)]
-    logging.basicConfig(level=level, format="%(message)s", handlers=[RichHandler(console=err, show_path=False)])
+    logging.basicConfig(
+        level=level, format="%(message)s", handlers=[RichHandler(console=err, show_path=False)]
+    )
     State.settings = Settings(data_dir=data_dir) if data_dir else Settings()
 
 
 def _print_report(report: IngestReport, as_json: bool) -> None:
     if as_json:
-        outcomes = [{"path": o.path, "status": o.status.value, "iri": o.iri, "triples": o.triples,
-                     "error": o.error, "problems": [str(p) for p in o.problems]} for o in report.outcomes]
+        outcomes = [
+            {
+                "path": o.path,
+                "status": o.status.value,
+                "iri": o.iri,
+                "triples": o.triples,
+                "error": o.error,
+                "problems": [str(p) for p in o.problems],
+            }
+            for o in report.outcomes
+        ]
         out.print_json(json.dumps({"summary": report.summary(), "notes": outcomes}))
         return
     for outcome in report.outcomes:
         if outcome.status is Status.FAILED:
-            err.print(f"[red]failed[/red] {outcome.path}: {outcome.error}", highlight=False)
+            err.print(f"[red]failed[/red] {outcome.path}: {outcome.error}", highlight=False, soft_wrap=True)
             for problem in outcome.problems:
-                err.print(f"  {problem}", highlight=False, markup=False)
+                err.print(f"  {problem}", highlight=False, markup=False, soft_wrap=True)
     summary = report.summary()
     out.print(", ".join(f"{value} {key}" for key, value in summary.items()))
 
@@ -111,7 +126,9 @@ def delete(note: Annotated[str, typer.Argument(help="Note IRI, vault path or fil
 @app.command()
 def sparql(
     query: Annotated[str | None, typer.Argument(help="SPARQL 1.1 query text.")] = None,
-    file: Annotated[Path | None, typer.Option("--file", "-f", help="Read the query from a file ('-': stdin).")] = None,
+    file: Annotated[
+        Path | None, typer.Option("--file", "-f", help="Read the query from a file ('-': stdin).")
+    ] = None,
     fmt: Annotated[str, typer.Option("--format", help=f"One of {', '.join(SPARQL_FORMATS)}.")] = "table",
 ) -> None:
     """Run a SPARQL query over the union of all notes and the ontology."""
@@ -150,7 +167,9 @@ def _print_table(result: object) -> None:
 
 
 @app.command()
-def validate(as_json: Annotated[bool, typer.Option("--json", help="Print problems as JSON.")] = False) -> None:
+def validate(
+    as_json: Annotated[bool, typer.Option("--json", help="Print problems as JSON.")] = False,
+) -> None:
     """Check every stored note graph against the SHACL shapes; exits with 1 on any violation."""
     from ingest.stored_validation import validate_store
 
@@ -170,7 +189,9 @@ def validate(as_json: Annotated[bool, typer.Option("--json", help="Print problem
 @app.command()
 def export(
     fmt: Annotated[str, typer.Option("--format", help=f"One of {', '.join(DATASET)}.")] = "trig",
-    output: Annotated[Path | None, typer.Option("--output", "-o", help="Write here instead of stdout.")] = None,
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Write here instead of stdout.")
+    ] = None,
 ) -> None:
     """Export the graph: trig and nquads keep each note's graph; the others merge them."""
     if fmt not in DATASET:

@@ -4,7 +4,6 @@ import logging
 from dataclasses import dataclass
 
 from ingest.pipeline import Importer
-from ingest.validation import default_validator
 from kg.settings import Settings
 from kg.store import OxigraphStore, Store
 
@@ -27,5 +26,5 @@ def build_services(settings: Settings, read_only: bool = False) -> Services:
     read_only = read_only and store_dir.exists()
     store = OxigraphStore(store_dir, read_only=read_only)
     log.debug("opened store at %s (read_only=%s)", store_dir, read_only)
-    validator = default_validator() if settings.validate_shapes else None
-    return Services(settings, store, Importer(store, validator, settings.max_note_bytes))
+    importer = Importer(store, settings.max_note_bytes, settings.validate_shapes, settings.ingest_workers)
+    return Services(settings, store, importer)

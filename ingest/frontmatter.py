@@ -43,12 +43,18 @@ def _load_yaml(block: str, path: str) -> dict[str, Any]:
         problem = getattr(error, "problem", None) or str(error).split("\n")[0]
         raise NoteParseError("invalid YAML frontmatter", [Problem(f"YAML: {problem}", path, line)]) from error
     except RecursionError as error:
-        raise NoteParseError("invalid YAML frontmatter", [Problem("YAML nested too deeply", path, 1)]) from error
+        raise NoteParseError(
+            "invalid YAML frontmatter", [Problem("YAML nested too deeply", path, 1)]
+        ) from error
     if loaded is None:
         return {}
     if not isinstance(loaded, dict):
         raise NoteParseError(
             "invalid YAML frontmatter",
-            [Problem(f"frontmatter must be a mapping of keys to values, not a {type(loaded).__name__}", path, 2)],
+            [
+                Problem(
+                    f"frontmatter must be a mapping of keys to values, not a {type(loaded).__name__}", path, 2
+                )
+            ],
         )
     return {str(key): value for key, value in loaded.items()}

@@ -28,6 +28,7 @@ class GraphBuilder:
     triples: set[tuple[URIRef, URIRef, URIRef | Literal]] = field(default_factory=set)
     problems: list[Problem] = field(default_factory=list)
     lines: dict[URIRef, int] = field(default_factory=dict)
+    derived: set[URIRef] = field(default_factory=set)
 
     def add(self, s: URIRef, p: URIRef, o: URIRef | Literal) -> None:
         self.triples.add((s, p, o))
@@ -38,6 +39,9 @@ class GraphBuilder:
     def derive(self, node: URIRef, line: int, field_: URIRef | None = None) -> None:
         """Record that `node` (or its `field_`) came from this note at `line`."""
         derivation = hashed_iri("derivation", str(self.note), str(node), str(field_ or ""))
+        if derivation in self.derived:
+            return  # the first place a fact appears is the line it keeps
+        self.derived.add(derivation)
         self.add(node, PROV.wasDerivedFrom, self.note)
         self.add(node, PROV.qualifiedDerivation, derivation)
         self.add(derivation, RDF.type, PROV.Derivation)

@@ -57,8 +57,10 @@ def _identifiers(text: str, line: int, titled: dict[str, str]) -> list[Identifie
 
 
 def _plain(text: str) -> str:
-    text = WIKILINK.sub(lambda m: parse_wikilink(m.group(2), 0, False).alias or
-                        parse_wikilink(m.group(2), 0, False).target, text)
+    text = WIKILINK.sub(
+        lambda m: parse_wikilink(m.group(2), 0, False).alias or parse_wikilink(m.group(2), 0, False).target,
+        text,
+    )
     text = MD_LINK.sub(lambda m: m.group(2) or m.group(3), text)
     text = CODE.sub(r"\1", text)
     text = EMPHASIS.sub(r"\2", text)

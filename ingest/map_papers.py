@@ -23,7 +23,8 @@ def paper_iri(identifier: str, title: str = "") -> URIRef:
     if identifier.startswith("doi:"):
         return URIRef(f"{ID_BASE}paper/doi-{slugify(identifier[4:])}")
     if identifier:
-        return URIRef(f"{ID_BASE}paper/url-{hashlib.sha1(identifier.encode()).hexdigest()[:16]}")
+        digest = hashlib.sha1(identifier.encode(), usedforsecurity=False).hexdigest()[:16]
+        return URIRef(f"{ID_BASE}paper/url-{digest}")
     return URIRef(f"{ID_BASE}paper/{slugify(title)}")
 
 
@@ -83,8 +84,14 @@ def _frontmatter_paper(note: Note, builder: GraphBuilder) -> URIRef | None:
     title = str(fm.get("paper_title") or fm.get("title") or "").strip()
     if not identifier and not (title and (fm.get("authors") or fm.get("year"))):
         return None
-    line = next((note.frontmatter_lines[k] for k in ("arxiv", "doi", "url", "paper", "title")
-                 if k in note.frontmatter_lines), 1)
+    line = next(
+        (
+            note.frontmatter_lines[k]
+            for k in ("arxiv", "doi", "url", "paper", "title")
+            if k in note.frontmatter_lines
+        ),
+        1,
+    )
     node = paper_node(builder, identifier, title or note.title, line)
     _paper_metadata(fm, node, builder)
     return node

@@ -35,7 +35,11 @@ def _names(block: Block, vocabulary: Vocabulary) -> list[tuple[URIRef, str, list
         found.setdefault(term.iri, (term.iri, term.label, []))
     for match in ACRONYM.finditer(block.text):
         name, acronym = match.group(1).strip(), match.group(2)
-        known = [t for t in vocabulary.solutions if {match_key(name), match_key(acronym)} & {match_key(f) for f in t.forms}]
+        known = [
+            t
+            for t in vocabulary.solutions
+            if {match_key(name), match_key(acronym)} & {match_key(f) for f in t.forms}
+        ]
         if not known:
             iri = node_iri("solution", name)
             found.setdefault(iri, (iri, name, [acronym]))
@@ -46,7 +50,9 @@ def _names(block: Block, vocabulary: Vocabulary) -> list[tuple[URIRef, str, list
     return list(found.values())
 
 
-def map_solutions(note: Note, builder: GraphBuilder, vocabulary: Vocabulary, concerns: dict[str, URIRef]) -> None:
+def map_solutions(
+    note: Note, builder: GraphBuilder, vocabulary: Vocabulary, concerns: dict[str, URIRef]
+) -> None:
     """Add each named solution with its description, and what it mitigates when the text says."""
     for block in _solution_blocks(note):
         for iri, label, synonyms in _names(block, vocabulary):

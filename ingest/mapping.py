@@ -16,8 +16,23 @@ from ingest.vocabulary import Vocabulary, load_vocabulary
 from kg.errors import Problem
 from kg.iris import MLKG, PROV, match_key, node_iri
 
-KNOWN_KEYS = {"title", "aliases", "alias", "tags", "tag", "status", "authors", "author", "year",
-              "doi", "arxiv", "url", "paper", "paper_title", "date"}
+KNOWN_KEYS = {
+    "title",
+    "aliases",
+    "alias",
+    "tags",
+    "tag",
+    "status",
+    "authors",
+    "author",
+    "year",
+    "doi",
+    "arxiv",
+    "url",
+    "paper",
+    "paper_title",
+    "date",
+}
 
 
 Triple = tuple[URIRef, URIRef, URIRef | Literal]
@@ -98,4 +113,12 @@ def map_note(note: Note, relative: str | None = None, vocabulary: Vocabulary | N
             builder.add(about, MLKG.discusses, concept)
     map_solutions(note, builder, vocabulary or load_vocabulary(), lifecycle)
     _map_wikilinks(note, builder, lifecycle)
-    return MappedNote(builder.note, relative or PurePath(note.path).name, note.path, note.content_hash, builder.triples, builder.problems, builder.lines)
+    return MappedNote(
+        builder.note,
+        relative or PurePath(note.path).name,
+        note.path,
+        note.content_hash,
+        builder.triples,
+        builder.problems,
+        builder.lines,
+    )

@@ -11,7 +11,7 @@ from markdown_it.token import Token
 from ingest.frontmatter import split_frontmatter
 from ingest.headings import normalise_heading
 from ingest.inline import parse_inline, parse_wikilink
-from ingest.model import Block, Inline, Note, Section, Table, Tag, Trailer, WikiLink
+from ingest.model import Block, Inline, Note, Section, Table, Tag, WikiLink
 from ingest.tables import classify
 
 TRAILER_KEY = re.compile(r"^(status|tags|references|related)\s*:\s*(.*)$", re.IGNORECASE | re.DOTALL)
@@ -69,8 +69,11 @@ class _Walker:
         self.collect(inline)
         title, rest = normalise_heading(inline.text)
         parent = next(
-            (i for i in range(len(self.note.sections) - 1, -1, -1)
-             if 0 < self.note.sections[i].level < level),
+            (
+                i
+                for i in range(len(self.note.sections) - 1, -1, -1)
+                if 0 < self.note.sections[i].level < level
+            ),
             None,
         )
         self.note.sections.append(

@@ -1,25 +1,26 @@
 """Import notes: read, parse, map, validate (SHACL) and store, one named graph per note."""
 
+import hashlib
 import logging
-from collections.abc import Callable, Iterable
+import multiprocessing
+from collections import deque
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
-from enum import Enum
-from pathlib import Path
+from enum import StrEnum
+from pathlib import Path, PurePath
 
-from rdflib import Graph
-
-from ingest.mapping import MappedNote, map_note
-from ingest.parser import parse_note
-from ingest.reading import NoteFile, collect, decode_note
-from ingest.validation import ShapeValidator
-from kg.errors import Conflict, KGError, NotFound, NoteValidationError, Problem
+from ingest.prepare import Prepared, RawNote, prepare_batch
+from ingest.reading import NoteFile, collect, read_note
+from kg.errors import Conflict, KGError, NotFound, Problem
+from kg.iris import node_iri
 from kg.store import Store
 
 log = logging.getLogger(__name__)
-BATCH = 64
+BATCH = 32
 
 
-class Status(str, Enum):
+class Status(StrEnum):
     ADDED = "added"
     UPDATED = "updated"
     UNCHANGED = "unchanged"
@@ -54,105 +55,98 @@ class IngestReport:
         return {s.value: self.count(s) for s in Status} | {"triples": self.triples}
 
 
-def to_ntriples(mapped: MappedNote) -> str:
-    return "\n".join(f"{s.n3()} {p.n3()} {o.n3()} ." for s, p, o in mapped.triples)
-
-
 @dataclass
 class Importer:
-    """Turns note files into named graphs in the store; bad notes are reported, never stored."""
+    """Turns note files into named graphs in the store; bad notes are reported, never stored.
+
+    Large imports parse, map and validate in `workers` processes while this one writes.
+    """
 
     store: Store
-    validator: ShapeValidator | None
     max_bytes: int
+    validate: bool = True
+    workers: int = 1
 
     def ingest_paths(self, paths: list[Path], progress: Callable[[str], None] | None = None) -> IngestReport:
         """Import every markdown file named or found under `paths`."""
-        files = collect(paths)
         report = IngestReport()
         hashes, owners = self.store.note_hashes(), self.store.note_paths()
-        for start in range(0, len(files), BATCH):
-            batch = files[start : start + BATCH]
-            report.outcomes.extend(self._import_batch(batch, hashes, owners))
-            for note_file in batch:
+        pending: list[RawNote] = []
+        for note_file in collect(paths):
+            try:
+                data = read_note(note_file, self.max_bytes)
+            except KGError as error:
+                report.outcomes.append(_failed(note_file.display, error))
+                continue
+            outcome, raw = self._screen(note_file, data, hashes, owners)
+            if outcome is not None:
+                report.outcomes.append(outcome)
                 if progress is not None:
-                    progress(note_file.display)
+                    progress(outcome.path)
+            elif raw is not None:
+                pending.append(raw)
+        for prepared in self._prepare_all(pending):
+            report.outcomes.append(self._store(prepared, hashes))
+            if progress is not None:
+                progress(prepared.raw.display)
         return report
 
     def import_bytes(self, data: bytes, note_file: NoteFile) -> NoteOutcome:
         """Import one note given as bytes; raises the domain error when it is rejected."""
-        outcome = self._import_batch([note_file], self.store.note_hashes(), self.store.note_paths(), data)[0]
+        hashes, owners = self.store.note_hashes(), self.store.note_paths()
+        outcome, raw = self._screen(note_file, data, hashes, owners)
+        if outcome is None and raw is not None:
+            outcome = self._store(prepare_batch([raw], self.max_bytes, self.validate)[0], hashes)
+        assert outcome is not None
         if outcome.exception is not None:
             raise outcome.exception
         return outcome
 
-    def _import_batch(
-        self, batch: list[NoteFile], hashes: dict[str, str], owners: dict[str, str], data: bytes | None = None
-    ) -> list[NoteOutcome]:
-        outcomes: dict[str, NoteOutcome] = {}
-        mapped: list[MappedNote] = []
-        for note_file in batch:
-            result = self._prepare(note_file, hashes, owners, data)
-            if isinstance(result, NoteOutcome):
-                outcomes[note_file.display] = result
-            else:
-                mapped.append(result)
-                owners[str(result.iri)] = result.path
-        for note, problems in self._validate(mapped):
-            if problems:
-                error = NoteValidationError(f"{note.display}: fails the SHACL shapes", problems)
-                outcomes[note.display] = _failed(note.display, error)
-        self._store([m for m in mapped if m.display not in outcomes], hashes, outcomes)
-        return [outcomes[f.display] for f in batch]
-
-    def _prepare(
-        self, note_file: NoteFile, hashes: dict[str, str], owners: dict[str, str], data: bytes | None
-    ) -> MappedNote | NoteOutcome:
-        try:
-            raw = data if data is not None else _read(note_file)
-            note = parse_note(decode_note(raw, note_file.display, self.max_bytes), note_file.display)
-        except KGError as error:
-            return _failed(note_file.display, error)
-        mapped = map_note(note, note_file.relative)
-        iri = str(mapped.iri)
-        if mapped.problems:
-            return _failed(note_file.display, NoteValidationError(f"{note_file.display}: has problems", mapped.problems))
-        if owners.get(iri, mapped.path) != mapped.path:
+    def _screen(
+        self, note_file: NoteFile, data: bytes, hashes: dict[str, str], owners: dict[str, str]
+    ) -> tuple[NoteOutcome | None, RawNote | None]:
+        """Skip unchanged notes and refuse name clashes before any parsing."""
+        iri = str(node_iri("note", PurePath(note_file.relative).stem))
+        if owners.setdefault(iri, note_file.relative) != note_file.relative:
             message = f"another note, {owners[iri]!r}, already has the name of this one"
-            return _failed(note_file.display, Conflict(message, [Problem(message, note_file.display, 1)]))
-        if hashes.get(iri) == mapped.content_hash:
-            return NoteOutcome(note_file.display, Status.UNCHANGED, iri, len(mapped.triples))
-        return mapped
+            clash = Conflict(message, [Problem(message, note_file.display, 1)])
+            return _failed(note_file.display, clash), None
+        content_hash = hashlib.sha256(data).hexdigest()
+        if hashes.get(iri) == content_hash:
+            return NoteOutcome(note_file.display, Status.UNCHANGED, iri), None
+        return None, RawNote(note_file.display, note_file.relative, data, content_hash)
 
-    def _validate(self, mapped: list[MappedNote]) -> Iterable[tuple[MappedNote, list[Problem]]]:
-        """Validate the batch at once; only when it fails, find the notes that fail alone."""
-        if self.validator is None or not mapped:
-            return []
-        union = Graph()
-        for note in mapped:
-            for triple in note.triples:
-                union.add(triple)
-        if not self.validator.check(union, ""):
-            return []
-        return [(note, self.validator.check(note.graph(), note.display)) for note in mapped]
+    def _prepare_all(self, pending: list[RawNote]) -> Iterator[Prepared]:
+        batches = [pending[i : i + BATCH] for i in range(0, len(pending), BATCH)]
+        if self.workers <= 1 or len(batches) < 2:
+            for batch in batches:
+                yield from prepare_batch(batch, self.max_bytes, self.validate)
+            return
+        # fork keeps the parsed shapes and imports; the store is only touched in this process.
+        # A bounded window of batches in flight keeps memory flat however large the vault.
+        context = multiprocessing.get_context("fork")
+        with ProcessPoolExecutor(self.workers, mp_context=context) as pool:
+            window: deque[Future[list[Prepared]]] = deque()
+            for batch in batches:
+                window.append(pool.submit(prepare_batch, batch, self.max_bytes, self.validate))
+                if len(window) > 2 * self.workers:
+                    yield from window.popleft().result()
+            while window:
+                yield from window.popleft().result()
 
-    def _store(self, valid: list[MappedNote], hashes: dict[str, str], outcomes: dict[str, NoteOutcome]) -> None:
-        for note in valid:
-            iri = str(note.iri)
-            self.store.replace_graphs({iri: to_ntriples(note)})
-            status = Status.UPDATED if iri in hashes else Status.ADDED
-            hashes[iri] = note.content_hash
-            outcomes[note.display] = NoteOutcome(note.display, status, iri, len(note.triples))
-            log.info("%s %s (%d triples)", status.value, note.display, len(note.triples))
-
-
-def _read(note_file: NoteFile) -> bytes:
-    assert note_file.file is not None
-    return note_file.file.read_bytes()
+    def _store(self, prepared: Prepared, hashes: dict[str, str]) -> NoteOutcome:
+        display = prepared.raw.display
+        if prepared.error is not None:
+            return _failed(display, prepared.error)
+        self.store.replace_graphs({prepared.iri: prepared.ntriples})
+        status = Status.UPDATED if prepared.iri in hashes else Status.ADDED
+        hashes[prepared.iri] = prepared.raw.content_hash
+        log.info("%s %s (%d triples)", status.value, display, prepared.triples)
+        return NoteOutcome(display, status, prepared.iri, prepared.triples)
 
 
 def _failed(path: str, error: KGError) -> NoteOutcome:
-    log.warning("rejected %s: %s", path, error.message)
+    log.info("rejected %s: %s", path, error.message)
     return NoteOutcome(path, Status.FAILED, error=error.message, problems=error.problems, exception=error)
 
 

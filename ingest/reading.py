@@ -24,8 +24,10 @@ def collect(paths: list[Path]) -> list[NoteFile]:
         if path.is_dir():
             for file in sorted(path.rglob("*")):
                 rel = file.relative_to(path)
-                if file.suffix.lower() in NOTE_SUFFIXES and file.is_file() and not any(
-                    part.startswith(".") for part in rel.parts
+                if (
+                    file.suffix.lower() in NOTE_SUFFIXES
+                    and file.is_file()
+                    and not any(part.startswith(".") for part in rel.parts)
                 ):
                     found.setdefault(file.resolve(), NoteFile(str(file), rel.as_posix(), file))
         else:
@@ -33,17 +35,29 @@ def collect(paths: list[Path]) -> list[NoteFile]:
     return list(found.values())
 
 
-def decode_note(data: bytes, display: str, max_bytes: int) -> str:
-    """UTF-8 text of a note, or an error that says which line holds the bad bytes."""
-    if len(data) > max_bytes:
+def check_size(size: int, display: str, max_bytes: int) -> None:
+    """Refuse a note larger than the configured limit."""
+    if size > max_bytes:
         raise PayloadTooLarge(
-            f"{display}: note is {len(data):,} bytes; the limit is {max_bytes:,} (KG_MAX_NOTE_BYTES)",
+            f"note is {size:,} bytes; the limit is {max_bytes:,} (KG_MAX_NOTE_BYTES)",
             [Problem(f"note is larger than {max_bytes:,} bytes", display, None)],
         )
+
+
+def read_note(note_file: NoteFile, max_bytes: int) -> bytes:
+    """The file's bytes, without reading a file that is over the limit."""
+    assert note_file.file is not None
+    check_size(note_file.file.stat().st_size, note_file.display, max_bytes)
+    return note_file.file.read_bytes()
+
+
+def decode_note(data: bytes, display: str, max_bytes: int) -> str:
+    """UTF-8 text of a note, or an error that says which line holds the bad bytes."""
+    check_size(len(data), display, max_bytes)
     if b"\x00" in data:
         line = data[: data.index(b"\x00")].count(b"\n") + 1
         raise UnsupportedEncoding(
-            f"{display}: binary file (NUL byte at line {line}), not a markdown note",
+            f"binary file (NUL byte at line {line}), not a markdown note",
             [Problem("binary content (NUL byte), not a markdown note", display, line)],
         )
     try:
@@ -51,6 +65,6 @@ def decode_note(data: bytes, display: str, max_bytes: int) -> str:
     except UnicodeDecodeError as error:
         line = data[: error.start].count(b"\n") + 1
         raise UnsupportedEncoding(
-            f"{display}: not valid UTF-8 (byte {error.start} on line {line})",
+            f"not valid UTF-8 (byte {error.start} on line {line})",
             [Problem(f"invalid UTF-8 byte 0x{data[error.start]:02x}; save the note as UTF-8", display, line)],
         ) from error

@@ -5,7 +5,7 @@ from rdflib import Graph
 
 from ingest.validation import default_validator
 from kg.errors import Problem
-from kg.store import Store
+from kg.store import Store, as_bytes
 
 
 def validate_store(store: Store) -> list[Problem]:
@@ -15,6 +15,6 @@ def validate_store(store: Store) -> list[Problem]:
     for iri, path in sorted(store.note_paths().items(), key=lambda item: item[1]):
         triples = store.query("CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }", default_graphs=[iri])
         assert isinstance(triples, ox.QueryTriples)
-        graph = Graph().parse(data=bytes(triples.serialize(format=ox.RdfFormat.N_TRIPLES)), format="nt")
+        graph = Graph().parse(data=as_bytes(triples.serialize(format=ox.RdfFormat.N_TRIPLES)), format="nt")
         problems.extend(validator.check(graph, path))
     return problems

@@ -27,6 +27,10 @@ class KGError(Exception):
         self.message = message
         self.problems: list[Problem] = problems or []
 
+    def __reduce__(self) -> tuple[type["KGError"], tuple[str, list[Problem]]]:
+        # keeps the problems when an error crosses a process boundary
+        return (self.__class__, (self.message, self.problems))
+
     def __str__(self) -> str:
         if not self.problems:
             return self.message

@@ -25,7 +25,7 @@ def slugify(text: str, max_length: int = 120) -> str:
     ascii_text = _APOSTROPHES.sub("", ascii_text.lower())
     slug = _NON_SLUG.sub("-", ascii_text).strip("-.")
     if len(slug) > max_length or not slug:
-        digest = hashlib.sha1(text.encode("utf-8")).hexdigest()[:12]
+        digest = hashlib.sha1(text.encode("utf-8"), usedforsecurity=False).hexdigest()[:12]
         slug = f"{slug[: max_length - 13].rstrip('-.')}-{digest}".lstrip("-")
     return slug
 
@@ -37,7 +37,7 @@ def node_iri(kind: Kind, label: str) -> URIRef:
 
 def hashed_iri(kind: Kind, *parts: str) -> URIRef:
     """Deterministic IRI for a helper node (derivation, discussion) named by its parts."""
-    digest = hashlib.sha1("\x1f".join(parts).encode("utf-8")).hexdigest()[:20]
+    digest = hashlib.sha1("\x1f".join(parts).encode("utf-8"), usedforsecurity=False).hexdigest()[:20]
     return URIRef(f"{ID_BASE}{kind}/{digest}")
 
 

@@ -3,7 +3,7 @@
 import pyoxigraph as ox
 
 from kg.errors import BadRequest
-from kg.store import QueryResult
+from kg.store import QueryResult, as_bytes
 
 TABULAR = {
     "json": ox.QueryResultsFormat.JSON,
@@ -36,10 +36,10 @@ def serialize(result: QueryResult, fmt: str) -> bytes:
     if isinstance(result, ox.QueryTriples):
         if fmt not in GRAPH:
             raise BadRequest(f"format {fmt!r} is for SELECT and ASK; use one of {', '.join(GRAPH)}")
-        return bytes(result.serialize(format=GRAPH[fmt]))
+        return as_bytes(result.serialize(format=GRAPH[fmt]))
     if fmt not in TABULAR:
         raise BadRequest(f"format {fmt!r} is for CONSTRUCT and DESCRIBE; use one of {', '.join(TABULAR)}")
-    return bytes(result.serialize(format=TABULAR[fmt]))
+    return as_bytes(result.serialize(format=TABULAR[fmt]))
 
 
 def term_text(term: object) -> str:

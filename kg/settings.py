@@ -1,5 +1,6 @@
 """The one settings object; every field can be set by a `KG_`-prefixed environment variable."""
 
+import os
 from pathlib import Path
 
 from pydantic import Field
@@ -22,9 +23,11 @@ class Settings(BaseSettings):
     max_note_bytes: int = Field(
         2_000_000, description="Largest note accepted, in bytes; larger files are refused."
     )
-    validate_shapes: bool = Field(
-        True, description="Check every imported note against the SHACL shapes."
+    ingest_workers: int = Field(
+        max(os.cpu_count() or 1, 1),
+        description="Processes that parse and validate notes during large imports (1: in-process).",
     )
+    validate_shapes: bool = Field(True, description="Check every imported note against the SHACL shapes.")
 
     @property
     def store_dir(self) -> Path:

@@ -49,6 +49,12 @@ class Store(Protocol):
     def close(self) -> None: ...
 
 
+def as_bytes(serialized: bytes | None) -> bytes:
+    """Oxigraph returns bytes when no output file is given; this tells the type checker so."""
+    assert serialized is not None
+    return serialized
+
+
 def _iri(value: str) -> str:
     return f"<{value}>"
 
@@ -75,8 +81,10 @@ class OxigraphStore:
         if self.note_hashes().get(ONTOLOGY_GRAPH) == digest:
             return
         graph = ox.NamedNode(ONTOLOGY_GRAPH)
-        quads = [ox.Quad(t.subject, t.predicate, t.object, graph)
-                 for t in ox.parse(data, format=ox.RdfFormat.TURTLE)]
+        quads = [
+            ox.Quad(t.subject, t.predicate, t.object, graph)
+            for t in ox.parse(data, format=ox.RdfFormat.TURTLE)
+        ]
         quads.append(ox.Quad(graph, ox.NamedNode(HASH), ox.Literal(digest), graph))
         self._store.update(f"DROP SILENT GRAPH {_iri(ONTOLOGY_GRAPH)}")
         self._store.extend(quads)
@@ -85,8 +93,10 @@ class OxigraphStore:
         """Replace each named graph by the given N-Triples, all in one transaction."""
         if not graphs:
             return
-        parts = [f"DROP SILENT GRAPH {_iri(g)} ; INSERT DATA {{ GRAPH {_iri(g)} {{\n{nt}\n}} }}"
-                 for g, nt in graphs.items()]
+        parts = [
+            f"DROP SILENT GRAPH {_iri(g)} ; INSERT DATA {{ GRAPH {_iri(g)} {{\n{nt}\n}} }}"
+            for g, nt in graphs.items()
+        ]
         self._store.update(" ;\n".join(parts))
 
     def drop_graphs(self, graph_iris: Iterable[str]) -> None:
@@ -97,9 +107,7 @@ class OxigraphStore:
 
     def note_hashes(self) -> dict[str, str]:
         """Content hash of every graph that records one (notes and the ontology)."""
-        rows = self._store.query(
-            f"SELECT ?g ?h WHERE {{ GRAPH ?g {{ ?g <{HASH}> ?h }} }}"
-        )
+        rows = self._store.query(f"SELECT ?g ?h WHERE {{ GRAPH ?g {{ ?g <{HASH}> ?h }} }}")
         assert isinstance(rows, ox.QuerySolutions)
         return {row["g"].value: row["h"].value for row in rows}
 
@@ -133,10 +141,12 @@ class OxigraphStore:
         """The whole dataset (or, for triple formats, the union of its graphs)."""
         prefixes = PREFIXES if fmt in (ox.RdfFormat.TURTLE, ox.RdfFormat.TRIG) else None
         if fmt.supports_datasets:
-            return bytes(self._store.dump(format=fmt, prefixes=prefixes))
-        triples = self._store.query("CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }", use_default_graph_as_union=True)
+            return as_bytes(self._store.dump(format=fmt, prefixes=prefixes))
+        triples = self._store.query(
+            "CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }", use_default_graph_as_union=True
+        )
         assert isinstance(triples, ox.QueryTriples)
-        return bytes(ox.serialize(triples, format=fmt, prefixes=prefixes))
+        return as_bytes(ox.serialize(triples, format=fmt, prefixes=prefixes))
 
     def triple_count(self) -> int:
         return len(self._store)

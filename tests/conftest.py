@@ -8,7 +8,6 @@ import pyoxigraph as ox
 import pytest
 
 from ingest.pipeline import Importer
-from ingest.validation import default_validator
 from kg.store import OxigraphStore
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -56,7 +55,7 @@ def store(tmp_path: Path) -> Iterator[OxigraphStore]:
 
 @pytest.fixture
 def importer(store: OxigraphStore) -> Importer:
-    return Importer(store, default_validator(), max_bytes=200_000)
+    return Importer(store, max_bytes=200_000)
 
 
 @pytest.fixture

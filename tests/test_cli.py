@@ -38,14 +38,22 @@ def test_a_new_process_sees_the_graph(data_dir: Path):
     done = kg(data_dir, "sparql", "--format", "csv", QUERY)
     assert done.returncode == 0, done.stderr
     assert list(csv.reader(io.StringIO(done.stdout))) == [
-        ["label"], ["Data poisoning"], ["Model inversion"], ["Model stealing"]]
+        ["label"],
+        ["Data poisoning"],
+        ["Model inversion"],
+        ["Model stealing"],
+    ]
 
 
 def test_query_from_file_and_stdin_and_every_format_parses(data_dir: Path, tmp_path: Path):
     query_file = tmp_path / "q.rq"
     query_file.write_text(QUERY, "utf-8")
     as_json = json.loads(kg(data_dir, "sparql", "-f", str(query_file), "--format", "json").stdout)
-    assert [b["label"]["value"] for b in as_json["results"]["bindings"]][0] == "Data poisoning"
+    assert [b["label"]["value"] for b in as_json["results"]["bindings"]] == [
+        "Data poisoning",
+        "Model inversion",
+        "Model stealing",
+    ]
     tsv = kg(data_dir, "sparql", "-f", "-", "--format", "tsv", stdin=QUERY).stdout.splitlines()
     assert tsv[0] == "?label" and tsv[1] == '"Data poisoning"'
     xml = kg(data_dir, "sparql", "--format", "xml", QUERY).stdout
@@ -53,7 +61,12 @@ def test_query_from_file_and_stdin_and_every_format_parses(data_dir: Path, tmp_p
     table = kg(data_dir, "sparql", QUERY).stdout
     assert "Model inversion" in table and "3 rows" in table
     construct = "CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o . ?s <http://www.w3.org/2000/01/rdf-schema#label> 'Model stealing' }"
-    for fmt, rdflib_format in (("turtle", "turtle"), ("ntriples", "nt"), ("jsonld", "json-ld"), ("rdfxml", "xml")):
+    for fmt, rdflib_format in (
+        ("turtle", "turtle"),
+        ("ntriples", "nt"),
+        ("jsonld", "json-ld"),
+        ("rdfxml", "xml"),
+    ):
         done = kg(data_dir, "sparql", "--format", fmt, construct)
         assert done.returncode == 0, done.stderr
         graph = Graph().parse(data=done.stdout, format=rdflib_format)
@@ -73,7 +86,9 @@ def test_ingest_reports_bad_notes_with_file_and_line_and_keeps_the_rest(tmp_path
     data = tmp_path / "data"
     vault = tmp_path / "v"
     vault.mkdir()
-    (vault / "good.md").write_text((FIXTURES / "Tables that are not lifecycles.md").read_text("utf-8"), "utf-8")
+    (vault / "good.md").write_text(
+        (FIXTURES / "Tables that are not lifecycles.md").read_text("utf-8"), "utf-8"
+    )
     (vault / "bad.md").write_bytes(b"ok\n\xc3\x28 broken\n")
     done = kg(data, "ingest", "--json", str(vault))
     assert done.returncode == 1
@@ -88,7 +103,12 @@ def test_ingest_reports_bad_notes_with_file_and_line_and_keeps_the_rest(tmp_path
 def test_stats_validate_export_and_help(data_dir: Path, tmp_path: Path):
     stats = json.loads(kg(data_dir, "stats", "--json").stdout)
     assert {k: stats[k] for k in ("stages", "steps", "concerns", "papers", "solutions")} == {
-        "stages": 5, "steps": 16, "concerns": 38, "papers": 1, "solutions": 4}
+        "stages": 5,
+        "steps": 16,
+        "concerns": 38,
+        "papers": 1,
+        "solutions": 4,
+    }
     valid = kg(data_dir, "validate", "--json")
     assert valid.returncode == 0 and json.loads(valid.stdout) == {"conforms": True, "problems": []}
     out = tmp_path / "kg.trig"
@@ -96,7 +116,9 @@ def test_stats_validate_export_and_help(data_dir: Path, tmp_path: Path):
     dataset = Dataset().parse(out, format="trig")
     graphs = {str(g.identifier) for g in dataset.graphs() if len(g)}
     assert "https://w3id.org/mlkg/ontology" in graphs
-    assert any(g.endswith("/note/challenges-in-deploying-machine-learning-a-survey-of-case-studies") for g in graphs)
+    assert any(
+        g.endswith("/note/challenges-in-deploying-machine-learning-a-survey-of-case-studies") for g in graphs
+    )
     nquads = kg(data_dir, "export", "--format", "nquads").stdout
     assert len(nquads.splitlines()) == stats["triples"]
     help_text = kg(data_dir, "--help").stdout
@@ -108,6 +130,9 @@ def test_delete_from_the_command_line(tmp_path: Path):
     data = tmp_path / "data"
     assert kg(data, "ingest", str(FIXTURES / "Tables that are not lifecycles.md")).returncode == 0
     done = kg(data, "delete", "Tables that are not lifecycles.md")
-    assert done.returncode == 0 and "deleted https://w3id.org/mlkg/id/note/tables-that-are-not-lifecycles" in done.stdout
+    assert (
+        done.returncode == 0
+        and "deleted https://w3id.org/mlkg/id/note/tables-that-are-not-lifecycles" in done.stdout
+    )
     missing = kg(data, "delete", "nothing-here")
     assert missing.returncode == 1 and "no imported note matches 'nothing-here'" in missing.stderr

@@ -10,11 +10,35 @@ from kg.errors import NoteParseError
 MARKDOWNISH = st.lists(
     st.one_of(
         st.text(max_size=80),
-        st.sampled_from([
-            "---", "# ", "## Step:", "| Stage | Step | Concern |", "|---|---|---|", "| a | | c |",
-            "- ", "\t- ", "[[", "]]", "![[x]]", "#tag", "[x](", "arXiv:2011.09926", "10.1000/x",
-            "title: [", "aliases:", "```", "> ", "\x00", "\u202e", "e\u0301", "|", ":", "- Related:",
-        ]),
+        st.sampled_from(
+            [
+                "---",
+                "# ",
+                "## Step:",
+                "| Stage | Step | Concern |",
+                "|---|---|---|",
+                "| a | | c |",
+                "- ",
+                "\t- ",
+                "[[",
+                "]]",
+                "![[x]]",
+                "#tag",
+                "[x](",
+                "arXiv:2011.09926",
+                "10.1000/x",
+                "title: [",
+                "aliases:",
+                "```",
+                "> ",
+                "\x00",
+                "\u202e",
+                "e\u0301",
+                "|",
+                ":",
+                "- Related:",
+            ]
+        ),
     ),
     max_size=40,
 ).map("\n".join)

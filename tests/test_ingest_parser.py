@@ -38,8 +38,11 @@ def test_seed_table_is_a_lifecycle_table_with_blank_cells_filled(seed):
     [
         ("Hyper-parameter selection;", "Hyper-parameter selection", ""),
         ("Data management:", "Data management", ""),
-        ("Data analysis: uncover potential biases or unexpected distributions:", "Data analysis",
-         "uncover potential biases or unexpected distributions"),
+        (
+            "Data analysis: uncover potential biases or unexpected distributions:",
+            "Data analysis",
+            "uncover potential biases or unexpected distributions",
+        ),
         ("2.1 Model selection", "Model selection", ""),
     ],
 )
@@ -56,7 +59,10 @@ def test_heading_tree_and_nested_bullets(seed):
     augmentation = by_title["Data augmentation"]
     (bullet,) = augmentation.blocks
     assert [child.text for child in bullet.children] == [
-        "Limited access to experts", "Absence of high-variance data", "Low volume of data"]
+        "Limited access to experts",
+        "Absence of high-variance data",
+        "Low volume of data",
+    ]
     assert bullet.children[0].line == 59
     assert by_title["Data analysis"].rest == "uncover potential biases or unexpected distributions"
 
@@ -77,10 +83,17 @@ def test_trailer(seed):
 def test_inline_wikilinks_embeds_links_ids_and_tags():
     inline = parse_inline(
         "See [[Security/Attacks#Extraction|extraction]], ![[fig.png]], [paper](https://arxiv.org/abs/1609.02943v2),"
-        " https://doi.org/10.1145/2976749.2978318 and #ml/security but not a#b or `#code`", 7)
+        " https://doi.org/10.1145/2976749.2978318 and #ml/security but not a#b or `#code`",
+        7,
+    )
     first, embed = inline.wikilinks
     assert (first.folder, first.target, first.heading, first.alias, first.embed) == (
-        "Security", "Attacks", "Extraction", "extraction", False)
+        "Security",
+        "Attacks",
+        "Extraction",
+        "extraction",
+        False,
+    )
     assert embed.embed and embed.target == "fig.png"
     assert [i.value for i in inline.identifiers] == ["arXiv:1609.02943", "doi:10.1145/2976749.2978318"]
     assert inline.identifiers[0].title == "paper"
@@ -121,8 +134,10 @@ def test_stage_change_does_not_carry_the_previous_step():
 
 
 def test_lifecycle_table_found_by_shape_when_one_header_is_unusual():
-    text = ("| Phase | What | Concern |\n|---|---|---|\n| Data | Collection | Bias |\n"
-            "| | | Cost |\n| | Cleaning | Noise |\n")
+    text = (
+        "| Phase | What | Concern |\n|---|---|---|\n| Data | Collection | Bias |\n"
+        "| | | Cost |\n| | Cleaning | Noise |\n"
+    )
     (table,) = parse_note(text, "t.md").tables
     assert table.kind == "lifecycle"
     assert table.rows[1] == ["Data", "Collection", "Cost"]

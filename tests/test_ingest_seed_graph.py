@@ -13,13 +13,19 @@ TABLE = {
     "Data management": {
         "Data collection": ["Data discovery"],
         "Data preprocessing": ["Data dispersion", "Data cleaning"],
-        "Data augmentation": ["Labeling of large volumes of data", "Access to experts",
-                              "Lack of high-variance data"],
+        "Data augmentation": [
+            "Labeling of large volumes of data",
+            "Access to experts",
+            "Lack of high-variance data",
+        ],
         "Data analysis": ["Data profiling"],
     },
     "Model learning": {
-        "Model selection": ["Model complexity", "Resource-constrained environments",
-                            "Interpretability of the model"],
+        "Model selection": [
+            "Model complexity",
+            "Resource-constrained environments",
+            "Interpretability of the model",
+        ],
         "Training": ["Computational cost", "Environmental impact"],
         "Hyper-parameter selection": ["Resource-heavy techniques", "Hardware-aware optimization"],
     },
@@ -29,14 +35,23 @@ TABLE = {
         "Test-based verification": ["Simulation-based testing"],
     },
     "Model deployment": {
-        "Integration": ["Operational support", "Reuse of code and models",
-                        "Software engineering anti-patterns", "Mixed team dynamics"],
+        "Integration": [
+            "Operational support",
+            "Reuse of code and models",
+            "Software engineering anti-patterns",
+            "Mixed team dynamics",
+        ],
         "Monitoring": ["Feedback loops", "Outlier detection", "Custom design tooling"],
         "Updating": ["Concept drift", "Continuous delivery"],
     },
     "Cross-cutting aspects": {
-        "Ethics": ["Country-level regulations", "Focus on technical solution only",
-                   "Aggravation of biases", "Authorship", "Decision making"],
+        "Ethics": [
+            "Country-level regulations",
+            "Focus on technical solution only",
+            "Aggravation of biases",
+            "Authorship",
+            "Decision making",
+        ],
         "End users’ trust": ["Involvement of end users", "User experience", "Explainability score"],
         "Security": ["Data poisoning", "Model stealing", "Model inversion"],
     },
@@ -44,21 +59,27 @@ TABLE = {
 
 
 def test_counts(seeded):
-    counts = select(seeded, """
+    counts = select(
+        seeded,
+        """
         SELECT (COUNT(DISTINCT ?stage) AS ?stages) (COUNT(DISTINCT ?step) AS ?steps)
                (COUNT(DISTINCT ?concern) AS ?concerns)
-        WHERE { { ?stage a mlkg:Stage } UNION { ?step a mlkg:Step } UNION { ?concern a mlkg:Concern } }""")
+        WHERE { { ?stage a mlkg:Stage } UNION { ?step a mlkg:Step } UNION { ?concern a mlkg:Concern } }""",
+    )
     assert counts == [{"stages": "5", "steps": "16", "concerns": "38"}]
 
 
 def test_the_whole_table(seeded):
-    rows = select(seeded, """
+    rows = select(
+        seeded,
+        """
         SELECT ?stage ?step ?concern WHERE {
           ?c a mlkg:Concern ; rdfs:label ?concern ; mlkg:step ?s .
           ?s rdfs:label ?step ; mlkg:stage ?g . ?g rdfs:label ?stage .
           ?g mlkg:hasStep ?s . ?s mlkg:hasConcern ?c .
           ?c skos:broader ?s . ?s skos:broader ?g .
-          ?c skos:inScheme <https://w3id.org/mlkg/id/scheme/lifecycle> }""")
+          ?c skos:inScheme <https://w3id.org/mlkg/id/scheme/lifecycle> }""",
+    )
     found: dict[str, dict[str, set[str]]] = {}
     for row in rows:
         found.setdefault(row["stage"], {}).setdefault(row["step"], set()).add(row["concern"])
@@ -68,22 +89,28 @@ def test_the_whole_table(seeded):
 
 
 def test_the_survey_paper(seeded):
-    rows = select(seeded, """
+    rows = select(
+        seeded,
+        """
         SELECT ?paper ?title ?note WHERE {
           ?paper a mlkg:Paper ; dcterms:identifier "arXiv:2011.09926" ; dcterms:title ?title .
           ?note dcterms:references ?paper ; mlkg:aboutPaper ?paper ; mlkg:path ?path .
-          ?paper mlkg:discusses <https://w3id.org/mlkg/id/concern/model-stealing> }""")
+          ?paper mlkg:discusses <https://w3id.org/mlkg/id/concern/model-stealing> }""",
+    )
     assert len(rows) == 1
     assert rows[0]["title"] == "Challenges in Deploying Machine Learning: a Survey of Case Studies"
     assert rows[0]["paper"] == "https://w3id.org/mlkg/id/paper/arxiv-2011.09926"
 
 
 def test_related_notes_are_title_only_placeholders(seeded):
-    rows = select(seeded, """
+    rows = select(
+        seeded,
+        """
         SELECT ?title (COUNT(?p) AS ?n) WHERE {
           ?seed mlkg:path ?path ; mlkg:relatedNote ?other .
           ?other a mlkg:Note ; dcterms:title ?title ; ?p ?o .
-          FILTER NOT EXISTS { ?other mlkg:path ?anything } } GROUP BY ?title ORDER BY ?title""")
+          FILTER NOT EXISTS { ?other mlkg:path ?anything } } GROUP BY ?title ORDER BY ?title""",
+    )
     assert [r["title"] for r in rows] == [
         "A Recipe for Training Neural Networks",
         "Assuring the Machine Learning Life cycle_Desiderata, Methods, and Challenges",
@@ -92,10 +119,13 @@ def test_related_notes_are_title_only_placeholders(seeded):
 
 
 def test_security_concerns_have_their_sections_as_definitions(seeded):
-    rows = select(seeded, """
+    rows = select(
+        seeded,
+        """
         SELECT ?label ?definition ?line WHERE {
           ?c mlkg:step/rdfs:label "Security" ; rdfs:label ?label ; skos:definition ?definition ;
-             prov:qualifiedDerivation ?d . ?d mlkg:field skos:definition ; mlkg:line ?line }""")
+             prov:qualifiedDerivation ?d . ?d mlkg:field skos:definition ; mlkg:line ?line }""",
+    )
     by_label = {r["label"]: r for r in rows}
     assert set(by_label) == {"Data poisoning", "Model stealing", "Model inversion"}
     assert by_label["Model stealing"]["definition"].startswith("Another type of adversarial attack")
@@ -105,35 +135,51 @@ def test_security_concerns_have_their_sections_as_definitions(seeded):
 
 
 def test_stage_and_step_descriptions(seeded):
-    rows = select(seeded, """
+    rows = select(
+        seeded,
+        """
         SELECT ?label ?definition WHERE {
           VALUES ?label { "Model learning" "Data analysis" "Hyper-parameter selection" }
-          ?n rdfs:label ?label ; skos:definition ?definition }""")
+          ?n rdfs:label ?label ; skos:definition ?definition }""",
+    )
     by_label = {r["label"]: r["definition"] for r in rows}
     assert by_label["Model learning"].startswith("Model learning is the stage")
     assert by_label["Data analysis"].startswith("uncover potential biases or unexpected distributions")
-    assert by_label["Hyper-parameter selection"] == "This technique is very expensive and resource-heavy in practice."
+    assert (
+        by_label["Hyper-parameter selection"]
+        == "This technique is very expensive and resource-heavy in practice."
+    )
 
 
 def test_four_solutions(seeded):
-    rows = select(seeded, """
+    rows = select(
+        seeded,
+        """
         SELECT ?s ?label (GROUP_CONCAT(?alt; separator="|") AS ?alts) WHERE {
           ?s a mlkg:Solution ; rdfs:label ?label ; prov:wasDerivedFrom ?note .
-          OPTIONAL { ?s skos:altLabel ?alt } } GROUP BY ?s ?label""")
+          OPTIONAL { ?s skos:altLabel ?alt } } GROUP BY ?s ?label""",
+    )
     names = {r["label"]: set(r.get("alts", "").split("|")) for r in rows}
-    assert set(names) == {"ML platforms", "Weak supervision", "Data Oriented Architectures",
-                          "Technology Readiness Levels for ML"}
+    assert set(names) == {
+        "ML platforms",
+        "Weak supervision",
+        "Data Oriented Architectures",
+        "Technology Readiness Levels for ML",
+    }
     assert "TRL4ML" in names["Technology Readiness Levels for ML"]
     assert "DOA" in names["Data Oriented Architectures"]
 
 
 def test_every_node_has_its_note_and_line(seeded):
-    rows = select(seeded, """
+    rows = select(
+        seeded,
+        """
         SELECT ?n ?line WHERE {
           VALUES ?class { mlkg:Stage mlkg:Step mlkg:Concern mlkg:Paper mlkg:Solution }
           ?n a ?class ; prov:wasDerivedFrom ?note ; prov:qualifiedDerivation ?d .
           ?d prov:entity ?note ; mlkg:line ?line . ?note a mlkg:Note ; mlkg:path ?path .
-          FILTER NOT EXISTS { ?d mlkg:field ?f } }""")
+          FILTER NOT EXISTS { ?d mlkg:field ?f } }""",
+    )
     lines = {r["n"].rsplit("/", 1)[1]: int(r["line"]) for r in rows}
     assert len(lines) == 5 + 16 + 38 + 1 + 4
     assert lines["model-stealing"] == 41
