@@ -12,12 +12,14 @@ from rich.logging import RichHandler
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from api.answer_view import print_answer
 from api.services import Services, build_services
 from ingest.pipeline import IngestReport, Status, delete_note
 from kg import __version__
 from kg.errors import KGError
 from kg.graph_stats import graph_stats
 from kg.result_formats import DATASET, GRAPH, TABULAR, rows, serialize
+from kg.search import KINDS
 from kg.settings import Settings
 
 app = typer.Typer(
@@ -79,7 +81,7 @@ def _print_report(report: IngestReport, as_json: bool) -> None:
             }
             for o in report.outcomes
         ]
-        out.print_json(json.dumps({"summary": report.summary(), "notes": outcomes}))
+        out.print_json(json.dumps({"summary": report.summary(), "index": report.index, "notes": outcomes}))
         return
     for outcome in report.outcomes:
         if outcome.status is Status.FAILED:
@@ -88,12 +90,17 @@ def _print_report(report: IngestReport, as_json: bool) -> None:
                 err.print(f"  {problem}", highlight=False, markup=False, soft_wrap=True)
     summary = report.summary()
     out.print(", ".join(f"{value} {key}" for key, value in summary.items()))
+    if report.index:
+        out.print(f"search index: {report.index['encoded']} texts encoded, {report.index['reused']} reused")
 
 
 @app.command()
 def ingest(
     paths: Annotated[list[Path], typer.Argument(help="Markdown files or folders of notes.", exists=True)],
     as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
+    index: Annotated[
+        bool, typer.Option(help="Update the search index afterwards (encodes changed texts).")
+    ] = True,
 ) -> None:
     """Import notes: each is parsed, checked against the SHACL shapes and stored as its own graph.
 
@@ -105,10 +112,65 @@ def ingest(
     with Progress(*columns, console=err, transient=True, disable=as_json) as progress:
         task = progress.add_task("ingesting", total=None)
         report = services.importer.ingest_paths(paths, progress=lambda _: progress.advance(task))
+        changed = report.count(Status.ADDED) + report.count(Status.UPDATED)
+        if index and changed:
+            progress.update(task, description="indexing")
+            synced = services.refresh()
+            report.index = {"encoded": synced.encoded, "reused": synced.reused, "removed": synced.removed}
     services.close()
     _print_report(report, as_json)
     if report.count(Status.FAILED):
         raise typer.Exit(1)
+
+
+@app.command()
+def ask(
+    question: Annotated[str, typer.Argument(help="A question in your own words.")],
+    k: Annotated[int, typer.Option("-k", min=1, max=100, help="How many hits.")] = 5,
+    kind: Annotated[str | None, typer.Option("--type", help=f"Only one kind: {', '.join(KINDS)}.")] = None,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="The full answer as JSON (the /ask shape).")
+    ] = False,
+) -> None:
+    """Find the concerns (or other nodes) a question is about, with their links and sources."""
+    services = _services(read_only=True)
+    try:
+        answer = services.search.ask(question, k, kind)
+    except KGError as error:
+        raise _fail(error, 2) from error
+    finally:
+        services.close()
+    if as_json:
+        out.print_json(json.dumps(answer, ensure_ascii=False))
+        return
+    print_answer(out, answer)
+
+
+@app.command(name="eval")
+def evaluate(
+    file: Annotated[
+        Path, typer.Argument(help="TSV: question<TAB>expected labels separated by |.", exists=True)
+    ],
+    kind: Annotated[
+        str | None, typer.Option("--type", help="Rank only this kind (default concern).")
+    ] = "concern",
+    as_json: Annotated[bool, typer.Option("--json", help="Print the scores as JSON.")] = False,
+) -> None:
+    """hit@1, hit@3 and MRR of dense-only, BM25-only and hybrid ranking, side by side."""
+    from kg.evaluation import evaluate_all, read_cases
+
+    services = _services(read_only=True)
+    scores = evaluate_all(services.search, read_cases(file), kind)
+    services.close()
+    if as_json:
+        out.print_json(json.dumps({m: vars(s) for m, s in scores.items()}))
+        return
+    table = Table("ranking", "hit@1", "hit@3", "MRR")
+    for mode, s in scores.items():
+        table.add_row(mode, f"{s.hit_at_1:.3f}", f"{s.hit_at_3:.3f}", f"{s.mrr:.3f}")
+    out.print(table)
+    for miss in scores["hybrid"].misses:
+        out.print(f"  hybrid miss: {miss}", highlight=False, markup=False, soft_wrap=True)
 
 
 @app.command()

@@ -1,9 +1,14 @@
 """The one place that wires mlkg's services together; the CLI and the app both call it."""
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from ingest.pipeline import Importer
+from kg.encoder import Encoder
+from kg.encoder_loading import load_encoder
+from kg.graph_view import GraphView
+from kg.search import SearchEngine
+from kg.semantic_index import SyncReport, sync_index
 from kg.settings import Settings
 from kg.store import OxigraphStore, Store
 
@@ -12,19 +17,44 @@ log = logging.getLogger(__name__)
 
 @dataclass
 class Services:
+    """The store and importer, plus the encoder and search engine, built when first needed."""
+
     settings: Settings
     store: Store
     importer: Importer
+    encoder: Encoder | None = None
+    _engine: SearchEngine | None = field(default=None, repr=False)
+
+    def load_encoder(self) -> Encoder:
+        if self.encoder is None:
+            s = self.settings
+            self.encoder = load_encoder(s.model, s.models_dir, s.encoder_backend, s.encoder_threads)
+        return self.encoder
+
+    def refresh(self) -> SyncReport:
+        """Bring the vector and keyword indexes and the graph view up to date with the store."""
+        index, report = sync_index(
+            self.store, self.load_encoder(), self.settings.index_dir, self.settings.hnsw_threshold
+        )
+        self._engine = SearchEngine(self.store, self.load_encoder(), index, GraphView.build(self.store))
+        return report
+
+    @property
+    def search(self) -> SearchEngine:
+        if self._engine is None:
+            self.refresh()
+        assert self._engine is not None
+        return self._engine
 
     def close(self) -> None:
         self.store.close()
 
 
-def build_services(settings: Settings, read_only: bool = False) -> Services:
+def build_services(settings: Settings, read_only: bool = False, encoder: Encoder | None = None) -> Services:
     """Open the store under the data directory and build the importer around it."""
     store_dir = settings.store_dir
     read_only = read_only and store_dir.exists()
     store = OxigraphStore(store_dir, read_only=read_only)
     log.debug("opened store at %s (read_only=%s)", store_dir, read_only)
     importer = Importer(store, settings.max_note_bytes, settings.validate_shapes, settings.ingest_workers)
-    return Services(settings, store, importer)
+    return Services(settings, store, importer, encoder)

@@ -75,9 +75,9 @@ def main() -> None:
         return
     rows = []
     for count in args.notes:
-        done = subprocess.run(
-            [sys.executable, __file__, "--one", str(count)], capture_output=True, text=True, check=True
-        )
+        done = subprocess.run([sys.executable, __file__, "--one", str(count)], capture_output=True, text=True)
+        if done.returncode != 0:
+            sys.exit(f"the {count}-note run failed:\n{done.stderr}")
         rows.append(json.loads(done.stdout.strip().splitlines()[-1]))
         print(json.dumps(rows[-1]), flush=True)
     keys = list(rows[0])

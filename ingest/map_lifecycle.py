@@ -51,8 +51,8 @@ def _map_table(table: Table, builder: GraphBuilder, index: dict[str, URIRef]) ->
 def _link(builder: GraphBuilder, child: URIRef, up: URIRef, down: URIRef, parent: URIRef) -> None:
     builder.add(child, up, parent)
     builder.add(parent, down, child)
+    # skos:narrower is left out: it is the inverse of skos:broader and mlkg:has* already goes down
     builder.add(child, SKOS.broader, parent)
-    builder.add(parent, SKOS.narrower, child)
 
 
 def _map_row_extras(

@@ -43,6 +43,8 @@ class NoteOutcome:
 @dataclass
 class IngestReport:
     outcomes: list[NoteOutcome] = field(default_factory=list)
+    index: dict[str, int] = field(default_factory=dict)
+    """What updating the search index did: texts encoded, reused and removed."""
 
     def count(self, status: Status) -> int:
         return sum(1 for outcome in self.outcomes if outcome.status is status)

@@ -2,6 +2,7 @@
 
 import os
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -27,9 +28,33 @@ class Settings(BaseSettings):
         max(os.cpu_count() or 1, 1),
         description="Processes that parse and validate notes during large imports (1: in-process).",
     )
+    model: str = Field(
+        "all-MiniLM-L6-v2",
+        description="Sentence-transformers model: the bundled all-MiniLM-L6-v2 or a model folder.",
+    )
+    encoder_backend: Literal["auto", "onnx", "torch"] = Field(
+        "auto", description="auto: the cached ONNX export when it matches torch, else torch."
+    )
+    model_cache: Path | None = Field(
+        None, description="Folder for exported ONNX models (default: DATA_DIR/models)."
+    )
+    encoder_threads: int = Field(2, description="Threads the ONNX encoder may use.")
+    hnsw_threshold: int = Field(
+        50_000, description="Vectors from which search uses an HNSW index instead of exact search."
+    )
     validate_shapes: bool = Field(True, description="Check every imported note against the SHACL shapes.")
 
     @property
     def store_dir(self) -> Path:
         """Where the Oxigraph store lives."""
         return self.data_dir / "store"
+
+    @property
+    def index_dir(self) -> Path:
+        """Where the vector index lives, beside the store."""
+        return self.data_dir / "index"
+
+    @property
+    def models_dir(self) -> Path:
+        """Where exported ONNX models are cached."""
+        return self.model_cache or self.data_dir / "models"

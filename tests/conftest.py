@@ -7,7 +7,11 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 
+from api.services import Services, build_services
 from ingest.pipeline import Importer
+from kg.encoder import Encoder
+from kg.encoder_loading import load_encoder
+from kg.settings import Settings
 from kg.store import OxigraphStore
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -35,6 +39,32 @@ def quads_of(store: OxigraphStore, graph: str) -> set[str]:
     result = store.query("CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }", default_graphs=[graph])
     assert isinstance(result, ox.QueryTriples)
     return {str(t) for t in result}
+
+
+@pytest.fixture(scope="session")
+def models_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One ONNX export of the real model, shared by the whole session."""
+    return tmp_path_factory.mktemp("models")
+
+
+@pytest.fixture(scope="session")
+def encoder(models_dir: Path) -> Encoder:
+    """The real all-MiniLM-L6-v2, on the ONNX path (exported and checked against torch once)."""
+    loaded = load_encoder("all-MiniLM-L6-v2", models_dir, backend="onnx")
+    assert loaded.backend == "onnx"
+    return loaded
+
+
+@pytest.fixture(scope="session")
+def seed_services(tmp_path_factory: pytest.TempPathFactory, encoder: Encoder) -> Iterator[Services]:
+    """Real services over a store holding the seed vault, with the real encoder and index."""
+    data = tmp_path_factory.mktemp("seeded")
+    services = build_services(Settings(data_dir=data, ingest_workers=1), encoder=encoder)
+    report = services.importer.ingest_paths([ROOT / "notes"])
+    assert report.summary()["added"] == 1
+    services.refresh()
+    yield services
+    services.close()
 
 
 @pytest.fixture

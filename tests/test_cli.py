@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from rdflib import Dataset, Graph
 
-from .conftest import FIXTURES
+from .conftest import FIXTURES, ROOT
 
 KG = str(Path(sys.executable).parent / "kg")
 QUERY = """PREFIX mlkg: <https://w3id.org/mlkg/ontology#>
@@ -19,8 +19,17 @@ PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
 SELECT ?label WHERE { ?c a mlkg:Concern ; rdfs:label ?label ; mlkg:step/rdfs:label "Security" } ORDER BY ?label"""
 
 
+MODELS: list[Path] = []
+
+
+@pytest.fixture(scope="module", autouse=True)
+def shared_model_cache(models_dir: Path, encoder) -> None:
+    """Subprocesses reuse the session's ONNX export instead of exporting again."""
+    MODELS.append(models_dir)
+
+
 def kg(data_dir: Path, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "KG_DATA_DIR": str(data_dir), "COLUMNS": "200"}
+    env = {**os.environ, "KG_DATA_DIR": str(data_dir), "COLUMNS": "200", "KG_MODEL_CACHE": str(MODELS[-1])}
     return subprocess.run([KG, *args], capture_output=True, text=True, env=env, input=stdin, timeout=120)
 
 
@@ -136,3 +145,33 @@ def test_delete_from_the_command_line(tmp_path: Path):
     )
     missing = kg(data, "delete", "nothing-here")
     assert missing.returncode == 1 and "no imported note matches 'nothing-here'" in missing.stderr
+
+
+def test_ask_from_a_fresh_process(data_dir: Path):
+    done = kg(data_dir, "ask", "--json", "-k", "3", "someone is copying my model through its API")
+    assert done.returncode == 0, done.stderr
+    answer = json.loads(done.stdout)
+    first = answer["hits"][0]
+    assert (first["label"], first["step"]["label"], first["stage"]["label"]) == (
+        "Model stealing",
+        "Security",
+        "Cross-cutting aspects",
+    )
+    assert len(answer["hits"]) == 3
+    readable = kg(data_dir, "ask", "--type", "concern", "attackers recover training records")
+    assert readable.returncode == 0
+    assert "1. Model inversion" in readable.stdout
+    assert "lifecycle: Cross-cutting aspects > Security" in readable.stdout
+    assert ".md:42" in readable.stdout
+    bad = kg(data_dir, "ask", "--type", "planet", "drift")
+    assert bad.returncode == 2 and "unknown type 'planet'" in bad.stderr
+
+
+def test_eval_prints_the_three_rankings(data_dir: Path):
+    done = kg(data_dir, "eval", "--json", str(ROOT.parent / "shared" / "eval" / "questions.tsv"))
+    assert done.returncode == 0, done.stderr
+    scores = json.loads(done.stdout)
+    assert set(scores) == {"dense", "bm25", "hybrid"}
+    assert scores["hybrid"]["hit_at_3"] >= 0.9
+    table = kg(data_dir, "eval", str(ROOT.parent / "shared" / "eval" / "questions.tsv")).stdout
+    assert "hybrid" in table and "MRR" in table

@@ -1,0 +1,81 @@
+"""A networkx view of the graph's links, for neighbourhoods, paths and related concerns."""
+
+from dataclasses import dataclass
+
+import networkx as nx
+import pyoxigraph as ox
+
+from kg.iris import kind_of
+from kg.store import Store
+
+EDGES = """PREFIX mlkg: <https://w3id.org/mlkg/ontology#>
+PREFIX dcterms: <http://purl.org/dc/terms/>
+PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
+SELECT DISTINCT ?s ?p ?o WHERE {
+  VALUES ?p { mlkg:step mlkg:stage mlkg:discusses mlkg:mitigates mlkg:relatedNote dcterms:references
+              skos:related }
+  ?s ?p ?o . FILTER(isIRI(?o))
+}"""
+LABELS = """PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
+PREFIX dcterms: <http://purl.org/dc/terms/>
+SELECT ?n (SAMPLE(?l) AS ?label) WHERE { ?n rdfs:label|dcterms:title ?l } GROUP BY ?n"""
+
+
+@dataclass
+class GraphView:
+    graph: nx.MultiDiGraph
+
+    @classmethod
+    def build(cls, store: Store) -> "GraphView":
+        """Read every link between mlkg nodes from the store."""
+        graph = nx.MultiDiGraph()
+        edges = store.query(EDGES)
+        assert isinstance(edges, ox.QuerySolutions)
+        for row in edges:
+            s, p, o = row["s"].value, row["p"].value, row["o"].value
+            graph.add_edge(s, o, key=p.rsplit("#", 1)[-1].rsplit("/", 1)[-1])
+        labels = store.query(LABELS)
+        assert isinstance(labels, ox.QuerySolutions)
+        for row in labels:
+            if row["n"].value in graph:
+                graph.nodes[row["n"].value]["label"] = row["label"].value
+        for node in graph.nodes:
+            graph.nodes[node]["kind"] = kind_of(node) or "other"
+        return cls(graph)
+
+    def label(self, iri: str) -> str:
+        return str(self.graph.nodes[iri].get("label", iri)) if iri in self.graph else iri
+
+    def related_concerns(self, concern: str, limit: int = 5) -> list[tuple[str, str]]:
+        """Concerns sharing the step, a discussing paper or note, or an explicit link, most shared first.
+
+        A paper that discusses many concerns says little about any two of them, so each shared
+        paper or note counts 1/(concerns it discusses).
+        """
+        if concern not in self.graph:
+            return []
+        weights: dict[str, float] = {}
+        reasons: dict[str, str] = {}
+        for _, step, key in self.graph.out_edges(concern, keys=True):
+            if key == "step":
+                for sibling, _, k in self.graph.in_edges(step, keys=True):
+                    if k == "step" and sibling != concern:
+                        weights[sibling] = weights.get(sibling, 0.0) + 1.0
+                        reasons.setdefault(sibling, "same step")
+            elif key == "related":
+                weights[step] = weights.get(step, 0.0) + 2.0
+                reasons[step] = "linked"
+        for source, _, key in self.graph.in_edges(concern, keys=True):
+            if key != "discusses":
+                continue
+            discussed = [
+                o
+                for _, o, k in self.graph.out_edges(source, keys=True)
+                if k == "discusses" and self.graph.nodes[o]["kind"] == "concern"
+            ]
+            for other in discussed:
+                if other != concern:
+                    weights[other] = weights.get(other, 0.0) + 1.0 / len(discussed)
+                    reasons.setdefault(other, "discussed together")
+        ranked = sorted(weights.items(), key=lambda item: (-item[1], item[0]))
+        return [(iri, reasons[iri]) for iri, _ in ranked[:limit]]

@@ -1,0 +1,105 @@
+"""Answering questions: dense and BM25 hits over node texts, fused, then expanded with graph context."""
+
+import time
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import numpy as np
+
+from kg.encoder import Encoder
+from kg.errors import BadRequest
+from kg.graph_context import graph_context
+from kg.graph_view import GraphView
+from kg.semantic_index import SemanticIndex
+from kg.store import Store
+
+Mode = Literal["hybrid", "dense", "bm25"]
+KINDS = ("concern", "step", "stage", "paper", "solution", "note")
+CANDIDATES = 50
+BM25_WEIGHT = 0.2
+"""Most a keyword match can add to a cosine score: enough to order close dense hits, too
+little to lift a hit that dense retrieval finds unrelated (see bench/README.md)."""
+
+
+@dataclass
+class Scored:
+    iri: str
+    score: float
+    dense: float
+    bm25: float
+
+
+@dataclass
+class SearchEngine:
+    """Ranks nodes for a question and explains each hit with its place in the graph."""
+
+    store: Store
+    encoder: Encoder
+    index: SemanticIndex
+    view: GraphView
+    timings: dict[str, float] = field(default_factory=dict)
+    """Milliseconds spent in each phase of the last question (read by bench/bench_ask.py)."""
+
+    def rank(self, question: str, k: int, kind: str | None = None, mode: Mode = "hybrid") -> list[Scored]:
+        """The k best nodes (of one kind if given) for the question; deterministic."""
+        if kind is not None and kind not in KINDS:
+            raise BadRequest(f"unknown type {kind!r}; use one of {', '.join(KINDS)}")
+        texts = self.index.texts
+        if not texts:
+            return []
+        clock = time.perf_counter()
+        query = self.encoder.encode([question])[0]
+        clock = self._lap("encode", clock)
+        pool = len(texts) if kind else CANDIDATES
+        dense = dict(self.index.vectors.search(query, max(pool, k)))
+        clock = self._lap("vector_search", clock)
+        keyword = self.index.bm25.scores_for(question)
+        top = float(keyword.max()) if keyword.size else 0.0
+        clock = self._lap("bm25", clock)
+        candidates = set(dense) | {texts[i].iri for i in np.argsort(-keyword)[:CANDIDATES] if keyword[i] > 0}
+        scored = []
+        for iri in candidates:
+            row = self.index.row[iri]
+            if kind and texts[row].kind != kind:
+                continue
+            cosine = dense.get(iri)
+            if cosine is None:
+                cosine = float(self.index.vectors.vectors[row] @ query)
+            bm25 = float(keyword[row]) / top if top > 0 else 0.0
+            score = {"dense": cosine, "bm25": bm25, "hybrid": cosine + BM25_WEIGHT * bm25}[mode]
+            scored.append(Scored(iri, score, cosine, bm25))
+        scored.sort(key=lambda s: (-s.score, s.iri))
+        self._lap("fusion", clock)
+        return scored[:k]
+
+    def _lap(self, phase: str, since: float) -> float:
+        now = time.perf_counter()
+        self.timings[phase] = 1000 * (now - since)
+        return now
+
+    def ask(self, question: str, k: int = 5, kind: str | None = None) -> dict[str, Any]:
+        """The answer document `kg ask --json` prints and `/ask` returns."""
+        question = question.strip()
+        if not question:
+            raise BadRequest("the question is empty")
+        started = time.perf_counter()
+        ranked = self.rank(question, k, kind)
+        clock = time.perf_counter()
+        context = graph_context(self.store, self.view, [s.iri for s in ranked])
+        self._lap("graph_context", clock)
+        hits = []
+        for s in ranked:
+            text = self.index.texts[self.index.row[s.iri]]
+            hits.append(
+                {
+                    "iri": s.iri,
+                    "kind": text.kind,
+                    "label": text.label,
+                    "score": round(s.score, 4),
+                    "scores": {"dense": round(s.dense, 4), "bm25": round(s.bm25, 4)},
+                    "why": text.text[:300],
+                    **context.get(s.iri, {}),
+                }
+            )
+        took = round(1000 * (time.perf_counter() - started), 2)
+        return {"question": question, "k": k, "type": kind, "hits": hits, "took_ms": took}
