@@ -17,6 +17,7 @@ $(VENV)/.installed: pyproject.toml
 run: setup
 	$(BIN)/kg ingest notes/
 	$(BIN)/kg stats
+	$(BIN)/kg ask "someone is copying my model through its API" -k 3
 
 lint: setup
 	$(BIN)/ruff check .
@@ -28,6 +29,7 @@ test: lint
 
 bench: setup
 	$(BIN)/python bench/bench_ingest.py --notes 1000 10000
+	$(BIN)/python bench/bench_ask.py --notes 0 10000
 
 clean:
 	rm -rf $(VENV) .mlkg bench/out

@@ -48,8 +48,13 @@ def build(count: int, data: Path) -> dict[str, float]:
     unchanged_s = time.perf_counter() - started
     assert again.count(again.outcomes[0].status.__class__("unchanged")) == len(again.outcomes)
     services.close()
-    return {"ingest_s": round(ingest_s, 1), "texts": report.encoded, "index_s": round(index_s, 1),
-            "texts_per_s": round(report.encoded / index_s), "reingest_unchanged_s": round(unchanged_s, 2)}
+    return {
+        "ingest_s": round(ingest_s, 1),
+        "texts": report.encoded,
+        "index_s": round(index_s, 1),
+        "texts_per_s": round(report.encoded / index_s),
+        "reingest_unchanged_s": round(unchanged_s, 2),
+    }
 
 
 def latency(data: Path, queries: int) -> dict[str, float]:
@@ -78,8 +83,12 @@ def cold_start(data: Path) -> float:
     kg = str(Path(sys.executable).parent / "kg")
     env = {**os.environ, "KG_DATA_DIR": str(data)}
     started = time.perf_counter()
-    subprocess.run([kg, "ask", "--json", "someone is copying my model through its API"], env=env,
-                   capture_output=True, check=True)
+    subprocess.run(
+        [kg, "ask", "--json", "someone is copying my model through its API"],
+        env=env,
+        capture_output=True,
+        check=True,
+    )
     return round(time.perf_counter() - started, 2)
 
 

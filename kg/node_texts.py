@@ -21,21 +21,18 @@ KIND_OF_CLASS = {
     "Paper": "paper",
     "Note": "note",
 }
+# Each query has a single pattern and DISTINCT: a node asserted by many notes appears once per
+# note graph in the union, so joining two such patterns in SPARQL multiplies the duplicates.
 NODES = (
-    PREFIXES
-    + """SELECT DISTINCT ?node ?class ?label WHERE {
-  VALUES ?class { mlkg:Stage mlkg:Step mlkg:Concern mlkg:Solution mlkg:Paper mlkg:Note }
-  ?node a ?class .
-  OPTIONAL { ?node rdfs:label ?l } OPTIONAL { ?node dcterms:title ?t }
-  BIND(COALESCE(?l, ?t, "") AS ?label)
-}"""
+    "?node a ?value . VALUES ?value { mlkg:Stage mlkg:Step mlkg:Concern mlkg:Solution mlkg:Paper mlkg:Note }"
 )
-PAIRS = {
+PATTERNS = {
+    "labels": "?node rdfs:label|dcterms:title ?value",
     "synonyms": "?node skos:altLabel|skos:hiddenLabel ?value",
     "definitions": "?node skos:definition|skos:scopeNote ?value",
-    "parents": "?node (mlkg:step|mlkg:stage)/rdfs:label ?value",
-    "grandparents": "?node mlkg:step/mlkg:stage/rdfs:label ?value",
-    "extras": "?node mlkg:tag|dcterms:identifier|dcterms:creator|(mlkg:mitigates/rdfs:label) ?value",
+    "parents": "?node mlkg:step|mlkg:stage ?value",
+    "mitigates": "?node mlkg:mitigates ?value",
+    "extras": "?node mlkg:tag|dcterms:identifier|dcterms:creator ?value",
 }
 
 
@@ -52,7 +49,7 @@ class NodeText:
         return hashlib.sha256(self.text.encode("utf-8")).hexdigest()[:32]
 
 
-def _values(store: Store, pattern: str) -> dict[str, list[str]]:
+def values_by_node(store: Store, pattern: str) -> dict[str, list[str]]:
     rows = store.query(f"{PREFIXES}SELECT DISTINCT ?node ?value WHERE {{ {pattern} }}")
     assert isinstance(rows, ox.QuerySolutions)
     found: dict[str, list[str]] = defaultdict(list)
@@ -62,30 +59,43 @@ def _values(store: Store, pattern: str) -> dict[str, list[str]]:
 
 
 def compose(kind: str, label: str, parts: dict[str, list[str]]) -> str:
-    """'Stage > Step > Label (synonyms): definitions. extras' — the text that is embedded."""
-    path = [*parts.get("grandparents", []), *parts.get("parents", [])]
-    head = " > ".join([*path[:2], label]) if kind in ("step", "concern") else label
+    """'Stage > Step > Label (synonyms): definitions. [extras]' — the text that is embedded."""
+    path = parts.get("path", [])
+    head = " > ".join([*path, label]) if kind in ("step", "concern") else label
     if synonyms := parts.get("synonyms"):
         head += f" ({', '.join(synonyms)})"
     body = " ".join(parts.get("definitions", []))
-    extras = ", ".join(parts.get("extras", []))
+    extras = ", ".join([*parts.get("mitigates", []), *parts.get("extras", [])])
     text = f"{head}: {body}" if body else head
     return f"{text} [{extras}]" if extras else text
 
 
+def _path(iri: str, parents: dict[str, list[str]], labels: dict[str, str]) -> list[str]:
+    """Labels of the step and stage above a node, top first."""
+    path: list[str] = []
+    node = iri
+    for _ in range(2):
+        above = parents.get(node)
+        if not above:
+            break
+        node = above[0]
+        path.insert(0, labels.get(node, node))
+    return path
+
+
 def node_texts(store: Store) -> list[NodeText]:
     """The text of every stage, step, concern, solution, paper and note, sorted by IRI."""
-    nodes = store.query(NODES)
-    assert isinstance(nodes, ox.QuerySolutions)
-    found: dict[str, tuple[str, str]] = {}
-    for row in nodes:
-        iri, label = row["node"].value, row["label"].value
-        kind = KIND_OF_CLASS[row["class"].value.rsplit("#", 1)[1]]
-        if iri not in found or len(label) > len(found[iri][1]):
-            found[iri] = (kind, label)
-    parts = {name: _values(store, pattern) for name, pattern in PAIRS.items()}
+    kinds = {
+        iri: KIND_OF_CLASS[values[0].rsplit("#", 1)[1]]
+        for iri, values in values_by_node(store, NODES).items()
+    }
+    parts = {name: values_by_node(store, pattern) for name, pattern in PATTERNS.items()}
+    labels = {iri: max(values, key=len) for iri, values in parts["labels"].items()}
     texts = []
-    for iri, (kind, label) in sorted(found.items()):
+    for iri, kind in sorted(kinds.items()):
+        label = labels.get(iri, "")
         mine = {name: values.get(iri, []) for name, values in parts.items()}
+        mine["path"] = _path(iri, parts["parents"], labels)
+        mine["mitigates"] = [labels.get(c, c) for c in mine["mitigates"]]
         texts.append(NodeText(iri, kind, label, compose(kind, label, mine), mine["synonyms"]))
     return texts

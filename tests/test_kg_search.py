@@ -13,7 +13,7 @@ SEED_PATH = "Challenges in Deploying Machine Learning - a Survey of Case Studies
 
 
 def test_copying_a_model_through_its_api_is_model_stealing_with_its_context(seed_services):
-    answer = seed_services.search.ask("someone is copying my model through its API", k=5)
+    answer = seed_services.search.ask("someone is copying my model through its API", k=1)
     first = answer["hits"][0]
     assert first["label"] == "Model stealing" and first["kind"] == "concern"
     assert first["step"]["label"] == "Security"
