@@ -33,10 +33,10 @@ class Services:
 
     def refresh(self) -> SyncReport:
         """Bring the vector and keyword indexes and the graph view up to date with the store."""
-        index, report = sync_index(
-            self.store, self.load_encoder(), self.settings.index_dir, self.settings.hnsw_threshold
-        )
-        self._engine = SearchEngine(self.store, self.load_encoder(), index, GraphView.build(self.store))
+        folder = self.settings.index_dir
+        index, report = sync_index(self.store, self.load_encoder(), folder, self.settings.hnsw_threshold)
+        view = GraphView.cached(self.store, folder, index.vectors.fingerprint)
+        self._engine = SearchEngine(self.store, self.load_encoder(), index, view)
         return report
 
     @property

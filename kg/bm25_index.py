@@ -2,6 +2,7 @@
 
 import logging
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import bm25s
@@ -18,25 +19,29 @@ class Bm25Index:
 
     iris: list[str]
     texts: list[str]
+    _retriever: Any = None
     _stemmer: Any = field(default=None, init=False)
-    _retriever: Any = field(default=None, init=False)
 
     def __post_init__(self) -> None:
         self._stemmer = Stemmer.Stemmer("english")
-        if self.texts:
+        if self.texts and self._retriever is None:
             tokens = bm25s.tokenize(self.texts, stopwords="en", stemmer=self._stemmer, show_progress=False)
             self._retriever = bm25s.BM25()
             self._retriever.index(tokens, show_progress=False)
 
-    def search(self, query: str, k: int) -> list[tuple[str, float]]:
-        """Up to k IRIs with a positive BM25 score, best first."""
-        if self._retriever is None or k <= 0:
-            return []
-        tokens = bm25s.tokenize([query], stopwords="en", stemmer=self._stemmer, show_progress=False)
-        if not tokens.vocab:
-            return []
-        docs, scores = self._retriever.retrieve(tokens, k=min(k, len(self.iris)), show_progress=False)
-        return [(self.iris[int(d)], float(s)) for d, s in zip(docs[0], scores[0], strict=True) if s > 0]
+    def save(self, folder: Path) -> None:
+        if self._retriever is not None:
+            self._retriever.save(str(folder), show_progress=False)
+
+    @classmethod
+    def load(cls, folder: Path, iris: list[str]) -> "Bm25Index | None":
+        """The saved index for these IRIs, or None when it cannot be read."""
+        try:
+            retriever = bm25s.BM25.load(str(folder), mmap=True, show_progress=False)
+        except (OSError, ValueError, KeyError) as error:
+            logging.getLogger(__name__).info("rebuilding BM25 index (%s)", error)
+            return None
+        return cls(iris, [], retriever)
 
     def scores_for(self, query: str) -> np.ndarray:
         """BM25 score of every document, in index order."""
@@ -45,4 +50,6 @@ class Bm25Index:
         tokens = bm25s.tokenize(
             [query], stopwords="en", stemmer=self._stemmer, show_progress=False, return_ids=False
         )
+        if not tokens or not tokens[0]:
+            return np.zeros(len(self.iris))  # only stopwords or punctuation: no keyword evidence
         return np.asarray(self._retriever.get_scores(tokens[0]))

@@ -20,23 +20,27 @@ PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
 PREFIX dcterms: <http://purl.org/dc/terms/>
 PREFIX prov: <http://www.w3.org/ns/prov#>
 """
+LIST_CAP = 20
 LINKS = {
     "up": "?node mlkg:step|mlkg:stage ?value",
-    "discussed_by": "?value mlkg:discusses ?node",
+    "definition": "?node skos:definition ?value",
+}
+CAPPED_LINKS = {
+    "papers": '?value mlkg:discusses ?node FILTER(STRSTARTS(STR(?value), "https://w3id.org/mlkg/id/paper/"))',
+    "notes": '?value mlkg:discusses ?node FILTER(STRSTARTS(STR(?value), "https://w3id.org/mlkg/id/note/"))',
     "solutions": "?value mlkg:mitigates ?node",
     "mitigates": "?node mlkg:mitigates ?value",
-    "definition": "?node skos:definition ?value",
 }
 ATTRIBUTES = {
     "label": "?node rdfs:label|dcterms:title ?value",
     "identifier": "?node dcterms:identifier ?value",
     "path": "?node mlkg:path ?value",
 }
-SOURCES = """SELECT DISTINCT ?node ?note ?line ?field WHERE {
-  VALUES ?node { %s }
-  ?node prov:qualifiedDerivation ?d . ?d prov:entity ?note ; mlkg:line ?line .
+SOURCES = """SELECT DISTINCT ?note ?line ?field WHERE {
+  <%s> prov:qualifiedDerivation ?d . ?d prov:entity ?note ; mlkg:line ?line .
   OPTIONAL { ?d mlkg:field ?field }
-}"""
+} LIMIT %d"""
+COUNT = "SELECT (COUNT(DISTINCT ?value) AS ?n) WHERE { %s }"
 
 
 def _pairs(store: Store, iris: list[str], pattern: str) -> dict[str, list[str]]:
@@ -51,16 +55,41 @@ def _pairs(store: Store, iris: list[str], pattern: str) -> dict[str, list[str]]:
     return {node: sorted(v) for node, v in found.items()}
 
 
-def _sources(store: Store, iris: list[str]) -> dict[str, list[dict[str, Any]]]:
-    result = store.query(PREFIXES + SOURCES % " ".join(f"<{iri}>" for iri in iris))
+def _count(store: Store, iri: str, pattern: str) -> int:
+    result = store.query(PREFIXES + COUNT % pattern.replace("?node", f"<{iri}>"))
     assert isinstance(result, ox.QuerySolutions)
-    found: dict[str, list[dict[str, Any]]] = defaultdict(list)
-    for row in result:
-        field = row["field"].value.rsplit("#", 1)[-1] if row["field"] is not None else "node"
-        found[row["node"].value].append(
-            {"note": row["note"].value, "line": int(row["line"].value), "field": field}
-        )
-    return found
+    return int(next(iter(result))["n"].value)
+
+
+def _capped(store: Store, iri: str, pattern: str) -> tuple[list[str], int]:
+    """Up to LIST_CAP values for one node (sorted), and how many there are in all.
+
+    No ORDER BY in SPARQL: sorting thousands of matches costs 100x more than streaming the first
+    ones, which Oxigraph returns in the same (index) order for the same store.
+    """
+    query = f"{PREFIXES}SELECT DISTINCT ?value WHERE {{ {pattern.replace('?node', f'<{iri}>')} }}"
+    result = store.query(f"{query} LIMIT {LIST_CAP}")
+    assert isinstance(result, ox.QuerySolutions)
+    values = sorted(row["value"].value for row in result)
+    return values, (len(values) if len(values) < LIST_CAP else _count(store, iri, pattern))
+
+
+def _sources(store: Store, iri: str) -> tuple[list[dict[str, Any]], int]:
+    result = store.query(PREFIXES + SOURCES % (iri, LIST_CAP))
+    assert isinstance(result, ox.QuerySolutions)
+    found = sorted(
+        (
+            {
+                "note": row["note"].value,
+                "line": int(row["line"].value),
+                "field": row["field"].value.rsplit("#", 1)[-1] if row["field"] is not None else "node",
+            }
+            for row in result
+        ),
+        key=lambda s: (s["note"], s["line"], s["field"]),
+    )
+    pattern = "?node prov:qualifiedDerivation ?value"
+    return found, (len(found) if len(found) < LIST_CAP else _count(store, iri, pattern))
 
 
 class _Names:
@@ -83,56 +112,54 @@ class _Names:
 def _entry(
     iri: str,
     links: dict[str, dict[str, list[str]]],
+    capped: dict[str, tuple[list[str], int]],
     names: _Names,
     view: GraphView,
-    sources: list[dict[str, Any]],
+    sources: tuple[list[dict[str, Any]], int],
 ) -> dict[str, Any]:
     up = links["up"].get(iri, [])
     step = next((u for u in up if kind_of(u) == "step"), None)
     stage = next((u for u in up if kind_of(u) == "stage"), None)
     if stage is None and step is not None:
         stage = next(iter(links["stage_of_step"].get(step, [])), None)
-    discussed = links["discussed_by"].get(iri, [])
+    papers, notes = capped["papers"][0], capped["notes"][0]
     return {
         "stage": names.ref(stage) if stage else None,
         "step": names.ref(step) if step else None,
         "definition": " ".join(links["definition"].get(iri, [])),
         "papers": [
             {"iri": p, "title": names.get("label", p), "identifier": names.get("identifier", p)}
-            for p in discussed
-            if kind_of(p) == "paper"
+            for p in papers
         ],
-        "notes": [
-            {"iri": n, "title": names.get("label", n), "path": names.get("path", n)}
-            for n in discussed
-            if kind_of(n) == "note"
-        ],
-        "solutions": [names.ref(s) for s in links["solutions"].get(iri, [])],
-        "mitigates": [names.ref(c) for c in links["mitigates"].get(iri, [])],
+        "notes": [{"iri": n, "title": names.get("label", n), "path": names.get("path", n)} for n in notes],
+        "solutions": [names.ref(s) for s in capped["solutions"][0]],
+        "mitigates": [names.ref(c) for c in capped["mitigates"][0]],
         "related": [
             {"iri": r, "label": view.label(r), "reason": why} for r, why in view.related_concerns(iri)
         ],
-        "sources": sorted(
-            (
-                {**s, "title": names.get("label", s["note"]), "path": names.get("path", s["note"])}
-                for s in sources
-            ),
-            key=lambda s: (s["path"], s["line"], s["field"]),
-        ),
+        "sources": [
+            {**s, "title": names.get("label", s["note"]), "path": names.get("path", s["note"])}
+            for s in sources[0]
+        ],
+        "counts": {name: capped[name][1] for name in ("papers", "notes")} | {"sources": sources[1]},
     }
 
 
 def graph_context(store: Store, view: GraphView, iris: list[str]) -> dict[str, dict[str, Any]]:
-    """Context of each IRI: stage, step, definition, papers, notes, solutions, related, sources."""
+    """Context of each IRI: stage, step, definition, papers, notes, solutions, related, sources.
+
+    Lists hold at most LIST_CAP entries (the first by IRI); `counts` gives the full numbers, since
+    a stage can be discussed by thousands of notes.
+    """
     if not iris:
         return {}
     links = {name: _pairs(store, iris, pattern) for name, pattern in LINKS.items()}
     steps = sorted({u for ups in links["up"].values() for u in ups if kind_of(u) == "step"})
     links["stage_of_step"] = _pairs(store, steps, "?node mlkg:stage ?value") if steps else {}
-    sources = _sources(store, iris)
-    referenced = {
-        v for name, found in links.items() if name != "definition" for vs in found.values() for v in vs
-    }
-    referenced |= {s["note"] for found in sources.values() for s in found}
+    capped = {iri: {name: _capped(store, iri, p) for name, p in CAPPED_LINKS.items()} for iri in iris}
+    sources = {iri: _sources(store, iri) for iri in iris}
+    referenced = {u for name in ("up", "stage_of_step") for vs in links[name].values() for u in vs}
+    referenced |= {v for per in capped.values() for values, _ in per.values() for v in values}
+    referenced |= {s["note"] for found, _ in sources.values() for s in found}
     names = _Names(store, referenced)
-    return {iri: _entry(iri, links, names, view, sources.get(iri, [])) for iri in iris}
+    return {iri: _entry(iri, links, capped[iri], names, view, sources[iri]) for iri in iris}

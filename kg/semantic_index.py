@@ -1,8 +1,9 @@
 """Keeps the vector and BM25 indexes in step with the store, encoding only texts that changed."""
 
 import hashlib
+import json
 import logging
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import numpy as np
@@ -46,17 +47,39 @@ def _reusable(index: VectorIndex, row: int | None, text: NodeText) -> int | None
     return row if row is not None and index.digests[row] == text.digest else None
 
 
+def _load_texts(folder: Path, iris: list[str]) -> list[NodeText] | None:
+    try:
+        rows = json.loads((folder / "texts.json").read_text("utf-8"))
+        texts = [NodeText(**row) for row in rows]
+    except (OSError, ValueError, TypeError) as error:
+        log.info("node texts will be rebuilt (%s)", error)
+        return None
+    return texts if [t.iri for t in texts] == iris else None
+
+
+def _save_texts(folder: Path, texts: list[NodeText]) -> None:
+    (folder / "texts.tmp.json").write_text(json.dumps([asdict(t) for t in texts]), "utf-8")
+    (folder / "texts.tmp.json").replace(folder / "texts.json")
+
+
+def _saved(folder: Path, index: VectorIndex | None, fingerprint: str) -> SemanticIndex | None:
+    """The whole saved index when it was made from this very state of the store."""
+    if index is None or index.fingerprint != fingerprint:
+        return None
+    texts = _load_texts(folder, index.iris)
+    bm25 = Bm25Index.load(folder / "bm25", index.iris) if texts is not None else None
+    return SemanticIndex(texts, index, bm25) if texts is not None and bm25 is not None else None
+
+
 def sync_index(
     store: Store, encoder: Encoder, folder: Path, hnsw_threshold: int
 ) -> tuple[SemanticIndex, SyncReport]:
     """Load the saved index and bring it up to date with the store; a bad index is rebuilt."""
     saved = VectorIndex.load(folder, encoder.model, encoder.dim, hnsw_threshold)
     fingerprint = store_fingerprint(store)
+    if (current := _saved(folder, saved, fingerprint)) is not None:
+        return current, SyncReport(0, len(current.texts), 0)
     texts = node_texts(store)
-    if saved is not None and saved.fingerprint == fingerprint and saved.iris == [t.iri for t in texts]:
-        return SemanticIndex(texts, saved, Bm25Index(saved.iris, [t.text for t in texts])), SyncReport(
-            0, len(saved), 0
-        )
     index = saved or VectorIndex(encoder.model, encoder.dim, hnsw_threshold)
     old = {iri: row for row, iri in enumerate(index.iris)}
     reuse = [_reusable(index, old.get(t.iri), t) for t in texts]
@@ -67,8 +90,12 @@ def sync_index(
         vectors[i] = index.vectors[row] if row is not None else next(encoded)
     removed = len(set(old) - {t.iri for t in texts})
     index.replace([t.iri for t in texts], [t.digest for t in texts], vectors)
+    bm25 = Bm25Index(index.iris, [t.text for t in texts])
+    folder.mkdir(parents=True, exist_ok=True)
+    bm25.save(folder / "bm25")
+    _save_texts(folder, texts)
     index.fingerprint = fingerprint
-    index.save(folder)
+    index.save(folder)  # last: its fingerprint vouches for the texts and BM25 files written above
     report = SyncReport(len(fresh), len(texts) - len(fresh), removed)
     log.info("vector index: %d encoded, %d reused, %d removed", report.encoded, report.reused, report.removed)
-    return SemanticIndex(texts, index, Bm25Index(index.iris, [t.text for t in texts])), report
+    return SemanticIndex(texts, index, bm25), report

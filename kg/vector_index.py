@@ -113,7 +113,7 @@ class VectorIndex:
                 "vector index in %s does not match model %s (%d dims); rebuilding", folder, model, dim
             )
             return None
-        index = cls(model, dim, hnsw_threshold, iris, digests, vectors.astype(np.float32))
+        index = cls(model, dim, hnsw_threshold, iris, digests, vectors.astype(np.float32, copy=False))
         index.fingerprint = str(meta.get("fingerprint", ""))
         if index.kind == "hnsw" and (folder / "hnsw.faiss").exists():
             import faiss

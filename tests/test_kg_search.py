@@ -46,6 +46,12 @@ def test_type_filter_and_determinism(seed_services):
     assert [h["score"] for h in first["hits"]] == [h["score"] for h in second["hits"]]
 
 
+def test_a_question_of_stopwords_still_gets_dense_hits(seed_services):
+    answer = seed_services.search.ask("is it the?", k=3)
+    assert len(answer["hits"]) == 3
+    assert all(hit["scores"]["bm25"] == 0 for hit in answer["hits"])
+
+
 def test_bad_questions_are_clear_errors(seed_services):
     with pytest.raises(BadRequest, match="empty"):
         seed_services.search.ask("   ")
