@@ -15,6 +15,7 @@ from rich.table import Table
 from api.answer_view import print_answer
 from api.services import Services, build_services
 from ingest.pipeline import IngestReport, Status, delete_note
+from ingest.reading import collect
 from kg import __version__
 from kg.errors import KGError
 from kg.graph_stats import graph_stats
@@ -110,7 +111,7 @@ def ingest(
     services = _services()
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
     with Progress(*columns, console=err, transient=True, disable=as_json) as progress:
-        task = progress.add_task("ingesting", total=None)
+        task = progress.add_task("ingesting", total=len(collect(paths)))
         report = services.importer.ingest_paths(paths, progress=lambda _: progress.advance(task))
         changed = report.count(Status.ADDED) + report.count(Status.UPDATED)
         if index and changed:

@@ -49,7 +49,7 @@ def run_one(count: int) -> dict[str, float]:
     summary = report.summary()
     assert summary["failed"] == 0 and again.summary()["unchanged"] == count, (summary, again.summary())
     store.close()
-    shutil.rmtree(work)
+    shutil.rmtree(work, ignore_errors=True)
     return {
         "notes": count,
         "seconds": round(elapsed, 2),

@@ -29,10 +29,17 @@ def timed_search(index: faiss.Index, queries: np.ndarray) -> tuple[float, np.nda
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 50_000, 100_000])
+    parser.add_argument("--vectors", help="a vectors.npy of real embeddings (from an index folder) to sample")
     args = parser.parse_args()
     rng = np.random.default_rng(0)
+    real = np.load(args.vectors) if args.vectors else None
     for size in args.sizes:
-        vectors = unit(rng.normal(size=(size, 384)))
+        if real is not None:
+            # real embeddings, repeated with small perturbations to reach `size`
+            picks = real[rng.integers(0, len(real), size)]
+            vectors = unit(picks + 0.02 * rng.normal(size=picks.shape))
+        else:
+            vectors = unit(rng.normal(size=(size, 384)))
         queries = unit(vectors[rng.integers(0, size, 200)] + 0.1 * rng.normal(size=(200, 384)))
         flat = faiss.IndexFlatIP(384)
         flat.add(vectors)

@@ -152,5 +152,7 @@ class OxigraphStore:
         return len(self._store)
 
     def close(self) -> None:
+        """Flush and release the store (its files stay locked until then)."""
         if not self.read_only:
             self._store.flush()
+        del self._store
