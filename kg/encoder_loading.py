@@ -5,6 +5,7 @@ import json
 import logging
 import shutil
 import tempfile
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -75,7 +76,9 @@ def export_onnx(model: str, path: Path, folder: Path) -> None:
             "token_type_ids": {0: "batch", 1: "seq"},
             "last_hidden_state": {0: "batch", 1: "seq"},
         }
-        with torch.no_grad():
+        # the tracer warns about shape-dependent branches; the check against torch below decides
+        with torch.no_grad(), warnings.catch_warnings():
+            warnings.simplefilter("ignore")
             torch.onnx.export(
                 _wrapper(reference.transformer),
                 (dummy, dummy, torch.zeros_like(dummy)),
