@@ -1,4 +1,4 @@
-# Two commands for a fresh machine: `make run` (set up, build the graph from notes/, show it)
+# Two commands for a fresh machine: `make run` (set up, build the graph from notes/, serve it)
 # and `make test` (set up, lint, type-check, run the whole suite).
 PYTHON ?= python3.11
 VENV ?= .venv
@@ -18,6 +18,7 @@ run: setup
 	$(BIN)/kg ingest notes/
 	$(BIN)/kg stats
 	$(BIN)/kg ask "someone is copying my model through its API" -k 3
+	$(BIN)/kg serve
 
 lint: setup
 	$(BIN)/ruff check .

@@ -16,9 +16,7 @@ def print_answer(console: Console, answer: dict[str, Any]) -> None:
     """Each hit: what it is, where it sits in the lifecycle, who discusses it, where it came from."""
     console.print(f"[bold]{escape(answer['question'])}[/bold]  [dim]{answer['took_ms']} ms[/dim]")
     for rank, hit in enumerate(answer["hits"], 1):
-        console.print(
-            f"\n{rank}. [bold]{escape(hit['label'])}[/bold]  [dim]{hit['kind']} · {hit['score']:.3f}[/dim]"
-        )
+        console.print(f"\n{rank}. [bold]{escape(hit['label'])}[/bold]  [dim]{hit['kind']} · {hit['score']:.3f}[/dim]")
         place = " > ".join(part["label"] for part in (hit.get("stage"), hit.get("step")) if part)
         lines = {
             "lifecycle": place,

@@ -50,12 +50,8 @@ def _fail(error: KGError, code: int = 1) -> typer.Exit:
 
 @app.callback()
 def main(
-    data_dir: Annotated[
-        Path | None, typer.Option(help="Data directory (default: KG_DATA_DIR or .mlkg).")
-    ] = None,
-    verbose: Annotated[
-        int, typer.Option("--verbose", "-v", count=True, help="-v: info logs, -vv: debug.")
-    ] = 0,
+    data_dir: Annotated[Path | None, typer.Option(help="Data directory (default: KG_DATA_DIR or .mlkg).")] = None,
+    verbose: Annotated[int, typer.Option("--verbose", "-v", count=True, help="-v: info logs, -vv: debug.")] = 0,
     version: Annotated[bool, typer.Option("--version", help="Print the version and exit.")] = False,
 ) -> None:
     """Build, query and serve the mlkg knowledge graph. Settings come from KG_* variables."""
@@ -63,9 +59,7 @@ def main(
         out.print(f"mlkg {__version__}")
         raise typer.Exit()
     level = [logging.WARNING, logging.INFO, logging.DEBUG][min(verbose, 2)]
-    logging.basicConfig(
-        level=level, format="%(message)s", handlers=[RichHandler(console=err, show_path=False)]
-    )
+    logging.basicConfig(level=level, format="%(message)s", handlers=[RichHandler(console=err, show_path=False)])
     State.settings = Settings(data_dir=data_dir) if data_dir else Settings()
 
 
@@ -99,9 +93,7 @@ def _print_report(report: IngestReport, as_json: bool) -> None:
 def ingest(
     paths: Annotated[list[Path], typer.Argument(help="Markdown files or folders of notes.", exists=True)],
     as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
-    index: Annotated[
-        bool, typer.Option(help="Update the search index afterwards (encodes changed texts).")
-    ] = True,
+    index: Annotated[bool, typer.Option(help="Update the search index afterwards (encodes changed texts).")] = True,
 ) -> None:
     """Import notes: each is parsed, checked against the SHACL shapes and stored as its own graph.
 
@@ -129,9 +121,7 @@ def ask(
     question: Annotated[str, typer.Argument(help="A question in your own words.")],
     k: Annotated[int, typer.Option("-k", min=1, max=100, help="How many hits.")] = 5,
     kind: Annotated[str | None, typer.Option("--type", help=f"Only one kind: {', '.join(KINDS)}.")] = None,
-    as_json: Annotated[
-        bool, typer.Option("--json", help="The full answer as JSON (the /ask shape).")
-    ] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="The full answer as JSON (the /ask shape).")] = False,
 ) -> None:
     """Find the concerns (or other nodes) a question is about, with their links and sources."""
     services = _services(read_only=True)
@@ -149,12 +139,8 @@ def ask(
 
 @app.command(name="eval")
 def evaluate(
-    file: Annotated[
-        Path, typer.Argument(help="TSV: question<TAB>expected labels separated by |.", exists=True)
-    ],
-    kind: Annotated[
-        str | None, typer.Option("--type", help="Rank only this kind (default concern).")
-    ] = "concern",
+    file: Annotated[Path, typer.Argument(help="TSV: question<TAB>expected labels separated by |.", exists=True)],
+    kind: Annotated[str | None, typer.Option("--type", help="Rank only this kind (default concern).")] = "concern",
     as_json: Annotated[bool, typer.Option("--json", help="Print the scores as JSON.")] = False,
 ) -> None:
     """hit@1, hit@3 and MRR of dense-only, BM25-only and hybrid ranking, side by side."""
@@ -174,6 +160,36 @@ def evaluate(
         out.print(f"  hybrid miss: {miss}", highlight=False, markup=False, soft_wrap=True)
 
 
+LOOPBACK = {"127.0.0.1", "localhost", "::1"}
+
+
+@app.command()
+def serve(
+    host: Annotated[str | None, typer.Option(help="Interface (default KG_HOST, 127.0.0.1).")] = None,
+    port: Annotated[int | None, typer.Option(help="Port (default KG_PORT, 8000).")] = None,
+    reload: Annotated[bool, typer.Option(help="Restart on code changes (development).")] = False,
+) -> None:
+    """Serve /ask, /sparql, /notes and the browse routes over HTTP (OpenAPI docs at /docs).
+
+    Ingests the vault (KG_VAULT) first when the store is empty. Without KG_API_TOKEN the server
+    only listens on loopback.
+    """
+    import uvicorn
+
+    settings = State.settings
+    bind = host or settings.host
+    if bind not in LOOPBACK and not settings.api_token:
+        raise _fail(KGError(f"refusing to listen on {bind} without KG_API_TOKEN: anyone could write"), 2)
+    settings = settings.model_copy(update={"host": bind, "port": port or settings.port})
+    err.print(f"mlkg serving {settings.data_dir} on http://{bind}:{settings.port}/  (docs: /docs)")
+    if reload:
+        uvicorn.run("api.app:app_from_environment", factory=True, host=bind, port=settings.port, reload=True)
+        return
+    from api.app import create_app
+
+    uvicorn.run(create_app(settings), host=bind, port=settings.port, access_log=False, log_level="warning")
+
+
 @app.command()
 def delete(note: Annotated[str, typer.Argument(help="Note IRI, vault path or file name.")]) -> None:
     """Remove a note's graph: everything only it asserted disappears."""
@@ -189,9 +205,7 @@ def delete(note: Annotated[str, typer.Argument(help="Note IRI, vault path or fil
 @app.command()
 def sparql(
     query: Annotated[str | None, typer.Argument(help="SPARQL 1.1 query text.")] = None,
-    file: Annotated[
-        Path | None, typer.Option("--file", "-f", help="Read the query from a file ('-': stdin).")
-    ] = None,
+    file: Annotated[Path | None, typer.Option("--file", "-f", help="Read the query from a file ('-': stdin).")] = None,
     fmt: Annotated[str, typer.Option("--format", help=f"One of {', '.join(SPARQL_FORMATS)}.")] = "table",
 ) -> None:
     """Run a SPARQL query over the union of all notes and the ontology."""
@@ -252,9 +266,7 @@ def validate(
 @app.command()
 def export(
     fmt: Annotated[str, typer.Option("--format", help=f"One of {', '.join(DATASET)}.")] = "trig",
-    output: Annotated[
-        Path | None, typer.Option("--output", "-o", help="Write here instead of stdout.")
-    ] = None,
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="Write here instead of stdout.")] = None,
 ) -> None:
     """Export the graph: trig and nquads keep each note's graph; the others merge them."""
     if fmt not in DATASET:

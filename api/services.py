@@ -1,9 +1,11 @@
 """The one place that wires mlkg's services together; the CLI and the app both call it."""
 
 import logging
+import threading
 from dataclasses import dataclass, field
 
-from ingest.pipeline import Importer
+from ingest.pipeline import Importer, NoteOutcome, delete_note
+from ingest.reading import NoteFile
 from kg.encoder import Encoder
 from kg.encoder_loading import load_encoder
 from kg.graph_view import GraphView
@@ -24,6 +26,26 @@ class Services:
     importer: Importer
     encoder: Encoder | None = None
     _engine: SearchEngine | None = field(default=None, repr=False)
+    _writes: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def import_note(self, name: str, data: bytes) -> tuple[NoteOutcome, SyncReport]:
+        """Import one note and update the search index, one writer at a time."""
+        with self._writes:
+            outcome = self.importer.import_bytes(data, NoteFile(name, name))
+            return outcome, self.refresh()
+
+    def delete_note(self, note: str) -> str:
+        """Drop a note's graph (by IRI, path or name) and update the search index."""
+        with self._writes:
+            iri = delete_note(self.store, note)
+            self.refresh()
+            return iri
+
+    def update(self, sparql: str) -> None:
+        """Run a SPARQL update and update the search index."""
+        with self._writes:
+            self.store.update(sparql)
+            self.refresh()
 
     def load_encoder(self) -> Encoder:
         if self.encoder is None:

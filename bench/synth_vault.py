@@ -111,12 +111,8 @@ def note(index: int, total: int, rng: random.Random, tree: dict[str, dict[str, l
         out += [f"## {label}:", f"- {sentence(rng)}", f"\t- {sentence(rng, 8)}", ""]
     out += ["# Discussion of potential solutions", ""]
     out += [f"- {name} {sentence(rng, 10)}" for name in rng.sample(SOLUTIONS, 2)]
-    refs = [
-        f"\t- [{sentence(rng, 6)}](https://arxiv.org/abs/{arxiv_id(rng)})" for _ in range(rng.randint(1, 3))
-    ]
-    related = [
-        f"\t- [[folder/sub/Synthetic note {rng.randrange(total):05d}]]" for _ in range(rng.randint(0, 3))
-    ]
+    refs = [f"\t- [{sentence(rng, 6)}](https://arxiv.org/abs/{arxiv_id(rng)})" for _ in range(rng.randint(1, 3))]
+    related = [f"\t- [[folder/sub/Synthetic note {rng.randrange(total):05d}]]" for _ in range(rng.randint(0, 3))]
     tags = " ".join(f"#{t}" for t in rng.sample(TAGS, 2))
     out += [
         "",

@@ -27,9 +27,7 @@ def split_frontmatter(text: str, path: str) -> tuple[dict[str, Any], dict[str, i
     block = "\n".join(lines[1:index])
     properties = _load_yaml(block, path)
     key_lines = {
-        m.group(1).strip(): offset + 2
-        for offset, line in enumerate(lines[1:index])
-        if (m := _TOP_KEY.match(line))
+        m.group(1).strip(): offset + 2 for offset, line in enumerate(lines[1:index]) if (m := _TOP_KEY.match(line))
     }
     return properties, key_lines, "\n".join(lines[index + 1 :]), index + 1
 
@@ -43,18 +41,12 @@ def _load_yaml(block: str, path: str) -> dict[str, Any]:
         problem = getattr(error, "problem", None) or str(error).split("\n")[0]
         raise NoteParseError("invalid YAML frontmatter", [Problem(f"YAML: {problem}", path, line)]) from error
     except RecursionError as error:
-        raise NoteParseError(
-            "invalid YAML frontmatter", [Problem("YAML nested too deeply", path, 1)]
-        ) from error
+        raise NoteParseError("invalid YAML frontmatter", [Problem("YAML nested too deeply", path, 1)]) from error
     if loaded is None:
         return {}
     if not isinstance(loaded, dict):
         raise NoteParseError(
             "invalid YAML frontmatter",
-            [
-                Problem(
-                    f"frontmatter must be a mapping of keys to values, not a {type(loaded).__name__}", path, 2
-                )
-            ],
+            [Problem(f"frontmatter must be a mapping of keys to values, not a {type(loaded).__name__}", path, 2)],
         )
     return {str(key): value for key, value in loaded.items()}

@@ -67,9 +67,7 @@ def _map_row_extras(
                 builder.add(builder.node("solution", name, line), MLKG.mitigates, concern)
     if "paper" in roles:
         for identifier in parse_inline(raw[roles["paper"]], line).identifiers:
-            builder.add(
-                paper_node(builder, identifier.value, identifier.title, line), MLKG.discusses, concern
-            )
+            builder.add(paper_node(builder, identifier.value, identifier.title, line), MLKG.discusses, concern)
 
 
 def _map_definitions(note: Note, builder: GraphBuilder, index: dict[str, URIRef]) -> None:

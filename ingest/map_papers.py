@@ -85,11 +85,7 @@ def _frontmatter_paper(note: Note, builder: GraphBuilder) -> URIRef | None:
     if not identifier and not (title and (fm.get("authors") or fm.get("year"))):
         return None
     line = next(
-        (
-            note.frontmatter_lines[k]
-            for k in ("arxiv", "doi", "url", "paper", "title")
-            if k in note.frontmatter_lines
-        ),
+        (note.frontmatter_lines[k] for k in ("arxiv", "doi", "url", "paper", "title") if k in note.frontmatter_lines),
         1,
     )
     node = paper_node(builder, identifier, title or note.title, line)

@@ -9,9 +9,7 @@ from ingest.model import Block, Note
 from ingest.vocabulary import Vocabulary
 from kg.iris import MLKG, match_key, node_iri
 
-SOLUTION_HEADINGS = re.compile(
-    r"solution|mitigat|remed|countermeasure|defen[cs]e|tools?\b|approach|what helps", re.I
-)
+SOLUTION_HEADINGS = re.compile(r"solution|mitigat|remed|countermeasure|defen[cs]e|tools?\b|approach|what helps", re.I)
 ACRONYM = re.compile(
     r"((?:[A-Z][\w-]*)(?:\s+(?:(?:for|of|and|in|to|the|on)\s+)*[A-Z][\w-]*){0,6})\s+\(([A-Z][A-Za-z0-9-]{1,15})\)"
 )
@@ -36,9 +34,7 @@ def _names(block: Block, vocabulary: Vocabulary) -> list[tuple[URIRef, str, list
     for match in ACRONYM.finditer(block.text):
         name, acronym = match.group(1).strip(), match.group(2)
         known = [
-            t
-            for t in vocabulary.solutions
-            if {match_key(name), match_key(acronym)} & {match_key(f) for f in t.forms}
+            t for t in vocabulary.solutions if {match_key(name), match_key(acronym)} & {match_key(f) for f in t.forms}
         ]
         if not known:
             iri = node_iri("solution", name)
@@ -50,9 +46,7 @@ def _names(block: Block, vocabulary: Vocabulary) -> list[tuple[URIRef, str, list
     return list(found.values())
 
 
-def map_solutions(
-    note: Note, builder: GraphBuilder, vocabulary: Vocabulary, concerns: dict[str, URIRef]
-) -> None:
+def map_solutions(note: Note, builder: GraphBuilder, vocabulary: Vocabulary, concerns: dict[str, URIRef]) -> None:
     """Add each named solution with its description, and what it mitigates when the text says."""
     for block in _solution_blocks(note):
         for iri, label, synonyms in _names(block, vocabulary):

@@ -69,11 +69,7 @@ class _Walker:
         self.collect(inline)
         title, rest = normalise_heading(inline.text)
         parent = next(
-            (
-                i
-                for i in range(len(self.note.sections) - 1, -1, -1)
-                if 0 < self.note.sections[i].level < level
-            ),
+            (i for i in range(len(self.note.sections) - 1, -1, -1) if 0 < self.note.sections[i].level < level),
             None,
         )
         self.note.sections.append(

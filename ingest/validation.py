@@ -51,8 +51,7 @@ class ShapeValidator:
             return []
         assert isinstance(report, Graph)
         problems = [
-            self._explain(report, result, graph, path)
-            for result in report.subjects(SH.resultSeverity, SH.Violation)
+            self._explain(report, result, graph, path) for result in report.subjects(SH.resultSeverity, SH.Violation)
         ]
         return sorted(problems, key=lambda p: (p.line or 0, p.message))
 

@@ -47,9 +47,7 @@ class Bm25Index:
         """BM25 score of every document, in index order."""
         if self._retriever is None:
             return np.zeros(0)
-        tokens = bm25s.tokenize(
-            [query], stopwords="en", stemmer=self._stemmer, show_progress=False, return_ids=False
-        )
+        tokens = bm25s.tokenize([query], stopwords="en", stemmer=self._stemmer, show_progress=False, return_ids=False)
         if not tokens or not tokens[0]:
             return np.zeros(len(self.iris))  # only stopwords or punctuation: no keyword evidence
         return np.asarray(self._retriever.get_scores(tokens[0]))

@@ -46,6 +46,26 @@ class QuerySyntaxError(BadRequest):
     code = "query_syntax_error"
 
 
+class Unauthorized(KGError):
+    status = 401
+    code = "unauthorized"
+
+
+class Forbidden(KGError):
+    status = 403
+    code = "forbidden"
+
+
+class NotAcceptable(KGError):
+    status = 406
+    code = "not_acceptable"
+
+
+class MethodNotAllowed(KGError):
+    status = 405
+    code = "method_not_allowed"
+
+
 class NotFound(KGError):
     status = 404
     code = "not_found"

@@ -28,9 +28,7 @@ def read_cases(path: Path) -> list[Case]:
     for line in path.read_text("utf-8").splitlines():
         question, _, expected = line.partition("\t")
         if question.strip() and expected.strip() and question.strip().lower() != "question":
-            cases.append(
-                Case(question.strip(), {e.strip().lower() for e in expected.split("|") if e.strip()})
-            )
+            cases.append(Case(question.strip(), {e.strip().lower() for e in expected.split("|") if e.strip()}))
     return cases
 
 

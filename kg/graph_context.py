@@ -45,9 +45,7 @@ COUNT = "SELECT (COUNT(DISTINCT ?value) AS ?n) WHERE { %s }"
 
 def _pairs(store: Store, iris: list[str], pattern: str) -> dict[str, list[str]]:
     values = " ".join(f"<{iri}>" for iri in iris)
-    result = store.query(
-        f"{PREFIXES}SELECT DISTINCT ?node ?value WHERE {{ VALUES ?node {{ {values} }} {pattern} }}"
-    )
+    result = store.query(f"{PREFIXES}SELECT DISTINCT ?node ?value WHERE {{ VALUES ?node {{ {values} }} {pattern} }}")
     assert isinstance(result, ox.QuerySolutions)
     found: dict[str, list[str]] = defaultdict(list)
     for row in result:
@@ -97,9 +95,7 @@ class _Names:
 
     def __init__(self, store: Store, iris: set[str]) -> None:
         ordered = sorted(iris)
-        self.attributes = (
-            {name: _pairs(store, ordered, p) for name, p in ATTRIBUTES.items()} if ordered else {}
-        )
+        self.attributes = {name: _pairs(store, ordered, p) for name, p in ATTRIBUTES.items()} if ordered else {}
 
     def get(self, name: str, iri: str) -> str:
         values = self.attributes.get(name, {}).get(iri, [])
@@ -128,18 +124,14 @@ def _entry(
         "step": names.ref(step) if step else None,
         "definition": " ".join(links["definition"].get(iri, [])),
         "papers": [
-            {"iri": p, "title": names.get("label", p), "identifier": names.get("identifier", p)}
-            for p in papers
+            {"iri": p, "title": names.get("label", p), "identifier": names.get("identifier", p)} for p in papers
         ],
         "notes": [{"iri": n, "title": names.get("label", n), "path": names.get("path", n)} for n in notes],
         "solutions": [names.ref(s) for s in capped["solutions"][0]],
         "mitigates": [names.ref(c) for c in capped["mitigates"][0]],
-        "related": [
-            {"iri": r, "label": view.label(r), "reason": why} for r, why in view.related_concerns(iri)
-        ],
+        "related": [{"iri": r, "label": view.label(r), "reason": why} for r, why in view.related_concerns(iri)],
         "sources": [
-            {**s, "title": names.get("label", s["note"]), "path": names.get("path", s["note"])}
-            for s in sources[0]
+            {**s, "title": names.get("label", s["note"]), "path": names.get("path", s["note"])} for s in sources[0]
         ],
         "counts": {name: capped[name][1] for name in ("papers", "notes")} | {"sources": sources[1]},
     }

@@ -58,8 +58,7 @@ class GraphView:
         edges = store.query(EDGES)
         assert isinstance(edges, ox.QuerySolutions)
         graph.add_edges_from(
-            (row["s"].value, row["o"].value, row["p"].value.rsplit("#", 1)[-1].rsplit("/", 1)[-1])
-            for row in edges
+            (row["s"].value, row["o"].value, row["p"].value.rsplit("#", 1)[-1].rsplit("/", 1)[-1]) for row in edges
         )
         labels = store.query(LABELS)
         assert isinstance(labels, ox.QuerySolutions)

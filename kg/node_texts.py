@@ -23,9 +23,7 @@ KIND_OF_CLASS = {
 }
 # Each query has a single pattern and DISTINCT: a node asserted by many notes appears once per
 # note graph in the union, so joining two such patterns in SPARQL multiplies the duplicates.
-NODES = (
-    "?node a ?value . VALUES ?value { mlkg:Stage mlkg:Step mlkg:Concern mlkg:Solution mlkg:Paper mlkg:Note }"
-)
+NODES = "?node a ?value . VALUES ?value { mlkg:Stage mlkg:Step mlkg:Concern mlkg:Solution mlkg:Paper mlkg:Note }"
 PATTERNS = {
     "labels": "?node rdfs:label|dcterms:title ?value",
     "synonyms": "?node skos:altLabel|skos:hiddenLabel ?value",
@@ -85,10 +83,7 @@ def _path(iri: str, parents: dict[str, list[str]], labels: dict[str, str]) -> li
 
 def node_texts(store: Store) -> list[NodeText]:
     """The text of every stage, step, concern, solution, paper and note, sorted by IRI."""
-    kinds = {
-        iri: KIND_OF_CLASS[values[0].rsplit("#", 1)[1]]
-        for iri, values in values_by_node(store, NODES).items()
-    }
+    kinds = {iri: KIND_OF_CLASS[values[0].rsplit("#", 1)[1]] for iri, values in values_by_node(store, NODES).items()}
     parts = {name: values_by_node(store, pattern) for name, pattern in PATTERNS.items()}
     labels = {iri: max(values, key=len) for iri, values in parts["labels"].items()}
     texts = []

@@ -71,9 +71,7 @@ def _saved(folder: Path, index: VectorIndex | None, fingerprint: str) -> Semanti
     return SemanticIndex(texts, index, bm25) if texts is not None and bm25 is not None else None
 
 
-def sync_index(
-    store: Store, encoder: Encoder, folder: Path, hnsw_threshold: int
-) -> tuple[SemanticIndex, SyncReport]:
+def sync_index(store: Store, encoder: Encoder, folder: Path, hnsw_threshold: int) -> tuple[SemanticIndex, SyncReport]:
     """Load the saved index and bring it up to date with the store; a bad index is rebuilt."""
     saved = VectorIndex.load(folder, encoder.model, encoder.dim, hnsw_threshold)
     fingerprint = store_fingerprint(store)

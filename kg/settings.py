@@ -15,15 +15,9 @@ class Settings(BaseSettings):
 
     model_config = SettingsConfigDict(env_prefix="KG_", extra="ignore")
 
-    data_dir: Path = Field(
-        Path(".mlkg"), description="Directory holding the store, the vector index and caches."
-    )
-    vault: Path = Field(
-        DEFAULT_VAULT, description="Vault of markdown notes ingested when the store is empty."
-    )
-    max_note_bytes: int = Field(
-        2_000_000, description="Largest note accepted, in bytes; larger files are refused."
-    )
+    data_dir: Path = Field(Path(".mlkg"), description="Directory holding the store, the vector index and caches.")
+    vault: Path = Field(DEFAULT_VAULT, description="Vault of markdown notes ingested when the store is empty.")
+    max_note_bytes: int = Field(2_000_000, description="Largest note accepted, in bytes; larger files are refused.")
     ingest_workers: int = Field(
         max(os.cpu_count() or 1, 1),
         description="Processes that parse and validate notes during large imports (1: in-process).",
@@ -35,13 +29,17 @@ class Settings(BaseSettings):
     encoder_backend: Literal["auto", "onnx", "torch"] = Field(
         "auto", description="auto: the cached ONNX export when it matches torch, else torch."
     )
-    model_cache: Path | None = Field(
-        None, description="Folder for exported ONNX models (default: DATA_DIR/models)."
-    )
+    model_cache: Path | None = Field(None, description="Folder for exported ONNX models (default: DATA_DIR/models).")
     encoder_threads: int = Field(2, description="Threads the ONNX encoder may use.")
     hnsw_threshold: int = Field(
         50_000, description="Vectors from which search uses an HNSW index instead of exact search."
     )
+    host: str = Field("127.0.0.1", description="Interface `kg serve` listens on.")
+    port: int = Field(8000, description="Port `kg serve` listens on.")
+    api_token: str | None = Field(
+        None, description="Bearer token required for writes; without it the server stays on loopback."
+    )
+    max_result_rows: int = Field(100_000, description="Most rows or triples a SPARQL answer may hold.")
     validate_shapes: bool = Field(True, description="Check every imported note against the SHACL shapes.")
 
     @property

@@ -81,10 +81,7 @@ class OxigraphStore:
         if self.note_hashes().get(ONTOLOGY_GRAPH) == digest:
             return
         graph = ox.NamedNode(ONTOLOGY_GRAPH)
-        quads = [
-            ox.Quad(t.subject, t.predicate, t.object, graph)
-            for t in ox.parse(data, format=ox.RdfFormat.TURTLE)
-        ]
+        quads = [ox.Quad(t.subject, t.predicate, t.object, graph) for t in ox.parse(data, format=ox.RdfFormat.TURTLE)]
         quads.append(ox.Quad(graph, ox.NamedNode(HASH), ox.Literal(digest), graph))
         self._store.update(f"DROP SILENT GRAPH {_iri(ONTOLOGY_GRAPH)}")
         self._store.extend(quads)
@@ -94,8 +91,7 @@ class OxigraphStore:
         if not graphs:
             return
         parts = [
-            f"DROP SILENT GRAPH {_iri(g)} ; INSERT DATA {{ GRAPH {_iri(g)} {{\n{nt}\n}} }}"
-            for g, nt in graphs.items()
+            f"DROP SILENT GRAPH {_iri(g)} ; INSERT DATA {{ GRAPH {_iri(g)} {{\n{nt}\n}} }}" for g, nt in graphs.items()
         ]
         self._store.update(" ;\n".join(parts))
 
@@ -120,13 +116,17 @@ class OxigraphStore:
     def query(
         self, sparql: str, default_graphs: list[str] | None = None, named_graphs: list[str] | None = None
     ) -> QueryResult:
-        """Run a SPARQL query; the default graph is the union of all graphs unless one is given."""
+        """Run a SPARQL query; the default graph is the union of all graphs unless graphs are given.
+
+        `default_graphs=[]` means an empty default graph (the protocol's dataset named only
+        named graphs); `named_graphs=None` leaves every graph available to GRAPH.
+        """
         try:
             return self._store.query(
                 sparql,
                 use_default_graph_as_union=default_graphs is None,
                 default_graph=[ox.NamedNode(g) for g in default_graphs] if default_graphs else None,
-                named_graphs=[ox.NamedNode(g) for g in named_graphs] if named_graphs else None,
+                named_graphs=[ox.NamedNode(g) for g in named_graphs] if named_graphs is not None else None,
             )
         except SyntaxError as error:
             raise QuerySyntaxError(f"SPARQL syntax error: {error}") from error
@@ -142,9 +142,7 @@ class OxigraphStore:
         prefixes = PREFIXES if fmt in (ox.RdfFormat.TURTLE, ox.RdfFormat.TRIG) else None
         if fmt.supports_datasets:
             return as_bytes(self._store.dump(format=fmt, prefixes=prefixes))
-        triples = self._store.query(
-            "CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }", use_default_graph_as_union=True
-        )
+        triples = self._store.query("CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }", use_default_graph_as_union=True)
         assert isinstance(triples, ox.QueryTriples)
         return as_bytes(ox.serialize(triples, format=fmt, prefixes=prefixes))
 

@@ -109,9 +109,7 @@ class VectorIndex:
             or vectors.shape != (len(iris), dim)
             or len(digests) != len(iris)
         ):
-            log.warning(
-                "vector index in %s does not match model %s (%d dims); rebuilding", folder, model, dim
-            )
+            log.warning("vector index in %s does not match model %s (%d dims); rebuilding", folder, model, dim)
             return None
         index = cls(model, dim, hnsw_threshold, iris, digests, vectors.astype(np.float32, copy=False))
         index.fingerprint = str(meta.get("fingerprint", ""))

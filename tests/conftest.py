@@ -93,3 +93,41 @@ def seeded(store: OxigraphStore, importer: Importer, vault: Path) -> OxigraphSto
     report = importer.ingest_paths([vault])
     assert report.summary()["added"] == 1, report.outcomes
     return store
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture(scope="session")
+def live_server(tmp_path_factory: pytest.TempPathFactory, encoder: Encoder) -> Iterator[str]:
+    """A real uvicorn server on a free loopback port over a fresh store of the bundled vault."""
+    import threading
+    import time
+
+    import uvicorn
+
+    from api.app import create_app
+
+    settings = Settings(
+        data_dir=tmp_path_factory.mktemp("live"), vault=ROOT / "notes", ingest_workers=1, api_token="secret-token"
+    )
+    port = free_port()
+    server = uvicorn.Server(
+        uvicorn.Config(
+            create_app(settings, encoder), host="127.0.0.1", port=port, log_level="warning", access_log=False
+        )
+    )
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 60
+    while not server.started:
+        assert time.monotonic() < deadline and thread.is_alive(), "the server did not start"
+        time.sleep(0.05)
+    yield f"http://127.0.0.1:{port}"
+    server.should_exit = True
+    thread.join(timeout=30)

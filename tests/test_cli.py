@@ -69,7 +69,9 @@ def test_query_from_file_and_stdin_and_every_format_parses(data_dir: Path, tmp_p
     assert "<literal>Model stealing</literal>" in xml
     table = kg(data_dir, "sparql", QUERY).stdout
     assert "Model inversion" in table and "3 rows" in table
-    construct = "CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o . ?s <http://www.w3.org/2000/01/rdf-schema#label> 'Model stealing' }"
+    construct = (
+        "CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o . ?s <http://www.w3.org/2000/01/rdf-schema#label> 'Model stealing' }"
+    )
     for fmt, rdflib_format in (
         ("turtle", "turtle"),
         ("ntriples", "nt"),
@@ -95,9 +97,7 @@ def test_ingest_reports_bad_notes_with_file_and_line_and_keeps_the_rest(tmp_path
     data = tmp_path / "data"
     vault = tmp_path / "v"
     vault.mkdir()
-    (vault / "good.md").write_text(
-        (FIXTURES / "Tables that are not lifecycles.md").read_text("utf-8"), "utf-8"
-    )
+    (vault / "good.md").write_text((FIXTURES / "Tables that are not lifecycles.md").read_text("utf-8"), "utf-8")
     (vault / "bad.md").write_bytes(b"ok\n\xc3\x28 broken\n")
     done = kg(data, "ingest", "--json", str(vault))
     assert done.returncode == 1
@@ -125,9 +125,7 @@ def test_stats_validate_export_and_help(data_dir: Path, tmp_path: Path):
     dataset = Dataset().parse(out, format="trig")
     graphs = {str(g.identifier) for g in dataset.graphs() if len(g)}
     assert "https://w3id.org/mlkg/ontology" in graphs
-    assert any(
-        g.endswith("/note/challenges-in-deploying-machine-learning-a-survey-of-case-studies") for g in graphs
-    )
+    assert any(g.endswith("/note/challenges-in-deploying-machine-learning-a-survey-of-case-studies") for g in graphs)
     nquads = kg(data_dir, "export", "--format", "nquads").stdout
     assert len(nquads.splitlines()) == stats["triples"]
     help_text = kg(data_dir, "--help").stdout
@@ -140,8 +138,7 @@ def test_delete_from_the_command_line(tmp_path: Path):
     assert kg(data, "ingest", str(FIXTURES / "Tables that are not lifecycles.md")).returncode == 0
     done = kg(data, "delete", "Tables that are not lifecycles.md")
     assert (
-        done.returncode == 0
-        and "deleted https://w3id.org/mlkg/id/note/tables-that-are-not-lifecycles" in done.stdout
+        done.returncode == 0 and "deleted https://w3id.org/mlkg/id/note/tables-that-are-not-lifecycles" in done.stdout
     )
     missing = kg(data, "delete", "nothing-here")
     assert missing.returncode == 1 and "no imported note matches 'nothing-here'" in missing.stderr

@@ -58,7 +58,9 @@ def test_removing_a_table_row_removes_the_concern(seeded, importer, vault):
     importer.ingest_paths([vault])
     concerns = {r["l"] for r in select(seeded, "SELECT ?l WHERE { ?c a mlkg:Concern ; rdfs:label ?l }")}
     assert len(concerns) == 37 and "Model inversion" not in concerns
-    in_notes = "SELECT ?p WHERE { GRAPH ?g { <https://w3id.org/mlkg/id/concern/model-inversion> ?p ?o } ?g a mlkg:Note }"
+    in_notes = (
+        "SELECT ?p WHERE { GRAPH ?g { <https://w3id.org/mlkg/id/concern/model-inversion> ?p ?o } ?g a mlkg:Note }"
+    )
     assert select(seeded, in_notes) == []
 
 
@@ -82,9 +84,7 @@ def test_bad_files_are_reported_with_file_and_line_and_others_are_stored(store, 
     shutil.copy(FIXTURES / "Broken frontmatter.md", vault / "Broken frontmatter.md")
     (vault / "latin1.md").write_bytes("# Caf\xe9\n".encode("latin-1"))
     (vault / "binary.md").write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00")
-    (vault / "no step.md").write_text(
-        "| Stage | Step | Concern |\n|---|---|---|\n| S | | Orphan |\n", "utf-8"
-    )
+    (vault / "no step.md").write_text("| Stage | Step | Concern |\n|---|---|---|\n| S | | Orphan |\n", "utf-8")
     report = importer.ingest_paths([vault])
     by_name = {Path(o.path).name: o for o in report.outcomes}
     assert by_name[SEED.name].status is Status.ADDED
@@ -106,9 +106,7 @@ def test_a_rejected_import_leaves_the_store_as_it_was(seeded, importer):
     with pytest.raises(PayloadTooLarge):
         importer.import_bytes(b"x" * 300_000, NoteFile("big.md", "big.md"))
     with pytest.raises(NoteValidationError) as caught:
-        importer.import_bytes(
-            b"| Stage | Step | Concern |\n|--|--|--|\n| | | C |\n", NoteFile("r.md", "r.md")
-        )
+        importer.import_bytes(b"| Stage | Step | Concern |\n|--|--|--|\n| | | C |\n", NoteFile("r.md", "r.md"))
     assert caught.value.problems[0].line == 3 and caught.value.status == 422
     bad_update = SEED.read_bytes().replace(b"| Data management       |", b"| \xff |")
     with pytest.raises(UnsupportedEncoding):
@@ -187,15 +185,11 @@ def test_literature_note_with_frontmatter_gives_its_paper(store, importer):
     ]
     doi = select(store, "SELECT ?p WHERE { ?p dcterms:identifier 'doi:10.1145/2976749.2978318' }")
     assert len(doi) == 1
-    links = select(
-        store, "SELECT ?t WHERE { ?n mlkg:path ?p ; mlkg:relatedNote/dcterms:title ?t } ORDER BY ?t"
-    )
+    links = select(store, "SELECT ?t WHERE { ?n mlkg:path ?p ; mlkg:relatedNote/dcterms:title ?t } ORDER BY ?t")
     assert [r["t"] for r in links] == ["Adversarial ML Survey", "Differential Privacy"]
     aliases = select(store, "SELECT ?a WHERE { ?n mlkg:path ?p ; skos:altLabel ?a } ORDER BY ?a")
     assert [r["a"] for r in aliases] == ["Model extraction paper", "Tramer 2016"]
-    solution = select(
-        store, "SELECT ?d WHERE { ?s a mlkg:Solution ; rdfs:label 'Rate limiting' ; skos:definition ?d }"
-    )
+    solution = select(store, "SELECT ?d WHERE { ?s a mlkg:Solution ; rdfs:label 'Rate limiting' ; skos:definition ?d }")
     assert solution == [{"d": "Rate limiting of the prediction API slows extraction down."}]
 
 

@@ -145,10 +145,7 @@ def test_stage_and_step_descriptions(seeded):
     by_label = {r["label"]: r["definition"] for r in rows}
     assert by_label["Model learning"].startswith("Model learning is the stage")
     assert by_label["Data analysis"].startswith("uncover potential biases or unexpected distributions")
-    assert (
-        by_label["Hyper-parameter selection"]
-        == "This technique is very expensive and resource-heavy in practice."
-    )
+    assert by_label["Hyper-parameter selection"] == "This technique is very expensive and resource-heavy in practice."
 
 
 def test_four_solutions(seeded):

@@ -1,0 +1,66 @@
+"""The HTTP service: `create_app(settings)` builds the services once in the lifespan."""
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import FastAPI
+from starlette.concurrency import run_in_threadpool
+
+from api import routes_ask, routes_browse, routes_notes, routes_sparql
+from api.deps import ServicesDep
+from api.errors import install_error_handlers
+from api.services import Services, build_services
+from kg import __version__
+from kg.encoder import Encoder
+from kg.settings import Settings
+
+
+def create_app(settings: Settings, encoder: Encoder | None = None) -> FastAPI:
+    """The FastAPI app over the store in `settings.data_dir`; the vault is ingested if the store is empty."""
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        services = await run_in_threadpool(_start, settings, encoder)
+        app.state.services = services
+        yield
+        services.close()
+
+    app = FastAPI(
+        title="mlkg",
+        version=__version__,
+        summary="Knowledge graph and semantic search over notes on taking machine learning to production.",
+        lifespan=lifespan,
+    )
+    install_error_handlers(app)
+    for module in (routes_ask, routes_sparql, routes_notes, routes_browse):
+        app.include_router(module.router)
+
+    @app.get("/health", tags=["service"])
+    async def health(services: ServicesDep) -> dict[str, Any]:
+        """Triples, notes, index size, model and version."""
+        engine = services.search
+        return {
+            "status": "ok",
+            "version": __version__,
+            "triples": services.store.triple_count(),
+            "notes": len(services.store.note_paths()),
+            "index_size": len(engine.index.texts),
+            "model": engine.encoder.model,
+            "encoder_backend": engine.encoder.backend,
+        }
+
+    return app
+
+
+def _start(settings: Settings, encoder: Encoder | None) -> Services:
+    services = build_services(settings, encoder=encoder)
+    if not services.store.note_paths() and settings.vault.is_dir():
+        services.importer.ingest_paths([settings.vault])
+    services.refresh()
+    return services
+
+
+def app_from_environment() -> FastAPI:
+    """Factory for `uvicorn --factory` and `kg serve --reload`: settings from KG_* variables."""
+    return create_app(Settings())

@@ -1,0 +1,30 @@
+"""Dependencies: the services built in the lifespan, and the write-token check."""
+
+import secrets
+from typing import Annotated
+
+from fastapi import Depends, Request
+
+from api.services import Services
+from kg.errors import Forbidden
+
+
+def get_services(request: Request) -> Services:
+    services: Services = request.app.state.services
+    return services
+
+
+ServicesDep = Annotated[Services, Depends(get_services)]
+
+
+def require_writer(request: Request, services: ServicesDep) -> None:
+    """Writes need `Authorization: Bearer KG_API_TOKEN` when a token is configured."""
+    token = services.settings.api_token
+    if token is None:
+        return
+    scheme, _, given = request.headers.get("authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or not secrets.compare_digest(given.strip(), token):
+        raise Forbidden("this write needs the header 'Authorization: Bearer <KG_API_TOKEN>'")
+
+
+WriterDep = Annotated[None, Depends(require_writer)]

@@ -1,0 +1,41 @@
+"""One error shape for every error: {"error": {"code", "message", "problems"}}."""
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException
+
+from kg.errors import KGError
+
+
+def error_body(code: str, message: str, problems: list[dict[str, object]] | None = None) -> dict[str, object]:
+    return {"error": {"code": code, "message": message, "problems": problems or []}}
+
+
+async def _domain(request: Request, error: Exception) -> JSONResponse:
+    assert isinstance(error, KGError)
+    problems: list[dict[str, object]] = [{"path": p.path, "line": p.line, "message": p.message} for p in error.problems]
+    return JSONResponse(error_body(error.code, error.message, problems), status_code=error.status)
+
+
+async def _http(request: Request, error: Exception) -> JSONResponse:
+    assert isinstance(error, HTTPException)
+    return JSONResponse(
+        error_body(f"http_{error.status_code}", str(error.detail)),
+        status_code=error.status_code,
+        headers=getattr(error, "headers", None),
+    )
+
+
+async def _validation(request: Request, error: Exception) -> JSONResponse:
+    assert isinstance(error, RequestValidationError)
+    problems: list[dict[str, object]] = [
+        {"path": ".".join(str(part) for part in e["loc"]), "line": None, "message": e["msg"]} for e in error.errors()
+    ]
+    return JSONResponse(error_body("invalid_request", "the request is not valid", problems), status_code=422)
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(KGError, _domain)
+    app.add_exception_handler(HTTPException, _http)
+    app.add_exception_handler(RequestValidationError, _validation)

@@ -1,0 +1,76 @@
+"""Note operations behind the HTTP routes: save (with triple counts), list and describe."""
+
+from typing import Any
+
+import pyoxigraph as ox
+
+from api.services import Services
+from kg.errors import NotFound
+from kg.iris import ID_BASE, node_iri
+
+DERIVED = """PREFIX prov: <http://www.w3.org/ns/prov#>
+PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
+PREFIX dcterms: <http://purl.org/dc/terms/>
+SELECT DISTINCT ?node ?label ?line WHERE { GRAPH <%s> {
+  ?node prov:qualifiedDerivation ?d . ?d mlkg:line ?line .
+  FILTER NOT EXISTS { ?d mlkg:field ?f }
+  OPTIONAL { ?node rdfs:label ?l } OPTIONAL { ?node dcterms:title ?t } BIND(COALESCE(?l, ?t, "") AS ?label) } }
+ORDER BY ?line"""
+DISCUSSES = "SELECT DISTINCT ?c WHERE { GRAPH <%s> { <%s> mlkg:discusses ?c } } ORDER BY ?c"
+PREFIX = "PREFIX mlkg: <https://w3id.org/mlkg/ontology#>\n"
+
+
+def _triples(services: Services, iri: str) -> set[str]:
+    result = services.store.query("CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }", default_graphs=[iri])
+    assert isinstance(result, ox.QueryTriples)
+    return {str(t) for t in result}
+
+
+def _column(services: Services, query: str, name: str) -> list[str]:
+    result = services.store.query(PREFIX + query)
+    assert isinstance(result, ox.QuerySolutions)
+    return [row[name].value for row in result]
+
+
+def save_note(services: Services, name: str, data: bytes) -> dict[str, Any]:
+    """Import a note; the answer says what changed in its graph and in the search index."""
+    iri = str(node_iri("note", name.rsplit(".", 1)[0]))
+    before = _triples(services, iri)
+    outcome, synced = services.import_note(name, data)
+    after = _triples(services, iri) if outcome.status.value != "unchanged" else before
+    notes_dir = services.settings.data_dir / "notes"
+    notes_dir.mkdir(parents=True, exist_ok=True)
+    (notes_dir / name).write_bytes(data)
+    return {
+        "iri": outcome.iri,
+        "id": outcome.iri.rsplit("/", 1)[1],
+        "status": outcome.status.value,
+        "triples_added": len(after - before),
+        "triples_removed": len(before - after),
+        "discusses": _column(services, DISCUSSES % (outcome.iri, outcome.iri), "c"),
+        "index": {"encoded": synced.encoded, "reused": synced.reused, "removed": synced.removed},
+    }
+
+
+def note_list(services: Services) -> list[dict[str, Any]]:
+    paths = services.store.note_paths()
+    return [{"id": iri.rsplit("/", 1)[1], "iri": iri, "path": path} for iri, path in sorted(paths.items())]
+
+
+def note_detail(services: Services, note_id: str, full: bool) -> dict[str, Any]:
+    """A note by id (slug) or IRI; 404 when it was never imported."""
+    iri = note_id if note_id.startswith(ID_BASE) else f"{ID_BASE}note/{note_id}"
+    path = services.store.note_paths().get(iri)
+    if path is None:
+        raise NotFound(f"no imported note has the id {note_id!r}")
+    detail: dict[str, Any] = {"id": iri.rsplit("/", 1)[1], "iri": iri, "path": path}
+    if full:
+        kept = services.settings.data_dir / "notes" / path.rsplit("/", 1)[-1]
+        detail["markdown"] = kept.read_text("utf-8") if kept.exists() else None
+        rows = services.store.query(PREFIX + DERIVED % iri)
+        assert isinstance(rows, ox.QuerySolutions)
+        detail["derived"] = [
+            {"iri": r["node"].value, "label": r["label"].value, "line": int(r["line"].value)} for r in rows
+        ]
+        detail["discusses"] = _column(services, DISCUSSES % (iri, iri), "c")
+    return detail

@@ -1,0 +1,92 @@
+"""The SPARQL 1.1 Protocol endpoint at /sparql."""
+
+from typing import Any
+
+from fastapi import APIRouter, Request, Response
+from starlette.concurrency import run_in_threadpool
+
+from api.deps import ServicesDep, require_writer
+from api.services import Services
+from api.sparql_protocol import MEDIA_TYPE, ProtocolRequest, choose_format, read_request
+from kg.result_formats import is_graph_result, serialize
+
+router = APIRouter(tags=["sparql"])
+EXAMPLE = "PREFIX mlkg: <https://w3id.org/mlkg/ontology#>\nSELECT ?c WHERE { ?c a mlkg:Concern } LIMIT 5"
+QUERY_DOC: dict[str, Any] = {
+    "parameters": [
+        {"name": "query", "in": "query", "schema": {"type": "string"}, "example": EXAMPLE},
+        {
+            "name": "default-graph-uri",
+            "in": "query",
+            "schema": {"type": "array", "items": {"type": "string"}},
+        },
+        {"name": "named-graph-uri", "in": "query", "schema": {"type": "array", "items": {"type": "string"}}},
+        {
+            "name": "format",
+            "in": "query",
+            "schema": {"type": "string"},
+            "example": "json",
+            "description": "Overrides Accept: json, xml, csv, tsv (SELECT/ASK); turtle, ntriples, jsonld, rdfxml.",
+        },
+    ],
+}
+POST_DOC: dict[str, Any] = {
+    **QUERY_DOC,
+    "requestBody": {
+        "content": {
+            "application/sparql-query": {"schema": {"type": "string"}, "example": EXAMPLE},
+            "application/sparql-update": {
+                "schema": {"type": "string"},
+                "example": "INSERT DATA { GRAPH <urn:x> { <urn:a> <urn:b> 1 } }",
+            },
+            "application/x-www-form-urlencoded": {
+                "schema": {
+                    "type": "object",
+                    "properties": {"query": {"type": "string"}, "update": {"type": "string"}},
+                }
+            },
+        }
+    },
+}
+
+
+def _answer(services: Services, operation: ProtocolRequest, accept: str, override: str | None) -> Response:
+    assert operation.query is not None
+    result = services.store.query(
+        operation.query,
+        default_graphs=operation.default_graphs if operation.has_dataset else None,
+        named_graphs=operation.named_graphs if operation.has_dataset else None,
+    )
+    fmt = choose_format(accept, override, is_graph_result(result))
+    return Response(serialize(result, fmt), media_type=MEDIA_TYPE[fmt])
+
+
+async def _handle(request: Request, services: Services) -> Response:
+    body = await request.body() if request.method == "POST" else b""
+    operation = read_request(request.method, request.headers.get("content-type", ""), _params(request), body)
+    if operation.update is not None:
+        require_writer(request, services)
+        await run_in_threadpool(services.update, operation.update)
+        return Response(status_code=204)
+    accept, override = request.headers.get("accept", ""), request.query_params.get("format")
+    return await run_in_threadpool(_answer, services, operation, accept, override)
+
+
+def _params(request: Request) -> dict[str, list[str]]:
+    params: dict[str, list[str]] = {}
+    for key, value in request.query_params.multi_items():
+        if key != "format":
+            params.setdefault(key, []).append(value)
+    return params
+
+
+@router.get("/sparql", openapi_extra=QUERY_DOC, summary="SPARQL query (GET)")
+async def sparql_get(request: Request, services: ServicesDep) -> Response:
+    """Run a SPARQL 1.1 query; SELECT/ASK as SPARQL JSON by default, CONSTRUCT/DESCRIBE as Turtle."""
+    return await _handle(request, services)
+
+
+@router.post("/sparql", openapi_extra=POST_DOC, summary="SPARQL query or update (POST)")
+async def sparql_post(request: Request, services: ServicesDep) -> Response:
+    """Query (form `query=` or application/sparql-query) or update (needs the write token when set)."""
+    return await _handle(request, services)

@@ -1,0 +1,147 @@
+"""SPARQL 1.1 Protocol: reading a request into a query or update, and choosing the result format."""
+
+from dataclasses import dataclass, field
+from urllib.parse import parse_qs
+
+from kg.errors import BadRequest, NotAcceptable, UnsupportedEncoding
+
+TABULAR_TYPES = {
+    "application/sparql-results+json": "json",
+    "application/json": "json",
+    "application/sparql-results+xml": "xml",
+    "application/xml": "xml",
+    "text/csv": "csv",
+    "text/tab-separated-values": "tsv",
+}
+GRAPH_TYPES = {
+    "text/turtle": "turtle",
+    "application/n-triples": "ntriples",
+    "application/ld+json": "jsonld",
+    "application/rdf+xml": "rdfxml",
+}
+MEDIA_TYPE = {
+    "json": "application/sparql-results+json",
+    "xml": "application/sparql-results+xml",
+    "csv": "text/csv",
+    "tsv": "text/tab-separated-values",
+    "turtle": "text/turtle",
+    "ntriples": "application/n-triples",
+    "jsonld": "application/ld+json",
+    "rdfxml": "application/rdf+xml",
+}
+FORMAT_ALIASES = {
+    "json": "json",
+    "xml": "xml",
+    "csv": "csv",
+    "tsv": "tsv",
+    "turtle": "turtle",
+    "ttl": "turtle",
+    "ntriples": "ntriples",
+    "nt": "ntriples",
+    "jsonld": "jsonld",
+    "rdfxml": "rdfxml",
+}
+
+
+@dataclass
+class ProtocolRequest:
+    """What a /sparql request asks for."""
+
+    query: str | None = None
+    update: str | None = None
+    default_graphs: list[str] = field(default_factory=list)
+    named_graphs: list[str] = field(default_factory=list)
+
+    @property
+    def has_dataset(self) -> bool:
+        return bool(self.default_graphs or self.named_graphs)
+
+
+def _one(params: dict[str, list[str]], name: str) -> str | None:
+    values = params.get(name, [])
+    if len(values) > 1:
+        raise BadRequest(f"the request holds {len(values)} '{name}' parameters; give exactly one")
+    return values[0] if values else None
+
+
+def _decode(body: bytes) -> str:
+    try:
+        return body.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise BadRequest(f"the request body is not valid UTF-8 (byte {error.start})") from error
+
+
+def read_request(method: str, content_type: str, url_params: dict[str, list[str]], body: bytes) -> ProtocolRequest:
+    """The operation of a GET or POST to /sparql, checked as the protocol says."""
+    media = content_type.split(";", 1)[0].strip().lower()
+    params = {k: list(v) for k, v in url_params.items()}
+    if method == "POST" and media == "application/x-www-form-urlencoded":
+        for key, values in parse_qs(_decode(body), keep_blank_values=True).items():
+            params.setdefault(key, []).extend(values)
+        body_op = None
+    elif method == "POST" and media in ("application/sparql-query", "application/sparql-update"):
+        body_op = (media.rsplit("-", 1)[1], _decode(body))
+    elif method == "POST":
+        raise UnsupportedEncoding(
+            f"POST /sparql takes application/x-www-form-urlencoded, application/sparql-query or "
+            f"application/sparql-update, not {media or 'no content type'!r}"
+        )
+    else:
+        body_op = None
+    request = ProtocolRequest(
+        query=_one(params, "query"),
+        update=_one(params, "update"),
+        default_graphs=params.get("default-graph-uri", []) + params.get("using-graph-uri", []),
+        named_graphs=params.get("named-graph-uri", []) + params.get("using-named-graph-uri", []),
+    )
+    if body_op is not None:
+        if request.query is not None or request.update is not None:
+            raise BadRequest("the operation is in the body; it may not also be a 'query' or 'update' parameter")
+        setattr(request, body_op[0], body_op[1])
+    if request.query is not None and request.update is not None:
+        raise BadRequest("give either 'query' or 'update', not both")
+    if request.query is None and request.update is None:
+        raise BadRequest("no SPARQL operation: give 'query' (GET or POST) or 'update' (POST)")
+    if request.update is not None and method != "POST":
+        raise BadRequest("SPARQL updates must be sent with POST")
+    return request
+
+
+def _accepted(accept: str) -> list[tuple[str, float]]:
+    ranges = []
+    for part in accept.split(","):
+        media, *options = (p.strip() for p in part.split(";"))
+        quality = 1.0
+        for option in options:
+            name, _, value = option.partition("=")
+            if name.strip() == "q":
+                try:
+                    quality = float(value)
+                except ValueError:
+                    quality = 0.0
+        if media:
+            ranges.append((media.lower(), quality))
+    return sorted(ranges, key=lambda r: -r[1])
+
+
+def choose_format(accept: str, override: str | None, graph_result: bool) -> str:
+    """The result format from `format=` or the Accept header; JSON or Turtle when anything goes."""
+    offered = GRAPH_TYPES if graph_result else TABULAR_TYPES
+    default = "turtle" if graph_result else "json"
+    if override:
+        fmt = FORMAT_ALIASES.get(override.lower()) or offered.get(override.lower())
+        if fmt is None or fmt not in offered.values():
+            raise NotAcceptable(
+                f"format {override!r} does not fit this query; use one of {sorted(set(offered.values()))}"
+            )
+        return fmt
+    if not accept.strip():
+        return default
+    for media, quality in _accepted(accept):
+        if quality <= 0:
+            continue
+        if media in offered:
+            return offered[media]
+        if media in ("*/*", "application/*", "text/*"):
+            return default
+    raise NotAcceptable(f"none of the accepted types ({accept}) is offered; use one of {sorted(offered)}")

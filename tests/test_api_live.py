@@ -1,0 +1,183 @@
+"""The HTTP service on a real uvicorn server, used by real clients."""
+
+import json
+
+import httpx
+import pytest
+from rdflib import Graph
+from rdflib.plugins.stores.sparqlstore import SPARQLStore
+from SPARQLWrapper import JSON, SPARQLWrapper
+
+from .conftest import FIXTURES
+
+AUTH = {"Authorization": "Bearer secret-token"}
+SECURITY = """PREFIX mlkg: <https://w3id.org/mlkg/ontology#>
+PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
+SELECT ?label WHERE { ?c a mlkg:Concern ; rdfs:label ?label ; mlkg:step/rdfs:label "Security" } ORDER BY ?label"""
+
+
+def test_health_and_openapi(live_server: str):
+    health = httpx.get(f"{live_server}/health").json()
+    assert health["notes"] == 1 and health["triples"] > 1000 and health["model"] == "all-MiniLM-L6-v2"
+    assert health["index_size"] >= 64
+    spec = httpx.get(f"{live_server}/openapi.json").json()
+    assert {"/ask", "/sparql", "/notes", "/notes/{note_id}", "/concerns/{slug}", "/graph/path"} <= set(spec["paths"])
+    assert httpx.get(f"{live_server}/docs").status_code == 200
+
+
+def test_ask_puts_model_stealing_first(live_server: str):
+    answer = httpx.get(f"{live_server}/ask", params={"q": "someone is copying my model through its API"}).json()
+    first = answer["hits"][0]
+    assert (first["label"], first["step"]["label"], first["stage"]["label"]) == (
+        "Model stealing",
+        "Security",
+        "Cross-cutting aspects",
+    )
+    assert "took_ms" in answer
+    posted = httpx.post(
+        f"{live_server}/ask", json={"q": "attackers recover training records", "k": 2, "type": "concern"}
+    ).json()
+    assert [h["label"] for h in posted["hits"]][0] == "Model inversion" and len(posted["hits"]) == 2
+
+
+def test_sparqlwrapper_and_rdflib_sparqlstore(live_server: str):
+    client = SPARQLWrapper(f"{live_server}/sparql")
+    client.setQuery(SECURITY)
+    client.setReturnFormat(JSON)
+    rows = client.query().convert()["results"]["bindings"]
+    assert [r["label"]["value"] for r in rows] == ["Data poisoning", "Model inversion", "Model stealing"]
+    store = SPARQLStore(f"{live_server}/sparql", returnFormat="json")
+    graph = Graph(store=store)
+    assert [str(r[0]) for r in graph.query(SECURITY)] == ["Data poisoning", "Model inversion", "Model stealing"]
+
+
+@pytest.mark.parametrize(
+    ("accept", "parse"),
+    [
+        ("application/sparql-results+json", lambda t: len(json.loads(t)["results"]["bindings"])),
+        ("application/sparql-results+xml", lambda t: t.count("<result>")),
+        ("text/csv", lambda t: len(t.strip().splitlines()) - 1),
+        ("text/tab-separated-values", lambda t: len(t.strip().splitlines()) - 1),
+    ],
+)
+def test_select_formats_by_accept(live_server: str, accept: str, parse):
+    response = httpx.get(f"{live_server}/sparql", params={"query": SECURITY}, headers={"Accept": accept})
+    assert response.status_code == 200 and response.headers["content-type"].startswith(accept)
+    assert parse(response.text) == 3
+
+
+@pytest.mark.parametrize(
+    ("accept", "rdflib_format"),
+    [
+        ("text/turtle", "turtle"),
+        ("application/n-triples", "nt"),
+        ("application/ld+json", "json-ld"),
+        ("application/rdf+xml", "xml"),
+    ],
+)
+def test_construct_formats_parse_back(live_server: str, accept: str, rdflib_format: str):
+    query = "CONSTRUCT { ?c ?p ?o } WHERE { ?c <http://www.w3.org/2000/01/rdf-schema#label> 'Model stealing' ; ?p ?o }"
+    response = httpx.post(
+        f"{live_server}/sparql", content=query, headers={"Content-Type": "application/sparql-query", "Accept": accept}
+    )
+    assert response.status_code == 200
+    graph = Graph().parse(data=response.text, format=rdflib_format)
+    assert len(graph) >= 8
+
+
+def test_protocol_errors(live_server: str):
+    sparql = f"{live_server}/sparql"
+    bad = httpx.get(sparql, params={"query": "SELECT ?x WHERE { ?x ?y }"})
+    assert bad.status_code == 400 and "SPARQL syntax error" in bad.json()["error"]["message"]
+    two = httpx.get(f"{sparql}?query=ASK%7B%7D&query=ASK%7B%7D")
+    assert two.status_code == 400 and "2 'query' parameters" in two.json()["error"]["message"]
+    assert httpx.post(sparql, content="ASK {}", headers={"Content-Type": "text/plain"}).status_code == 415
+    assert httpx.get(sparql).status_code == 400
+    get_update = httpx.get(sparql, params={"update": "CLEAR ALL"})
+    assert get_update.status_code == 400 and "POST" in get_update.json()["error"]["message"]
+    latin = httpx.post(sparql, content=b"ASK { ?s ?p '\xe9' }", headers={"Content-Type": "application/sparql-query"})
+    assert latin.status_code == 400 and "UTF-8" in latin.json()["error"]["message"]
+    assert httpx.get(sparql, params={"query": "ASK {}"}, headers={"Accept": "image/png"}).status_code == 406
+
+
+def test_update_needs_the_token(live_server: str):
+    update = "INSERT DATA { GRAPH <urn:test:g> { <urn:test:s> <urn:test:p> 'o' } }"
+    form = {"update": update}
+    denied = httpx.post(f"{live_server}/sparql", data=form)
+    assert denied.status_code == 403
+    ask = {"query": "ASK { GRAPH <urn:test:g> { <urn:test:s> ?p ?o } }"}
+    assert httpx.get(f"{live_server}/sparql", params=ask).json()["boolean"] is False
+    assert httpx.post(f"{live_server}/sparql", data=form, headers=AUTH).status_code == 204
+    assert httpx.get(f"{live_server}/sparql", params=ask).json()["boolean"] is True
+    dataset = {"query": "ASK { <urn:test:s> ?p ?o }", "default-graph-uri": "urn:test:other"}
+    assert httpx.get(f"{live_server}/sparql", params=dataset).json()["boolean"] is False
+    dataset["default-graph-uri"] = "urn:test:g"
+    assert httpx.get(f"{live_server}/sparql", params=dataset).json()["boolean"] is True
+    httpx.post(
+        f"{live_server}/sparql",
+        content="DROP GRAPH <urn:test:g>",
+        headers={"Content-Type": "application/sparql-update", **AUTH},
+    )
+
+
+def test_a_posted_note_is_searchable_and_queryable_then_gone(live_server: str):
+    text = (FIXTURES / "Stealing Machine Learning Models via Prediction APIs.md").read_bytes()
+    assert httpx.post(f"{live_server}/notes", params={"name": "Tramer.md"}, content=text).status_code == 403
+    created = httpx.post(f"{live_server}/notes", params={"name": "Tramer.md"}, content=text, headers=AUTH)
+    assert created.status_code == 201, created.text
+    body = created.json()
+    assert body["id"] == "tramer" and body["status"] == "added" and body["triples_added"] > 50
+    assert "https://w3id.org/mlkg/id/concern/membership-leakage" in body["discusses"]
+    hits = httpx.get(
+        f"{live_server}/ask",
+        params={"q": "confidence scores reveal training set membership", "type": "concern", "k": 1},
+    ).json()["hits"]
+    assert hits[0]["label"] == "Membership leakage"
+    detail = httpx.get(f"{live_server}/notes/tramer").json()
+    assert detail["markdown"].startswith("---\ntitle: Stealing") and detail["path"] == "Tramer.md"
+    assert any(d["label"] == "Membership leakage" for d in detail["derived"])
+    ask = {"query": "ASK { ?c <http://www.w3.org/2000/01/rdf-schema#label> 'Membership leakage' }"}
+    assert httpx.get(f"{live_server}/sparql", params=ask).json()["boolean"] is True
+    assert httpx.delete(f"{live_server}/notes/tramer", headers=AUTH).status_code == 204
+    assert httpx.get(f"{live_server}/sparql", params=ask).json()["boolean"] is False
+    assert httpx.get(f"{live_server}/notes/tramer").status_code == 404
+    gone = httpx.get(f"{live_server}/ask", params={"q": "membership leakage", "type": "concern", "k": 3}).json()
+    assert "Membership leakage" not in [h["label"] for h in gone["hits"]]
+
+
+def test_bad_notes_get_their_4xx_and_change_nothing(live_server: str):
+    before = httpx.get(f"{live_server}/health").json()["triples"]
+    broken = httpx.post(
+        f"{live_server}/notes",
+        params={"name": "bad.md"},
+        headers=AUTH,
+        content=(FIXTURES / "Broken frontmatter.md").read_bytes(),
+    )
+    assert broken.status_code == 422
+    problem = broken.json()["error"]["problems"][0]
+    assert (problem["path"], problem["line"]) == ("bad.md", 3)
+    latin = httpx.post(f"{live_server}/notes", params={"name": "latin.md"}, headers=AUTH, content=b"# Caf\xe9\n")
+    assert latin.status_code == 415 and latin.json()["error"]["problems"][0]["line"] == 1
+    huge = httpx.post(f"{live_server}/notes", params={"name": "huge.md"}, headers=AUTH, content=b"a" * 2_000_001)
+    assert huge.status_code == 413
+    nameless = httpx.post(f"{live_server}/notes", headers=AUTH, content=b"# x\n")
+    assert nameless.status_code == 400 and "file name" in nameless.json()["error"]["message"]
+    assert httpx.get(f"{live_server}/health").json()["triples"] == before
+
+
+def test_browse_routes(live_server: str):
+    concerns = httpx.get(f"{live_server}/concerns").json()
+    assert len(concerns) == 38
+    stealing = httpx.get(f"{live_server}/concerns/model-stealing").json()
+    assert stealing["step"]["label"] == "Security" and stealing["sources"][0]["line"] == 41
+    assert len(httpx.get(f"{live_server}/stages").json()) == 5
+    assert len(httpx.get(f"{live_server}/steps").json()) == 16
+    assert httpx.get(f"{live_server}/concerns/no-such-thing").status_code == 404
+    around = httpx.get(f"{live_server}/graph/neighbours", params={"iri": stealing["iri"], "depth": 1}).json()
+    assert "https://w3id.org/mlkg/id/step/security" in {n["iri"] for n in around["nodes"]}
+    route = httpx.get(
+        f"{live_server}/graph/path",
+        params={"from": stealing["iri"], "to": "https://w3id.org/mlkg/id/concern/data-poisoning"},
+    ).json()["path"]
+    assert route[0]["label"] == "Model stealing" and route[-1]["label"] == "Data poisoning" and len(route) == 3
+    assert httpx.get(f"{live_server}/graph/neighbours", params={"iri": "urn:nothing"}).status_code == 404
