@@ -7,7 +7,7 @@ from starlette.concurrency import run_in_threadpool
 
 from api.deps import ServicesDep, require_writer
 from api.services import Services
-from api.sparql_protocol import MEDIA_TYPE, ProtocolRequest, choose_format, read_request
+from api.sparql_protocol import MEDIA_TYPE, ProtocolRequest, choose_format, read_request, refuse_remote
 from kg.result_formats import is_graph_result, serialize
 
 router = APIRouter(tags=["sparql"])
@@ -64,6 +64,8 @@ def _answer(services: Services, operation: ProtocolRequest, accept: str, overrid
 async def _handle(request: Request, services: Services) -> Response:
     body = await request.body() if request.method == "POST" else b""
     operation = read_request(request.method, request.headers.get("content-type", ""), _params(request), body)
+    if not services.settings.allow_remote:
+        refuse_remote(operation.query or operation.update or "")
     if operation.update is not None:
         require_writer(request, services)
         await run_in_threadpool(services.update, operation.update)

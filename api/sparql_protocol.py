@@ -1,9 +1,10 @@
 """SPARQL 1.1 Protocol: reading a request into a query or update, and choosing the result format."""
 
+import re
 from dataclasses import dataclass, field
 from urllib.parse import parse_qs
 
-from kg.errors import BadRequest, NotAcceptable, UnsupportedEncoding
+from kg.errors import BadRequest, Forbidden, NotAcceptable, UnsupportedEncoding
 
 TABULAR_TYPES = {
     "application/sparql-results+json": "json",
@@ -41,6 +42,19 @@ FORMAT_ALIASES = {
     "jsonld": "jsonld",
     "rdfxml": "rdfxml",
 }
+
+
+_LITERALS = re.compile(
+    r'"""(?:.|\n)*?"""|\'\'\'(?:.|\n)*?\'\'\'|"(?:[^"\\\n]|\\.)*"|\'(?:[^\'\\\n]|\\.)*\'|<[^<>\s]*>|#[^\n]*'
+)
+_REMOTE = re.compile(r"(?<![\w?$:-])(SERVICE|LOAD)(?![\w:-])", re.IGNORECASE)
+
+
+def refuse_remote(operation: str) -> None:
+    """Refuse SERVICE and LOAD: they would make the server fetch any URL a client names."""
+    code = _LITERALS.sub(" ", operation)
+    if match := _REMOTE.search(code):
+        raise Forbidden(f"{match.group(1).upper()} is disabled on this endpoint (it would fetch remote URLs)")
 
 
 @dataclass

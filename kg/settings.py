@@ -39,6 +39,9 @@ class Settings(BaseSettings):
     api_token: str | None = Field(
         None, description="Bearer token required for writes; without it the server stays on loopback."
     )
+    allow_remote: bool = Field(
+        False, description="Allow SPARQL SERVICE and LOAD, which make the server fetch remote URLs."
+    )
     max_result_rows: int = Field(100_000, description="Most rows or triples a SPARQL answer may hold.")
     validate_shapes: bool = Field(True, description="Check every imported note against the SHACL shapes.")
 

@@ -37,7 +37,7 @@ def test_ask_puts_model_stealing_first(live_server: str):
     posted = httpx.post(
         f"{live_server}/ask", json={"q": "attackers recover training records", "k": 2, "type": "concern"}
     ).json()
-    assert [h["label"] for h in posted["hits"]][0] == "Model inversion" and len(posted["hits"]) == 2
+    assert posted["hits"][0]["label"] == "Model inversion" and len(posted["hits"]) == 2
 
 
 def test_sparqlwrapper_and_rdflib_sparqlstore(live_server: str):
@@ -181,3 +181,13 @@ def test_browse_routes(live_server: str):
     ).json()["path"]
     assert route[0]["label"] == "Model stealing" and route[-1]["label"] == "Data poisoning" and len(route) == 3
     assert httpx.get(f"{live_server}/graph/neighbours", params={"iri": "urn:nothing"}).status_code == 404
+
+
+def test_service_and_load_are_refused(live_server: str):
+    service = "SELECT * WHERE { SERVICE <http://example.org/sparql> { ?s ?p ?o } }"
+    refused = httpx.get(f"{live_server}/sparql", params={"query": service})
+    assert refused.status_code == 403 and "SERVICE is disabled" in refused.json()["error"]["message"]
+    load = httpx.post(f"{live_server}/sparql", data={"update": "LOAD <http://example.org/data.ttl>"}, headers=AUTH)
+    assert load.status_code == 403 and "LOAD is disabled" in load.json()["error"]["message"]
+    quoted = httpx.get(f"{live_server}/sparql", params={"query": "ASK { ?s ?p 'SERVICE and LOAD' }"})
+    assert quoted.status_code == 200
