@@ -42,7 +42,6 @@ class Settings(BaseSettings):
     allow_remote: bool = Field(
         False, description="Allow SPARQL SERVICE and LOAD, which make the server fetch remote URLs."
     )
-    max_result_rows: int = Field(100_000, description="Most rows or triples a SPARQL answer may hold.")
     validate_shapes: bool = Field(True, description="Check every imported note against the SHACL shapes.")
 
     @property

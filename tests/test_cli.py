@@ -172,3 +172,9 @@ def test_eval_prints_the_three_rankings(data_dir: Path):
     assert scores["hybrid"]["hit_at_3"] >= 0.9
     table = kg(data_dir, "eval", str(ROOT.parent / "shared" / "eval" / "questions.tsv")).stdout
     assert "hybrid" in table and "MRR" in table
+
+
+def test_serve_refuses_a_public_interface_without_a_token(tmp_path: Path):
+    done = kg(tmp_path / "data", "serve", "--host", "0.0.0.0", "--port", "9")
+    assert done.returncode == 2
+    assert "refusing to listen on 0.0.0.0 without KG_API_TOKEN" in done.stderr
