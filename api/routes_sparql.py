@@ -7,7 +7,14 @@ from starlette.concurrency import run_in_threadpool
 
 from api.deps import ServicesDep, require_writer
 from api.services import Services
-from api.sparql_protocol import MEDIA_TYPE, ProtocolRequest, choose_format, read_request, refuse_remote
+from api.sparql_protocol import (
+    MEDIA_TYPE,
+    ProtocolRequest,
+    apply_update_dataset,
+    choose_format,
+    read_request,
+    refuse_remote,
+)
 from kg.result_formats import is_graph_result, serialize
 
 router = APIRouter(tags=["sparql"])
@@ -50,10 +57,11 @@ POST_DOC: dict[str, Any] = {
 }
 
 
-def _answer(services: Services, operation: ProtocolRequest, accept: str, override: str | None) -> Response:
+def _answer(services: Services, operation: ProtocolRequest, accept: str, override: str | None, base: str) -> Response:
     assert operation.query is not None
     result = services.store.query(
         operation.query,
+        base_iri=base,
         default_graphs=operation.default_graphs if operation.has_dataset else None,
         named_graphs=operation.named_graphs if operation.has_dataset else None,
     )
@@ -66,12 +74,14 @@ async def _handle(request: Request, services: Services) -> Response:
     operation = read_request(request.method, request.headers.get("content-type", ""), _params(request), body)
     if not services.settings.allow_remote:
         refuse_remote(operation.query or operation.update or "")
+    base = str(request.url.replace(query=""))
     if operation.update is not None:
         require_writer(request, services)
-        await run_in_threadpool(services.update, operation.update)
+        update = apply_update_dataset(operation.update, operation.default_graphs, operation.named_graphs)
+        await run_in_threadpool(services.update, update, base)
         return Response(status_code=204)
     accept, override = request.headers.get("accept", ""), request.query_params.get("format")
-    return await run_in_threadpool(_answer, services, operation, accept, override)
+    return await run_in_threadpool(_answer, services, operation, accept, override, base)
 
 
 def _params(request: Request) -> dict[str, list[str]]:

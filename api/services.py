@@ -41,10 +41,10 @@ class Services:
             self.refresh()
             return iri
 
-    def update(self, sparql: str) -> None:
+    def update(self, sparql: str, base_iri: str | None = None) -> None:
         """Run a SPARQL update and update the search index."""
         with self._writes:
-            self.store.update(sparql)
+            self.store.update(sparql, base_iri)
             self.refresh()
 
     def load_encoder(self) -> Encoder:

@@ -1,6 +1,7 @@
 """SPARQL 1.1 Protocol: reading a request into a query or update, and choosing the result format."""
 
 import re
+from itertools import pairwise
 from dataclasses import dataclass, field
 from urllib.parse import parse_qs
 
@@ -50,9 +51,58 @@ _LITERALS = re.compile(
 _REMOTE = re.compile(r"(?<![\w?$:-])(SERVICE|LOAD)(?![\w:-])", re.IGNORECASE)
 
 
+def _masked(text: str) -> str:
+    """The text with strings, IRIs and comments blanked out, same length, so positions still match."""
+    return _LITERALS.sub(lambda m: " " * len(m.group(0)), text)
+
+
+def _top_level(masked: str, char: str) -> list[int]:
+    """Positions of `char` outside any { } block."""
+    depth, found = 0, []
+    for position, c in enumerate(masked):
+        depth += (c == "{") - (c == "}")
+        if c == char and depth == 0:
+            found.append(position)
+    return found
+
+
+_MODIFY = re.compile(r"(?<![\w?$:-])(INSERT|DELETE)(?![\w:-])(?!\s*(DATA|WHERE)\b)", re.IGNORECASE)
+_WHERE = re.compile(r"(?<![\w?$:-])WHERE(?![\w:-])", re.IGNORECASE)
+_OWN_DATASET = re.compile(r"(?<![\w?$:-])(USING|WITH)(?![\w:-])", re.IGNORECASE)
+
+
+def apply_update_dataset(update: str, default_graphs: list[str], named_graphs: list[str]) -> str:
+    """Give each INSERT/DELETE ... WHERE operation the protocol's using-graph-uri / using-named-graph-uri."""
+    if not default_graphs and not named_graphs:
+        return update
+    using = " ".join([*(f"USING <{g}>" for g in default_graphs), *(f"USING NAMED <{g}>" for g in named_graphs)])
+    masked = _masked(update)
+    cuts = [0, *(p + 1 for p in _top_level(masked, ";")), len(update) + 1]
+    out, inserts = [], []
+    for start, end in pairwise(cuts):
+        segment = masked[start : end - 1]
+        if not _MODIFY.search(segment):
+            continue
+        if _OWN_DATASET.search(segment):
+            raise BadRequest("the update has its own USING or WITH; it may not also get using-graph-uri parameters")
+        wheres = [m.start() for m in _WHERE.finditer(segment) if _depth(segment, m.start()) == 0]
+        if wheres:
+            inserts.append(start + wheres[0])
+    last = 0
+    for position in inserts:
+        out.extend([update[last:position], f"{using} "])
+        last = position
+    out.append(update[last:])
+    return "".join(out)
+
+
+def _depth(masked: str, position: int) -> int:
+    return masked[:position].count("{") - masked[:position].count("}")
+
+
 def refuse_remote(operation: str) -> None:
     """Refuse SERVICE and LOAD: they would make the server fetch any URL a client names."""
-    code = _LITERALS.sub(" ", operation)
+    code = _masked(operation)
     if match := _REMOTE.search(code):
         raise Forbidden(f"{match.group(1).upper()} is disabled on this endpoint (it would fetch remote URLs)")
 
@@ -87,7 +137,10 @@ def _decode(body: bytes) -> str:
 
 def read_request(method: str, content_type: str, url_params: dict[str, list[str]], body: bytes) -> ProtocolRequest:
     """The operation of a GET or POST to /sparql, checked as the protocol says."""
-    media = content_type.split(";", 1)[0].strip().lower()
+    media, _, options = (part.strip().lower() for part in content_type.partition(";"))
+    charset = options.partition("charset=")[2].split(";")[0].strip().strip('"')
+    if charset and charset not in ("utf-8", "utf8"):
+        raise UnsupportedEncoding(f"the request body must be UTF-8, not {charset}")
     params = {k: list(v) for k, v in url_params.items()}
     if method == "POST" and media == "application/x-www-form-urlencoded":
         for key, values in parse_qs(_decode(body), keep_blank_values=True).items():

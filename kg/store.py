@@ -41,9 +41,13 @@ class Store(Protocol):
     def note_hashes(self) -> dict[str, str]: ...
     def note_paths(self) -> dict[str, str]: ...
     def query(
-        self, sparql: str, default_graphs: list[str] | None = None, named_graphs: list[str] | None = None
+        self,
+        sparql: str,
+        default_graphs: list[str] | None = None,
+        named_graphs: list[str] | None = None,
+        base_iri: str | None = None,
     ) -> QueryResult: ...
-    def update(self, sparql: str) -> None: ...
+    def update(self, sparql: str, base_iri: str | None = None) -> None: ...
     def dump(self, fmt: ox.RdfFormat) -> bytes: ...
     def triple_count(self) -> int: ...
     def close(self) -> None: ...
@@ -114,7 +118,11 @@ class OxigraphStore:
         return {row["g"].value: row["p"].value for row in rows}
 
     def query(
-        self, sparql: str, default_graphs: list[str] | None = None, named_graphs: list[str] | None = None
+        self,
+        sparql: str,
+        default_graphs: list[str] | None = None,
+        named_graphs: list[str] | None = None,
+        base_iri: str | None = None,
     ) -> QueryResult:
         """Run a SPARQL query; the default graph is the union of all graphs unless graphs are given.
 
@@ -124,6 +132,7 @@ class OxigraphStore:
         try:
             return self._store.query(
                 sparql,
+                base_iri=base_iri,
                 use_default_graph_as_union=default_graphs is None,
                 default_graph=[ox.NamedNode(g) for g in default_graphs] if default_graphs else None,
                 named_graphs=[ox.NamedNode(g) for g in named_graphs] if named_graphs is not None else None,
@@ -131,9 +140,10 @@ class OxigraphStore:
         except SyntaxError as error:
             raise QuerySyntaxError(f"SPARQL syntax error: {error}") from error
 
-    def update(self, sparql: str) -> None:
+    def update(self, sparql: str, base_iri: str | None = None) -> None:
+        """Run a SPARQL update in one transaction; relative IRIs resolve against `base_iri`."""
         try:
-            self._store.update(sparql)
+            self._store.update(sparql, base_iri=base_iri)
         except SyntaxError as error:
             raise QuerySyntaxError(f"SPARQL update syntax error: {error}") from error
 

@@ -106,6 +106,11 @@ def free_port() -> int:
 @pytest.fixture(scope="session")
 def live_server(tmp_path_factory: pytest.TempPathFactory, encoder: Encoder) -> Iterator[str]:
     """A real uvicorn server on a free loopback port over a fresh store of the bundled vault."""
+    yield from live_server_for(tmp_path_factory.mktemp("live"), ROOT / "notes", encoder)
+
+
+def live_server_for(data_dir: Path, vault: Path, encoder: Encoder) -> Iterator[str]:
+    """Run create_app on uvicorn in a thread until the caller is done; writes need 'secret-token'."""
     import threading
     import time
 
@@ -113,9 +118,7 @@ def live_server(tmp_path_factory: pytest.TempPathFactory, encoder: Encoder) -> I
 
     from api.app import create_app
 
-    settings = Settings(
-        data_dir=tmp_path_factory.mktemp("live"), vault=ROOT / "notes", ingest_workers=1, api_token="secret-token"
-    )
+    settings = Settings(data_dir=data_dir, vault=vault, ingest_workers=1, api_token="secret-token")
     port = free_port()
     server = uvicorn.Server(
         uvicorn.Config(
