@@ -1,8 +1,8 @@
 """SPARQL 1.1 Protocol: reading a request into a query or update, and choosing the result format."""
 
 import re
-from itertools import pairwise
 from dataclasses import dataclass, field
+from itertools import pairwise
 from urllib.parse import parse_qs
 
 from kg.errors import BadRequest, Forbidden, NotAcceptable, UnsupportedEncoding
