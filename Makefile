@@ -31,6 +31,7 @@ test: lint
 bench: setup
 	$(BIN)/python bench/bench_ingest.py --notes 1000 10000
 	$(BIN)/python bench/bench_ask.py --notes 0 10000
+	$(BIN)/python bench/bench_http.py --seconds 5
 
 clean:
 	rm -rf $(VENV) .mlkg bench/out
