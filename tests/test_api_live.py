@@ -191,3 +191,21 @@ def test_service_and_load_are_refused(live_server: str):
     assert load.status_code == 403 and "LOAD is disabled" in load.json()["error"]["message"]
     quoted = httpx.get(f"{live_server}/sparql", params={"query": "ASK { ?s ?p 'SERVICE and LOAD' }"})
     assert quoted.status_code == 200
+
+
+def test_put_replaces_a_note_and_reports_what_changed(live_server: str):
+    first = b"| Stage | Step | Concern |\n|---|---|---|\n| Ops | Serving | Cold starts |\n"
+    created = httpx.post(f"{live_server}/notes", params={"name": "Serving notes.md"}, content=first, headers=AUTH)
+    assert created.status_code == 201 and created.json()["id"] == "serving-notes"
+    second = first + b"| | | Tail latency |\n"
+    replaced = httpx.put(f"{live_server}/notes/serving-notes", content=second, headers=AUTH)
+    assert replaced.status_code == 200, replaced.text
+    body = replaced.json()
+    assert body["status"] == "updated" and body["triples_added"] > 10
+    assert body["triples_removed"] == 1  # only the old content hash: adding a row removes nothing else
+    assert "https://w3id.org/mlkg/id/concern/tail-latency" in body["discusses"]
+    assert body["index"]["encoded"] >= 1 and body["index"]["reused"] > 60
+    unchanged = httpx.put(f"{live_server}/notes/serving-notes", content=second, headers=AUTH).json()
+    assert (unchanged["status"], unchanged["triples_added"], unchanged["triples_removed"]) == ("unchanged", 0, 0)
+    assert httpx.put(f"{live_server}/notes/nobody", content=second, headers=AUTH).status_code == 404
+    assert httpx.delete(f"{live_server}/notes/serving-notes", headers=AUTH).status_code == 204
