@@ -10,6 +10,7 @@ from starlette.concurrency import run_in_threadpool
 from api import routes_ask, routes_browse, routes_notes, routes_sparql
 from api.deps import ServicesDep
 from api.errors import install_error_handlers
+from api.query_runner import QueryRunner
 from api.services import Services, build_services
 from kg import __version__
 from kg.encoder import Encoder
@@ -23,7 +24,9 @@ def create_app(settings: Settings, encoder: Encoder | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         services = await run_in_threadpool(_start, settings, encoder)
         app.state.services = services
+        app.state.queries = QueryRunner(settings.store_dir, settings.query_timeout, settings.query_workers)
         yield
+        app.state.queries.close()
         services.close()
 
     app = FastAPI(

@@ -5,6 +5,7 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
+from api.query_runner import QueryRunner
 from api.services import Services
 from kg.errors import Forbidden
 
@@ -15,6 +16,14 @@ def get_services(request: Request) -> Services:
 
 
 ServicesDep = Annotated[Services, Depends(get_services)]
+
+
+def get_queries(request: Request) -> QueryRunner:
+    runner: QueryRunner = request.app.state.queries
+    return runner
+
+
+QueriesDep = Annotated[QueryRunner, Depends(get_queries)]
 
 
 def require_writer(request: Request, services: ServicesDep) -> None:

@@ -5,17 +5,10 @@ from typing import Any
 from fastapi import APIRouter, Request, Response
 from starlette.concurrency import run_in_threadpool
 
-from api.deps import ServicesDep, require_writer
+from api.deps import QueriesDep, ServicesDep, require_writer
+from api.query_runner import QueryJob, QueryRunner
 from api.services import Services
-from api.sparql_protocol import (
-    MEDIA_TYPE,
-    ProtocolRequest,
-    apply_update_dataset,
-    choose_format,
-    read_request,
-    refuse_remote,
-)
-from kg.result_formats import is_graph_result, serialize
+from api.sparql_protocol import apply_update_dataset, read_request, refuse_remote
 
 router = APIRouter(tags=["sparql"])
 EXAMPLE = "PREFIX mlkg: <https://w3id.org/mlkg/ontology#>\nSELECT ?c WHERE { ?c a mlkg:Concern } LIMIT 5"
@@ -57,19 +50,7 @@ POST_DOC: dict[str, Any] = {
 }
 
 
-def _answer(services: Services, operation: ProtocolRequest, accept: str, override: str | None, base: str) -> Response:
-    assert operation.query is not None
-    result = services.store.query(
-        operation.query,
-        base_iri=base,
-        default_graphs=operation.default_graphs if operation.has_dataset else None,
-        named_graphs=operation.named_graphs if operation.has_dataset else None,
-    )
-    fmt = choose_format(accept, override, is_graph_result(result))
-    return Response(serialize(result, fmt), media_type=MEDIA_TYPE[fmt])
-
-
-async def _handle(request: Request, services: Services) -> Response:
+async def _handle(request: Request, services: Services, queries: QueryRunner) -> Response:
     body = await request.body() if request.method == "POST" else b""
     operation = read_request(request.method, request.headers.get("content-type", ""), _params(request), body)
     if not services.settings.allow_remote:
@@ -80,8 +61,18 @@ async def _handle(request: Request, services: Services) -> Response:
         update = apply_update_dataset(operation.update, operation.default_graphs, operation.named_graphs)
         await run_in_threadpool(services.update, update, base)
         return Response(status_code=204)
-    accept, override = request.headers.get("accept", ""), request.query_params.get("format")
-    return await run_in_threadpool(_answer, services, operation, accept, override, base)
+    assert operation.query is not None
+    job = QueryJob(
+        query=operation.query,
+        default_graphs=operation.default_graphs if operation.has_dataset else None,
+        named_graphs=operation.named_graphs if operation.has_dataset else None,
+        base_iri=base,
+        accept=request.headers.get("accept", ""),
+        override=request.query_params.get("format"),
+        generation=services.generation,
+    )
+    media_type, content = await run_in_threadpool(queries.run, job)
+    return Response(content, media_type=media_type)
 
 
 def _params(request: Request) -> dict[str, list[str]]:
@@ -93,12 +84,12 @@ def _params(request: Request) -> dict[str, list[str]]:
 
 
 @router.get("/sparql", openapi_extra=QUERY_DOC, summary="SPARQL query (GET)")
-async def sparql_get(request: Request, services: ServicesDep) -> Response:
+async def sparql_get(request: Request, services: ServicesDep, queries: QueriesDep) -> Response:
     """Run a SPARQL 1.1 query; SELECT/ASK as SPARQL JSON by default, CONSTRUCT/DESCRIBE as Turtle."""
-    return await _handle(request, services)
+    return await _handle(request, services, queries)
 
 
 @router.post("/sparql", openapi_extra=POST_DOC, summary="SPARQL query or update (POST)")
-async def sparql_post(request: Request, services: ServicesDep) -> Response:
+async def sparql_post(request: Request, services: ServicesDep, queries: QueriesDep) -> Response:
     """Query (form `query=` or application/sparql-query) or update (needs the write token when set)."""
-    return await _handle(request, services)
+    return await _handle(request, services, queries)

@@ -27,17 +27,21 @@ class Services:
     encoder: Encoder | None = None
     _engine: SearchEngine | None = field(default=None, repr=False)
     _writes: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    generation: int = 0
+    """Counts writes, so that read-only views of the store (query workers) know to reopen."""
 
     def import_note(self, name: str, data: bytes) -> tuple[NoteOutcome, SyncReport]:
         """Import one note and update the search index, one writer at a time."""
         with self._writes:
             outcome = self.importer.import_bytes(data, NoteFile(name, name))
+            self.generation += 1
             return outcome, self.refresh()
 
     def delete_note(self, note: str) -> str:
         """Drop a note's graph (by IRI, path or name) and update the search index."""
         with self._writes:
             iri = delete_note(self.store, note)
+            self.generation += 1
             self.refresh()
             return iri
 
@@ -45,6 +49,7 @@ class Services:
         """Run a SPARQL update and update the search index."""
         with self._writes:
             self.store.update(sparql, base_iri)
+            self.generation += 1
             self.refresh()
 
     def load_encoder(self) -> Encoder:

@@ -39,6 +39,10 @@ class Settings(BaseSettings):
     api_token: str | None = Field(
         None, description="Bearer token required for writes; without it the server stays on loopback."
     )
+    query_timeout: float = Field(
+        10.0, description="Seconds a SPARQL query may run on the server before it is stopped (503)."
+    )
+    query_workers: int = Field(2, description="Processes that run the server's SPARQL queries.")
     allow_remote: bool = Field(
         False, description="Allow SPARQL SERVICE and LOAD, which make the server fetch remote URLs."
     )

@@ -3,6 +3,7 @@
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pyoxigraph as ox
 import pytest
@@ -109,7 +110,7 @@ def live_server(tmp_path_factory: pytest.TempPathFactory, encoder: Encoder) -> I
     yield from live_server_for(tmp_path_factory.mktemp("live"), ROOT / "notes", encoder)
 
 
-def live_server_for(data_dir: Path, vault: Path, encoder: Encoder) -> Iterator[str]:
+def live_server_for(data_dir: Path, vault: Path, encoder: Encoder, **overrides: Any) -> Iterator[str]:
     """Run create_app on uvicorn in a thread until the caller is done; writes need 'secret-token'."""
     import threading
     import time
@@ -118,7 +119,7 @@ def live_server_for(data_dir: Path, vault: Path, encoder: Encoder) -> Iterator[s
 
     from api.app import create_app
 
-    settings = Settings(data_dir=data_dir, vault=vault, ingest_workers=1, api_token="secret-token")
+    settings = Settings(data_dir=data_dir, vault=vault, ingest_workers=1, api_token="secret-token", **overrides)
     port = free_port()
     server = uvicorn.Server(
         uvicorn.Config(

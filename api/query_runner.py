@@ -1,0 +1,107 @@
+"""SPARQL queries in worker processes, so that a query over its time limit is really stopped.
+
+Oxigraph cannot interrupt a query that is evaluating, and a thread cannot be killed; a process
+can. Each worker holds a read-only view of the store and reopens it after a write; a worker that
+runs past `KG_QUERY_TIMEOUT` is killed and replaced, and the client gets a 503 that says so.
+"""
+
+import logging
+import multiprocessing
+import queue
+from dataclasses import dataclass
+from multiprocessing.connection import Connection
+from multiprocessing.process import BaseProcess
+from pathlib import Path
+from typing import Any
+
+from api.sparql_protocol import MEDIA_TYPE, choose_format
+from kg.errors import KGError
+from kg.result_formats import is_graph_result, serialize
+from kg.store import OxigraphStore
+
+log = logging.getLogger(__name__)
+
+
+class QueryTimeout(KGError):
+    status = 503
+    code = "query_timeout"
+
+
+@dataclass(frozen=True)
+class QueryJob:
+    query: str
+    default_graphs: list[str] | None
+    named_graphs: list[str] | None
+    base_iri: str | None
+    accept: str
+    override: str | None
+    generation: int
+
+
+def _work(conn: Connection, store_dir: str) -> None:
+    """Worker loop: answer jobs until the pipe closes."""
+    store: OxigraphStore | None = None
+    generation = -1
+    while True:
+        try:
+            job: QueryJob = conn.recv()
+        except EOFError:
+            return
+        try:
+            if store is None or job.generation != generation:
+                store = OxigraphStore(Path(store_dir), read_only=True)
+                generation = job.generation
+            result = store.query(job.query, job.default_graphs, job.named_graphs, job.base_iri)
+            fmt = choose_format(job.accept, job.override, is_graph_result(result))
+            conn.send(("ok", MEDIA_TYPE[fmt], serialize(result, fmt)))
+        except KGError as error:
+            conn.send(("error", error))
+
+
+@dataclass
+class _Worker:
+    process: BaseProcess
+    conn: Connection
+
+
+class QueryRunner:
+    """A small pool of query processes with a per-query time limit."""
+
+    def __init__(self, store_dir: Path, timeout: float, workers: int = 2) -> None:
+        self.store_dir, self.timeout = store_dir, timeout
+        self._context = multiprocessing.get_context("spawn")  # no fork of a threaded server
+        self._idle: queue.Queue[_Worker] = queue.Queue()
+        for _ in range(workers):
+            self._idle.put(self._spawn())
+
+    def _spawn(self) -> _Worker:
+        ours, theirs = self._context.Pipe()
+        process = self._context.Process(target=_work, args=(theirs, str(self.store_dir)), daemon=True)
+        process.start()
+        theirs.close()
+        return _Worker(process, ours)
+
+    def run(self, job: QueryJob) -> tuple[str, bytes]:
+        """(media type, body) of the answer; raises the query's error, or QueryTimeout."""
+        worker = self._idle.get()
+        try:
+            worker.conn.send(job)
+            if not worker.conn.poll(self.timeout):
+                log.warning("query stopped after %.1f s: %s", self.timeout, job.query[:200])
+                worker.process.kill()
+                worker.process.join()
+                worker = self._spawn()
+                raise QueryTimeout(f"the query ran longer than {self.timeout:g} s (KG_QUERY_TIMEOUT) and was stopped")
+            reply: tuple[Any, ...] = worker.conn.recv()
+        finally:
+            self._idle.put(worker)
+        if reply[0] == "error":
+            raise reply[1]
+        return reply[1], reply[2]
+
+    def close(self) -> None:
+        while not self._idle.empty():
+            worker = self._idle.get_nowait()
+            worker.conn.close()
+            worker.process.kill()
+            worker.process.join()

@@ -1,0 +1,29 @@
+"""A runaway SPARQL query is stopped at KG_QUERY_TIMEOUT and the server keeps answering."""
+
+import time
+from collections.abc import Iterator
+
+import httpx
+import pytest
+
+from .conftest import ROOT, live_server_for
+
+RUNAWAY = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l }"
+
+
+@pytest.fixture(scope="module")
+def impatient_server(tmp_path_factory: pytest.TempPathFactory, encoder) -> Iterator[str]:
+    yield from live_server_for(tmp_path_factory.mktemp("timeout"), ROOT / "notes", encoder, query_timeout=1.0)
+
+
+def test_a_runaway_query_is_stopped_with_a_clear_error(impatient_server: str):
+    started = time.monotonic()
+    response = httpx.get(f"{impatient_server}/sparql", params={"query": RUNAWAY}, timeout=30)
+    waited = time.monotonic() - started
+    assert response.status_code == 503
+    error = response.json()["error"]
+    assert error["code"] == "query_timeout" and "KG_QUERY_TIMEOUT" in error["message"]
+    assert waited < 5
+    for _ in range(3):  # the stopped worker was replaced: queries keep being answered
+        ok = httpx.get(f"{impatient_server}/sparql", params={"query": "ASK { ?s a ?t }"}, timeout=30)
+        assert ok.status_code == 200 and ok.json()["boolean"] is True
