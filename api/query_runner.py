@@ -14,6 +14,8 @@ from multiprocessing.process import BaseProcess
 from pathlib import Path
 from typing import Any
 
+import pyoxigraph as ox
+
 from api.sparql_protocol import MEDIA_TYPE, choose_format
 from kg.errors import KGError
 from kg.result_formats import is_graph_result, serialize
@@ -27,6 +29,11 @@ class QueryTimeout(KGError):
     code = "query_timeout"
 
 
+class TooManyRows(KGError):
+    status = 400
+    code = "too_many_rows"
+
+
 @dataclass(frozen=True)
 class QueryJob:
     query: str
@@ -36,6 +43,7 @@ class QueryJob:
     accept: str
     override: str | None
     generation: int
+    max_rows: int
 
 
 def _work(conn: Connection, store_dir: str) -> None:
@@ -51,11 +59,25 @@ def _work(conn: Connection, store_dir: str) -> None:
             if store is None or job.generation != generation:
                 store = OxigraphStore(Path(store_dir), read_only=True)
                 generation = job.generation
+            _check_size(store, job)
             result = store.query(job.query, job.default_graphs, job.named_graphs, job.base_iri)
             fmt = choose_format(job.accept, job.override, is_graph_result(result))
             conn.send(("ok", MEDIA_TYPE[fmt], serialize(result, fmt)))
         except KGError as error:
             conn.send(("error", error))
+
+
+def _check_size(store: OxigraphStore, job: QueryJob) -> None:
+    """Count the rows (or triples) first, stopping at the cap; results are lazy, so this is cheap
+    for small answers and bounded for large ones."""
+    result = store.query(job.query, job.default_graphs, job.named_graphs, job.base_iri)
+    if isinstance(result, ox.QueryBoolean):
+        return
+    for count, _ in enumerate(result, 1):
+        if count > job.max_rows:
+            raise TooManyRows(
+                f"the answer has more than {job.max_rows:,} rows (KG_MAX_RESULT_ROWS); add a LIMIT or narrow the query"
+            )
 
 
 @dataclass

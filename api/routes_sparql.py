@@ -70,6 +70,7 @@ async def _handle(request: Request, services: Services, queries: QueryRunner) ->
         accept=request.headers.get("accept", ""),
         override=request.query_params.get("format"),
         generation=services.generation,
+        max_rows=services.settings.max_result_rows,
     )
     media_type, content = await run_in_threadpool(queries.run, job)
     return Response(content, media_type=media_type)

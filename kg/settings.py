@@ -42,6 +42,9 @@ class Settings(BaseSettings):
     query_timeout: float = Field(
         10.0, description="Seconds a SPARQL query may run on the server before it is stopped (503)."
     )
+    max_result_rows: int = Field(
+        100_000, description="Most rows (or triples) a SPARQL answer may hold; more is a 400 too_many_rows."
+    )
     query_workers: int = Field(2, description="Processes that run the server's SPARQL queries.")
     allow_remote: bool = Field(
         False, description="Allow SPARQL SERVICE and LOAD, which make the server fetch remote URLs."

@@ -13,7 +13,9 @@ RUNAWAY = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?
 
 @pytest.fixture(scope="module")
 def impatient_server(tmp_path_factory: pytest.TempPathFactory, encoder) -> Iterator[str]:
-    yield from live_server_for(tmp_path_factory.mktemp("timeout"), ROOT / "notes", encoder, query_timeout=1.0)
+    yield from live_server_for(
+        tmp_path_factory.mktemp("timeout"), ROOT / "notes", encoder, query_timeout=1.0, max_result_rows=50
+    )
 
 
 def test_a_runaway_query_is_stopped_with_a_clear_error(impatient_server: str):
@@ -27,3 +29,13 @@ def test_a_runaway_query_is_stopped_with_a_clear_error(impatient_server: str):
     for _ in range(3):  # the stopped worker was replaced: queries keep being answered
         ok = httpx.get(f"{impatient_server}/sparql", params={"query": "ASK { ?s a ?t }"}, timeout=30)
         assert ok.status_code == 200 and ok.json()["boolean"] is True
+
+
+def test_an_answer_over_the_row_cap_is_refused_and_one_under_it_served(impatient_server: str):
+    many = httpx.get(f"{impatient_server}/sparql", params={"query": "SELECT * WHERE { ?s ?p ?o }"}, timeout=30)
+    assert many.status_code == 400
+    assert many.json()["error"]["code"] == "too_many_rows" and "KG_MAX_RESULT_ROWS" in many.json()["error"]["message"]
+    graph = httpx.get(f"{impatient_server}/sparql", params={"query": "CONSTRUCT WHERE { ?s ?p ?o }"}, timeout=30)
+    assert graph.status_code == 400
+    few = httpx.get(f"{impatient_server}/sparql", params={"query": "SELECT * WHERE { ?s ?p ?o } LIMIT 50"}, timeout=30)
+    assert few.status_code == 200 and len(few.json()["results"]["bindings"]) == 50
