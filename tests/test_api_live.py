@@ -1,11 +1,12 @@
 """The HTTP service on a real uvicorn server, used by real clients."""
 
-import json
+import io
 
 import httpx
 import pytest
 from rdflib import Graph
 from rdflib.plugins.stores.sparqlstore import SPARQLStore
+from rdflib.query import Result
 from SPARQLWrapper import JSON, SPARQLWrapper
 
 from .conftest import FIXTURES
@@ -52,18 +53,30 @@ def test_sparqlwrapper_and_rdflib_sparqlstore(live_server: str):
 
 
 @pytest.mark.parametrize(
-    ("accept", "parse"),
+    ("accept", "rdflib_format"),
     [
-        ("application/sparql-results+json", lambda t: len(json.loads(t)["results"]["bindings"])),
-        ("application/sparql-results+xml", lambda t: t.count("<result>")),
-        ("text/csv", lambda t: len(t.strip().splitlines()) - 1),
-        ("text/tab-separated-values", lambda t: len(t.strip().splitlines()) - 1),
+        ("application/sparql-results+json", "json"),
+        ("application/sparql-results+xml", "xml"),
+        ("text/csv", "csv"),
+        ("text/tab-separated-values", "tsv"),
     ],
 )
-def test_select_formats_by_accept(live_server: str, accept: str, parse):
+def test_select_formats_parse_back_with_rdflib(live_server: str, accept: str, rdflib_format: str):
     response = httpx.get(f"{live_server}/sparql", params={"query": SECURITY}, headers={"Accept": accept})
     assert response.status_code == 200 and response.headers["content-type"].startswith(accept)
-    assert parse(response.text) == 3
+    result = Result.parse(io.BytesIO(response.content), format=rdflib_format)
+    assert sorted(str(row[0]) for row in result) == ["Data poisoning", "Model inversion", "Model stealing"]
+
+
+def test_ask_as_xml_and_format_override(live_server: str):
+    ask = {"query": "ASK { ?c <http://www.w3.org/2000/01/rdf-schema#label> 'Model stealing' }"}
+    xml = httpx.get(f"{live_server}/sparql", params=ask, headers={"Accept": "application/sparql-results+xml"})
+    assert Result.parse(io.BytesIO(xml.content), format="xml").askAnswer is True
+    csv_by_param = httpx.get(
+        f"{live_server}/sparql", params={"query": SECURITY, "format": "csv"}, headers={"Accept": "text/html"}
+    )
+    assert csv_by_param.headers["content-type"].startswith("text/csv")
+    assert csv_by_param.text.splitlines()[1] == "Data poisoning"
 
 
 @pytest.mark.parametrize(
@@ -209,3 +222,15 @@ def test_put_replaces_a_note_and_reports_what_changed(live_server: str):
     assert (unchanged["status"], unchanged["triples_added"], unchanged["triples_removed"]) == ("unchanged", 0, 0)
     assert httpx.put(f"{live_server}/notes/nobody", content=second, headers=AUTH).status_code == 404
     assert httpx.delete(f"{live_server}/notes/serving-notes", headers=AUTH).status_code == 204
+
+
+def test_multipart_upload(live_server: str):
+    text = b"---\ntitle: Uploaded\n---\n| Stage | Step | Concern |\n|---|---|---|\n| Ops | Serving | Upload limits |\n"
+    done = httpx.post(f"{live_server}/notes", files={"file": ("Uploaded note.md", text, "text/markdown")}, headers=AUTH)
+    assert done.status_code == 201, done.text
+    assert done.json()["id"] == "uploaded-note"
+    assert "https://w3id.org/mlkg/id/concern/upload-limits" in done.json()["discusses"]
+    assert httpx.get(f"{live_server}/notes/uploaded-note").json()["markdown"].startswith("---\ntitle: Uploaded")
+    missing = httpx.post(f"{live_server}/notes", files={"other": ("x.md", b"# x", "text/markdown")}, headers=AUTH)
+    assert missing.status_code == 400 and "'file' part" in missing.json()["error"]["message"]
+    assert httpx.delete(f"{live_server}/notes/uploaded-note", headers=AUTH).status_code == 204
