@@ -5,21 +5,15 @@ joined here: a node asserted by many notes appears once per note graph in the un
 SPARQL join of two such patterns would multiply the duplicates.
 """
 
-from collections import defaultdict
 from typing import Any
 
 import pyoxigraph as ox
 
 from kg.graph_view import GraphView
 from kg.iris import kind_of
+from kg.node_values import PREFIXES, values_by_node
 from kg.store import Store
 
-PREFIXES = """PREFIX mlkg: <https://w3id.org/mlkg/ontology#>
-PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
-PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
-PREFIX dcterms: <http://purl.org/dc/terms/>
-PREFIX prov: <http://www.w3.org/ns/prov#>
-"""
 LIST_CAP = 20
 LINKS = {
     "up": "?node mlkg:step|mlkg:stage ?value",
@@ -41,16 +35,6 @@ SOURCES = """SELECT DISTINCT ?note ?line ?field WHERE {
   OPTIONAL { ?d mlkg:field ?field }
 } LIMIT %d"""
 COUNT = "SELECT (COUNT(DISTINCT ?value) AS ?n) WHERE { %s }"
-
-
-def _pairs(store: Store, iris: list[str], pattern: str) -> dict[str, list[str]]:
-    values = " ".join(f"<{iri}>" for iri in iris)
-    result = store.query(f"{PREFIXES}SELECT DISTINCT ?node ?value WHERE {{ VALUES ?node {{ {values} }} {pattern} }}")
-    assert isinstance(result, ox.QuerySolutions)
-    found: dict[str, list[str]] = defaultdict(list)
-    for row in result:
-        found[row["node"].value].append(row["value"].value)
-    return {node: sorted(v) for node, v in found.items()}
 
 
 def _count(store: Store, iri: str, pattern: str) -> int:
@@ -95,7 +79,7 @@ class _Names:
 
     def __init__(self, store: Store, iris: set[str]) -> None:
         ordered = sorted(iris)
-        self.attributes = {name: _pairs(store, ordered, p) for name, p in ATTRIBUTES.items()} if ordered else {}
+        self.attributes = {name: values_by_node(store, p, ordered) for name, p in ATTRIBUTES.items()} if ordered else {}
 
     def get(self, name: str, iri: str) -> str:
         values = self.attributes.get(name, {}).get(iri, [])
@@ -145,9 +129,9 @@ def graph_context(store: Store, view: GraphView, iris: list[str]) -> dict[str, d
     """
     if not iris:
         return {}
-    links = {name: _pairs(store, iris, pattern) for name, pattern in LINKS.items()}
+    links = {name: values_by_node(store, pattern, iris) for name, pattern in LINKS.items()}
     steps = sorted({u for ups in links["up"].values() for u in ups if kind_of(u) == "step"})
-    links["stage_of_step"] = _pairs(store, steps, "?node mlkg:stage ?value") if steps else {}
+    links["stage_of_step"] = values_by_node(store, "?node mlkg:stage ?value", steps) if steps else {}
     capped = {iri: {name: _capped(store, iri, p) for name, p in CAPPED_LINKS.items()} for iri in iris}
     sources = {iri: _sources(store, iri) for iri in iris}
     referenced = {u for name in ("up", "stage_of_step") for vs in links[name].values() for u in vs}

@@ -1,18 +1,11 @@
 """The one place that decides what text stands for each node in search and linking."""
 
 import hashlib
-from collections import defaultdict
 from dataclasses import dataclass, field
 
-import pyoxigraph as ox
-
+from kg.node_values import values_by_node
 from kg.store import Store
 
-PREFIXES = """PREFIX mlkg: <https://w3id.org/mlkg/ontology#>
-PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
-PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
-PREFIX dcterms: <http://purl.org/dc/terms/>
-"""
 KIND_OF_CLASS = {
     "Stage": "stage",
     "Step": "step",
@@ -45,15 +38,6 @@ class NodeText:
     @property
     def digest(self) -> str:
         return hashlib.sha256(self.text.encode("utf-8")).hexdigest()[:32]
-
-
-def values_by_node(store: Store, pattern: str) -> dict[str, list[str]]:
-    rows = store.query(f"{PREFIXES}SELECT DISTINCT ?node ?value WHERE {{ {pattern} }}")
-    assert isinstance(rows, ox.QuerySolutions)
-    found: dict[str, list[str]] = defaultdict(list)
-    for row in rows:
-        found[row["node"].value].append(row["value"].value)
-    return {node: sorted(values) for node, values in found.items()}
 
 
 def compose(kind: str, label: str, parts: dict[str, list[str]]) -> str:

@@ -1,0 +1,29 @@
+"""Single-pattern lookups: node -> its distinct values for one pattern, over the union graph.
+
+A node asserted by many notes appears once per note graph in the union, so the callers join
+several of these in Python rather than joining patterns in SPARQL, which multiplies duplicates.
+"""
+
+from collections import defaultdict
+
+import pyoxigraph as ox
+
+from kg.store import Store
+
+PREFIXES = """PREFIX mlkg: <https://w3id.org/mlkg/ontology#>
+PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
+PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
+PREFIX dcterms: <http://purl.org/dc/terms/>
+PREFIX prov: <http://www.w3.org/ns/prov#>
+"""
+
+
+def values_by_node(store: Store, pattern: str, iris: list[str] | None = None) -> dict[str, list[str]]:
+    """`?node -> sorted distinct ?value` for a pattern, for every node or only for `iris`."""
+    values = f"VALUES ?node {{ {' '.join(f'<{iri}>' for iri in iris)} }}" if iris is not None else ""
+    rows = store.query(f"{PREFIXES}SELECT DISTINCT ?node ?value WHERE {{ {values} {pattern} }}")
+    assert isinstance(rows, ox.QuerySolutions)
+    found: dict[str, list[str]] = defaultdict(list)
+    for row in rows:
+        found[row["node"].value].append(row["value"].value)
+    return {node: sorted(v) for node, v in found.items()}
