@@ -3,7 +3,7 @@
 from typing import Annotated, Any
 
 import networkx as nx
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Path, Query
 from starlette.concurrency import run_in_threadpool
 
 from api.deps import ServicesDep
@@ -19,6 +19,13 @@ PLURAL = {
     "concerns": "concern",
     "papers": "paper",
     "solutions": "solution",
+}
+EXAMPLE_IDS = {
+    "stage": "cross-cutting-aspects",
+    "step": "security",
+    "concern": "model-stealing",
+    "paper": "arxiv-2011.09926",
+    "solution": "weak-supervision",
 }
 
 
@@ -46,7 +53,7 @@ def _register(plural: str, kind: str) -> None:
     async def listing(services: ServicesDep) -> list[dict[str, Any]]:
         return await run_in_threadpool(_listing, services, kind)
 
-    async def detail(slug: str, services: ServicesDep) -> dict[str, Any]:
+    async def detail(slug: Annotated[str, Path(examples=[EXAMPLE_IDS[kind]])], services: ServicesDep) -> dict[str, Any]:
         return await run_in_threadpool(_detail, services, kind, slug)
 
     listing.__doc__ = f"Every {kind}: IRI, id and label."

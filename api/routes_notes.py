@@ -4,6 +4,7 @@ from pathlib import PurePosixPath
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request, Response
+from fastapi import Path as FastPath
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
@@ -12,6 +13,7 @@ from api.note_service import note_detail, note_list, save_note
 from kg.errors import BadRequest, PayloadTooLarge
 
 router = APIRouter(tags=["notes"])
+NoteId = Annotated[str, FastPath(examples=["challenges-in-deploying-machine-learning-a-survey-of-case-studies"])]
 NameParam = Annotated[str | None, Query(description="File name of the note, e.g. 'My paper.md'.")]
 MARKDOWN_BODY: dict[str, Any] = {
     "requestBody": {
@@ -58,7 +60,7 @@ async def create_note(request: Request, services: ServicesDep, _: WriterDep, nam
 
 
 @router.put("/notes/{note_id}", openapi_extra=MARKDOWN_BODY)
-async def replace_note(request: Request, note_id: str, services: ServicesDep, _: WriterDep) -> dict[str, Any]:
+async def replace_note(request: Request, note_id: NoteId, services: ServicesDep, _: WriterDep) -> dict[str, Any]:
     """Replace an imported note's markdown; its graph, index entries and links are replaced too."""
     existing = await run_in_threadpool(note_detail, services, note_id, False)
     data, _uploaded = await _body(request, services.settings.max_note_bytes)
@@ -66,7 +68,7 @@ async def replace_note(request: Request, note_id: str, services: ServicesDep, _:
 
 
 @router.delete("/notes/{note_id}", status_code=204)
-async def remove_note(note_id: str, services: ServicesDep, _: WriterDep) -> Response:
+async def remove_note(note_id: NoteId, services: ServicesDep, _: WriterDep) -> Response:
     """Delete a note: everything only it asserted disappears."""
     existing = await run_in_threadpool(note_detail, services, note_id, False)
     await run_in_threadpool(services.delete_note, existing["iri"])
@@ -80,6 +82,6 @@ async def list_notes(services: ServicesDep) -> list[dict[str, Any]]:
 
 
 @router.get("/notes/{note_id}")
-async def get_note(note_id: str, services: ServicesDep) -> dict[str, Any]:
+async def get_note(note_id: NoteId, services: ServicesDep) -> dict[str, Any]:
     """A note's metadata, its markdown (when kept) and the nodes derived from it."""
     return await run_in_threadpool(note_detail, services, note_id, True)

@@ -1,0 +1,38 @@
+"""Every error, whatever raised it, has the same shape: {"error": {"code", "message", "problems"}}."""
+
+import httpx
+import pytest
+
+
+def assert_error_shape(response: httpx.Response, status: int, code: str) -> dict[str, object]:
+    assert response.status_code == status, response.text
+    body = response.json()
+    assert set(body) == {"error"}
+    error = body["error"]
+    assert set(error) == {"code", "message", "problems"}
+    assert error["code"] == code and isinstance(error["message"], str) and error["message"]
+    assert isinstance(error["problems"], list)
+    return error
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "params", "status", "code"),
+    [
+        ("GET", "/no/such/route", {}, 404, "http_404"),
+        ("DELETE", "/sparql", {}, 405, "http_405"),
+        ("GET", "/ask", {"q": "drift", "k": "0"}, 422, "invalid_request"),
+        ("GET", "/ask", {}, 422, "invalid_request"),
+        ("GET", "/ask", {"q": "drift", "type": "planet"}, 400, "bad_request"),
+        ("GET", "/concerns/nothing", {}, 404, "not_found"),
+        ("GET", "/notes/nothing", {}, 404, "not_found"),
+        ("GET", "/sparql", {"query": "SELECT"}, 400, "query_syntax_error"),
+        ("GET", "/graph/path", {"from": "urn:a", "to": "urn:b"}, 404, "not_found"),
+    ],
+)
+def test_one_error_shape(live_server: str, method: str, path: str, params: dict[str, str], status: int, code: str):
+    assert_error_shape(httpx.request(method, f"{live_server}{path}", params=params), status, code)
+
+
+def test_validation_errors_name_the_field(live_server: str):
+    error = assert_error_shape(httpx.get(f"{live_server}/ask", params={"q": "x", "k": "500"}), 422, "invalid_request")
+    assert any("k" in str(p["path"]) for p in error["problems"])  # type: ignore[index, union-attr]
