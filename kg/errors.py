@@ -1,6 +1,6 @@
 """Domain errors. Each carries the HTTP status the service answers with."""
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 
 @dataclass(frozen=True)
@@ -46,11 +46,6 @@ class QuerySyntaxError(BadRequest):
     code = "query_syntax_error"
 
 
-class Unauthorized(KGError):
-    status = 401
-    code = "unauthorized"
-
-
 class Forbidden(KGError):
     status = 403
     code = "forbidden"
@@ -59,11 +54,6 @@ class Forbidden(KGError):
 class NotAcceptable(KGError):
     status = 406
     code = "not_acceptable"
-
-
-class MethodNotAllowed(KGError):
-    status = 405
-    code = "method_not_allowed"
 
 
 class NotFound(KGError):
@@ -94,14 +84,3 @@ class NoteParseError(KGError):
 class NoteValidationError(KGError):
     status = 422
     code = "validation_error"
-
-
-@dataclass
-class ProblemList:
-    """Collects problems while a note is read, so all of them are reported at once."""
-
-    path: str
-    items: list[Problem] = field(default_factory=list)
-
-    def add(self, message: str, line: int | None = None) -> None:
-        self.items.append(Problem(message, self.path, line))

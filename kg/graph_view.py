@@ -108,14 +108,7 @@ class GraphView:
             elif key == "related":
                 weights[step] = weights.get(step, 0.0) + 2.0
                 reasons[step] = "linked"
-        for source, _, key in self.graph.in_edges(concern, keys=True):
-            if key != "discusses":
-                continue
-            discussed = [
-                o
-                for _, o, k in self.graph.out_edges(source, keys=True)
-                if k == "discusses" and self.graph.nodes[o]["kind"] == "concern"
-            ]
+        for discussed in self._co_discussed(concern):
             for other in discussed:
                 if other != concern:
                     weights[other] = weights.get(other, 0.0) + 1.0 / len(discussed)

@@ -13,7 +13,6 @@ LIFECYCLE_SCHEME = URIRef(f"{ID_BASE}scheme/lifecycle")
 PROV = Namespace("http://www.w3.org/ns/prov#")
 
 Kind = Literal["stage", "step", "concern", "note", "paper", "solution", "derivation", "discussion"]
-KINDS: tuple[Kind, ...] = ("stage", "step", "concern", "note", "paper", "solution")
 
 _NON_SLUG = re.compile(r"[^a-z0-9.]+")
 _APOSTROPHES = re.compile(r"['\u2018\u2019\u02bc`]")

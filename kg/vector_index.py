@@ -43,9 +43,6 @@ class VectorIndex:
     def kind(self) -> str:
         return "hnsw" if len(self) >= self.hnsw_threshold else "flat"
 
-    def digest_of(self) -> dict[str, str]:
-        return dict(zip(self.iris, self.digests, strict=True))
-
     def replace(self, iris: list[str], digests: list[str], vectors: Vectors) -> None:
         """Make the index hold exactly these entries (rows are reused by the caller)."""
         self.iris, self.digests, self.vectors = iris, digests, vectors.astype(np.float32)
