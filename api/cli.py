@@ -108,8 +108,13 @@ def ingest(
         changed = report.count(Status.ADDED) + report.count(Status.UPDATED)
         if index and changed:
             progress.update(task, description="indexing")
-            synced = services.refresh()
-            report.index = {"encoded": synced.encoded, "reused": synced.reused, "removed": synced.removed}
+            try:
+                synced = services.refresh()
+            except (ImportError, OSError) as error:
+                # the notes are stored either way; `kg ask` and the server rebuild the index later
+                err.print(f"[yellow]search index not updated:[/yellow] {error}", highlight=False)
+            else:
+                report.index = {"encoded": synced.encoded, "reused": synced.reused, "removed": synced.removed}
     services.close()
     _print_report(report, as_json)
     if report.count(Status.FAILED):

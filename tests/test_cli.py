@@ -178,3 +178,17 @@ def test_serve_refuses_a_public_interface_without_a_token(tmp_path: Path):
     done = kg(tmp_path / "data", "serve", "--host", "0.0.0.0", "--port", "9")
     assert done.returncode == 2
     assert "refusing to listen on 0.0.0.0 without KG_API_TOKEN" in done.stderr
+
+
+def test_ingest_keeps_the_notes_when_the_model_cannot_load(tmp_path: Path):
+    env_model = {"KG_MODEL": str(tmp_path / "no-such-model")}
+    done = subprocess.run(
+        [KG, "ingest", str(FIXTURES / "Tables that are not lifecycles.md")],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "KG_DATA_DIR": str(tmp_path / "data"), **env_model},
+    )
+    assert done.returncode == 0, done.stderr
+    assert "1 added" in done.stdout and "search index not updated" in done.stderr
+    assert "neither the bundled all-MiniLM-L6-v2 nor a folder" in done.stderr
