@@ -1,5 +1,6 @@
 """Note operations behind the HTTP routes: save (with triple counts), list and describe."""
 
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 import pyoxigraph as ox
@@ -38,9 +39,9 @@ def save_note(services: Services, name: str, data: bytes) -> dict[str, Any]:
     before = _triples(services, iri)
     outcome, synced = services.import_note(name, data)
     after = _triples(services, iri) if outcome.status.value != "unchanged" else before
-    notes_dir = services.settings.data_dir / "notes"
-    notes_dir.mkdir(parents=True, exist_ok=True)
-    (notes_dir / name).write_bytes(data)
+    kept = _kept_path(services, name)
+    kept.parent.mkdir(parents=True, exist_ok=True)
+    kept.write_bytes(data)
     return {
         "iri": outcome.iri,
         "id": outcome.iri.rsplit("/", 1)[1],
@@ -50,6 +51,17 @@ def save_note(services: Services, name: str, data: bytes) -> dict[str, Any]:
         "discusses": _column(services, DISCUSSES % (outcome.iri, outcome.iri), "c"),
         "index": {"encoded": synced.encoded, "reused": synced.reused, "removed": synced.removed},
     }
+
+
+def _kept_path(services: Services, path: str) -> Path:
+    """Where the markdown of a note imported over HTTP is kept (only its file name is used)."""
+    return services.settings.data_dir / "notes" / PurePosixPath(path).name
+
+
+def remove_kept_note(services: Services, note: dict[str, Any]) -> None:
+    """Delete a note's graph, then the markdown kept for it."""
+    services.delete_note(note["iri"])
+    _kept_path(services, note["path"]).unlink(missing_ok=True)
 
 
 def note_list(services: Services) -> list[dict[str, Any]]:
@@ -65,7 +77,7 @@ def note_detail(services: Services, note_id: str, full: bool) -> dict[str, Any]:
         raise NotFound(f"no imported note has the id {note_id!r}")
     detail: dict[str, Any] = {"id": iri.rsplit("/", 1)[1], "iri": iri, "path": path}
     if full:
-        kept = services.settings.data_dir / "notes" / path.rsplit("/", 1)[-1]
+        kept = _kept_path(services, path)
         detail["markdown"] = kept.read_text("utf-8") if kept.exists() else None
         rows = services.store.query(PREFIX + DERIVED % iri)
         assert isinstance(rows, ox.QuerySolutions)

@@ -9,7 +9,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
 from api.deps import ServicesDep, WriterDep
-from api.note_service import note_detail, note_list, save_note
+from api.note_service import note_detail, note_list, remove_kept_note, save_note
 from kg.errors import BadRequest, PayloadTooLarge
 
 router = APIRouter(tags=["notes"])
@@ -71,7 +71,7 @@ async def replace_note(request: Request, note_id: NoteId, services: ServicesDep,
 async def remove_note(note_id: NoteId, services: ServicesDep, _: WriterDep) -> Response:
     """Delete a note: everything only it asserted disappears."""
     existing = await run_in_threadpool(note_detail, services, note_id, False)
-    await run_in_threadpool(services.delete_note, existing["iri"])
+    await run_in_threadpool(remove_kept_note, services, existing)
     return Response(status_code=204)
 
 

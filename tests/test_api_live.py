@@ -151,7 +151,9 @@ def test_a_posted_note_is_searchable_and_queryable_then_gone(live_server: str):
     assert any(d["label"] == "Membership leakage" for d in detail["derived"])
     ask = {"query": "ASK { ?c <http://www.w3.org/2000/01/rdf-schema#label> 'Membership leakage' }"}
     assert httpx.get(f"{live_server}/sparql", params=ask).json()["boolean"] is True
+    health = httpx.get(f"{live_server}/health").json()
     assert httpx.delete(f"{live_server}/notes/tramer", headers=AUTH).status_code == 204
+    assert httpx.get(f"{live_server}/health").json()["notes"] == health["notes"] - 1
     assert httpx.get(f"{live_server}/sparql", params=ask).json()["boolean"] is False
     assert httpx.get(f"{live_server}/notes/tramer").status_code == 404
     gone = httpx.get(f"{live_server}/ask", params={"q": "membership leakage", "type": "concern", "k": 3}).json()
