@@ -29,6 +29,11 @@ class QueryTimeout(KGError):
     code = "query_timeout"
 
 
+class QueryWorkerFailed(KGError):
+    status = 500
+    code = "query_worker_failed"
+
+
 class TooManyRows(KGError):
     status = 400
     code = "too_many_rows"
@@ -110,16 +115,24 @@ class QueryRunner:
             worker.conn.send(job)
             if not worker.conn.poll(self.timeout):
                 log.warning("query stopped after %.1f s: %s", self.timeout, job.query[:200])
-                worker.process.kill()
-                worker.process.join()
-                worker = self._spawn()
+                worker = self._replace(worker)
                 raise QueryTimeout(f"the query ran longer than {self.timeout:g} s (KG_QUERY_TIMEOUT) and was stopped")
             reply: tuple[Any, ...] = worker.conn.recv()
+        except (EOFError, OSError) as error:
+            log.error("a query worker died (%s); starting another", error)
+            worker = self._replace(worker)
+            raise QueryWorkerFailed("the query process ended unexpectedly; the query was not answered") from error
         finally:
             self._idle.put(worker)
         if reply[0] == "error":
             raise reply[1]
         return reply[1], reply[2]
+
+    def _replace(self, worker: _Worker) -> _Worker:
+        worker.process.kill()
+        worker.process.join()
+        worker.conn.close()
+        return self._spawn()
 
     def close(self) -> None:
         while not self._idle.empty():

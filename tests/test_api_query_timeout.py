@@ -39,3 +39,23 @@ def test_an_answer_over_the_row_cap_is_refused_and_one_under_it_served(impatient
     assert graph.status_code == 400
     few = httpx.get(f"{impatient_server}/sparql", params={"query": "SELECT * WHERE { ?s ?p ?o } LIMIT 50"}, timeout=30)
     assert few.status_code == 200 and len(few.json()["results"]["bindings"]) == 50
+
+
+def test_a_dead_worker_is_replaced(tmp_path):
+    import os
+    import signal
+
+    from api.query_runner import QueryJob, QueryRunner, QueryWorkerFailed
+    from kg.store import OxigraphStore
+
+    OxigraphStore(tmp_path / "store").close()
+    runner = QueryRunner(tmp_path / "store", timeout=10, workers=1)
+    job = QueryJob("ASK { ?s ?p ?o }", None, None, None, "", None, 0, 10)
+    assert runner.run(job)[1] == b'{"head":{},"boolean":true}'  # the ontology graph is there
+    worker = runner._idle.queue[0]
+    os.kill(worker.process.pid, signal.SIGKILL)
+    worker.process.join()
+    with pytest.raises(QueryWorkerFailed):
+        runner.run(job)
+    assert runner.run(job)[0] == "application/sparql-results+json"
+    runner.close()
