@@ -11,6 +11,7 @@ from api import routes_ask, routes_browse, routes_notes, routes_sparql
 from api.deps import ServicesDep
 from api.errors import install_error_handlers
 from api.query_runner import QueryRunner
+from api.rate_limit import RateLimiter
 from api.services import Services, build_services
 from kg import __version__
 from kg.encoder import Encoder
@@ -25,6 +26,7 @@ def create_app(settings: Settings, encoder: Encoder | None = None) -> FastAPI:
         services = await run_in_threadpool(_start, settings, encoder)
         app.state.services = services
         app.state.queries = QueryRunner(settings.store_dir, settings.query_timeout, settings.query_workers)
+        app.state.rate_limiter = RateLimiter(settings.rate_limit_per_minute, settings.rate_limit_burst)
         yield
         app.state.queries.close()
         services.close()

@@ -15,7 +15,9 @@ def error_body(code: str, message: str, problems: list[dict[str, object]] | None
 async def _domain(request: Request, error: Exception) -> JSONResponse:
     assert isinstance(error, KGError)
     problems: list[dict[str, object]] = [{"path": p.path, "line": p.line, "message": p.message} for p in error.problems]
-    return JSONResponse(error_body(error.code, error.message, problems), status_code=error.status)
+    return JSONResponse(
+        error_body(error.code, error.message, problems), status_code=error.status, headers=error.headers or None
+    )
 
 
 async def _http(request: Request, error: Exception) -> JSONResponse:

@@ -2,14 +2,15 @@
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
 from api.deps import ServicesDep
+from api.rate_limit import check_rate
 from kg.search import KINDS
 
-router = APIRouter(tags=["ask"])
+router = APIRouter(tags=["ask"], dependencies=[Depends(check_rate)])
 KindParam = Annotated[str | None, Query(description=f"Only one kind: {', '.join(KINDS)}.", examples=["concern"])]
 
 

@@ -2,15 +2,17 @@
 
 from typing import Any
 
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter, Depends, Request, Response
 from starlette.concurrency import run_in_threadpool
 
 from api.deps import QueriesDep, ServicesDep, require_writer
 from api.query_runner import QueryJob, QueryRunner
+from api.rate_limit import check_rate
 from api.services import Services
 from api.sparql_protocol import apply_update_dataset, read_request, refuse_remote
+from kg.errors import PayloadTooLarge
 
-router = APIRouter(tags=["sparql"])
+router = APIRouter(tags=["sparql"], dependencies=[Depends(check_rate)])
 EXAMPLE = "PREFIX mlkg: <https://w3id.org/mlkg/ontology#>\nSELECT ?c WHERE { ?c a mlkg:Concern } LIMIT 5"
 QUERY_DOC: dict[str, Any] = {
     "parameters": [
@@ -51,7 +53,7 @@ POST_DOC: dict[str, Any] = {
 
 
 async def _handle(request: Request, services: Services, queries: QueryRunner) -> Response:
-    body = await request.body() if request.method == "POST" else b""
+    body = await _limited_body(request, services.settings.max_query_bytes) if request.method == "POST" else b""
     operation = read_request(request.method, request.headers.get("content-type", ""), _params(request), body)
     if not services.settings.allow_remote:
         refuse_remote(operation.query or operation.update or "")
@@ -74,6 +76,14 @@ async def _handle(request: Request, services: Services, queries: QueryRunner) ->
     )
     media_type, content = await run_in_threadpool(queries.run, job)
     return Response(content, media_type=media_type)
+
+
+async def _limited_body(request: Request, limit: int) -> bytes:
+    declared = int(request.headers.get("content-length") or 0)
+    body = await request.body() if declared <= limit else b""
+    if declared > limit or len(body) > limit:
+        raise PayloadTooLarge(f"the SPARQL request is over {limit:,} bytes (KG_MAX_QUERY_BYTES)")
+    return body
 
 
 def _params(request: Request) -> dict[str, list[str]]:

@@ -22,10 +22,13 @@ class KGError(Exception):
     status: int = 500
     code: str = "internal_error"
 
-    def __init__(self, message: str, problems: list[Problem] | None = None) -> None:
+    def __init__(
+        self, message: str, problems: list[Problem] | None = None, headers: dict[str, str] | None = None
+    ) -> None:
         super().__init__(message)
         self.message = message
         self.problems: list[Problem] = problems or []
+        self.headers: dict[str, str] = headers or {}
 
     def __reduce__(self) -> tuple[type["KGError"], tuple[str, list[Problem]]]:
         # keeps the problems when an error crosses a process boundary
@@ -74,6 +77,11 @@ class PayloadTooLarge(KGError):
 class UnsupportedEncoding(KGError):
     status = 415
     code = "unsupported_encoding"
+
+
+class TooManyRequests(KGError):
+    status = 429
+    code = "rate_limited"
 
 
 class NoteParseError(KGError):

@@ -46,6 +46,11 @@ class Settings(BaseSettings):
         100_000, description="Most rows (or triples) a SPARQL answer may hold; more is a 400 too_many_rows."
     )
     query_workers: int = Field(2, description="Processes that run the server's SPARQL queries.")
+    rate_limit_per_minute: int = Field(
+        600, description="Requests a minute each client may make to /ask and /sparql (0: no limit)."
+    )
+    rate_limit_burst: int = Field(60, description="Requests a client may make at once before the rate applies.")
+    max_query_bytes: int = Field(1_000_000, description="Largest SPARQL request body accepted, in bytes.")
     allow_remote: bool = Field(
         False, description="Allow SPARQL SERVICE and LOAD, which make the server fetch remote URLs."
     )
