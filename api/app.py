@@ -8,6 +8,7 @@ from fastapi import FastAPI
 from starlette.concurrency import run_in_threadpool
 
 from api import routes_ask, routes_browse, routes_notes, routes_sparql
+from api.audit import AuditLog
 from api.deps import ServicesDep
 from api.errors import install_error_handlers
 from api.query_runner import QueryRunner
@@ -27,6 +28,7 @@ def create_app(settings: Settings, encoder: Encoder | None = None) -> FastAPI:
         app.state.services = services
         app.state.queries = QueryRunner(settings.store_dir, settings.query_timeout, settings.query_workers)
         app.state.rate_limiter = RateLimiter(settings.rate_limit_per_minute, settings.rate_limit_burst)
+        app.state.audit = AuditLog(settings.data_dir / "audit.jsonl")
         yield
         app.state.queries.close()
         services.close()

@@ -1,5 +1,6 @@
 """Note operations behind the HTTP routes: save (with triple counts), list and describe."""
 
+import hashlib
 from pathlib import Path, PurePosixPath
 from typing import Any
 
@@ -46,6 +47,7 @@ def save_note(services: Services, name: str, data: bytes) -> dict[str, Any]:
         "iri": outcome.iri,
         "id": outcome.iri.rsplit("/", 1)[1],
         "status": outcome.status.value,
+        "content_hash": hashlib.sha256(data).hexdigest(),
         "triples_added": len(after - before),
         "triples_removed": len(before - after),
         "discusses": _column(services, DISCUSSES % (outcome.iri, outcome.iri), "c"),

@@ -8,6 +8,7 @@ from fastapi import Path as FastPath
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
+from api.audit import AuditDep, AuditLog
 from api.deps import ServicesDep, WriterDep
 from api.note_service import note_detail, note_list, remove_kept_note, save_note
 from kg.errors import BadRequest, PayloadTooLarge
@@ -52,26 +53,42 @@ async def _body(request: Request, limit: int) -> tuple[bytes, str | None]:
     return await request.body(), None
 
 
+def _audit_save(audit: AuditLog, request: Request, action: str, saved: dict[str, Any]) -> None:
+    changes = {k: saved[k] for k in ("status", "content_hash", "triples_added", "triples_removed")}
+    audit.record(request, action, note=saved["iri"], **changes)
+
+
 @router.post("/notes", status_code=201, openapi_extra=MARKDOWN_BODY)
-async def create_note(request: Request, services: ServicesDep, _: WriterDep, name: NameParam = None) -> dict[str, Any]:
+async def create_note(
+    request: Request, services: ServicesDep, audit: AuditDep, _: WriterDep, name: NameParam = None
+) -> dict[str, Any]:
     """Import a note: parsed, validated (SHACL), stored and indexed in one step; 422 with file:line if invalid."""
     data, uploaded = await _body(request, services.settings.max_note_bytes)
-    return await run_in_threadpool(save_note, services, _file_name(name or uploaded), data)
+    saved = await run_in_threadpool(save_note, services, _file_name(name or uploaded), data)
+    _audit_save(audit, request, "import", saved)
+    return saved
 
 
 @router.put("/notes/{note_id}", openapi_extra=MARKDOWN_BODY)
-async def replace_note(request: Request, note_id: NoteId, services: ServicesDep, _: WriterDep) -> dict[str, Any]:
+async def replace_note(
+    request: Request, note_id: NoteId, services: ServicesDep, audit: AuditDep, _: WriterDep
+) -> dict[str, Any]:
     """Replace an imported note's markdown; its graph, index entries and links are replaced too."""
     existing = await run_in_threadpool(note_detail, services, note_id, False)
     data, _uploaded = await _body(request, services.settings.max_note_bytes)
-    return await run_in_threadpool(save_note, services, PurePosixPath(existing["path"]).name, data)
+    saved = await run_in_threadpool(save_note, services, PurePosixPath(existing["path"]).name, data)
+    _audit_save(audit, request, "replace", saved)
+    return saved
 
 
 @router.delete("/notes/{note_id}", status_code=204)
-async def remove_note(note_id: NoteId, services: ServicesDep, _: WriterDep) -> Response:
+async def remove_note(
+    request: Request, note_id: NoteId, services: ServicesDep, audit: AuditDep, _: WriterDep
+) -> Response:
     """Delete a note: everything only it asserted disappears."""
     existing = await run_in_threadpool(note_detail, services, note_id, False)
     await run_in_threadpool(remove_kept_note, services, existing)
+    audit.record(request, "delete", note=existing["iri"], path=existing["path"])
     return Response(status_code=204)
 
 

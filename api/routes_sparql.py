@@ -1,5 +1,6 @@
 """The SPARQL 1.1 Protocol endpoint at /sparql."""
 
+import hashlib
 from typing import Any
 
 from fastapi import APIRouter, Depends, Request, Response
@@ -62,6 +63,8 @@ async def _handle(request: Request, services: Services, queries: QueryRunner) ->
         require_writer(request, services)
         update = apply_update_dataset(operation.update, operation.default_graphs, operation.named_graphs)
         await run_in_threadpool(services.update, update, base)
+        digest = hashlib.sha256(update.encode("utf-8")).hexdigest()
+        request.app.state.audit.record(request, "sparql_update", update_hash=digest, update=update[:500])
         return Response(status_code=204)
     assert operation.query is not None
     job = QueryJob(
