@@ -1,0 +1,105 @@
+"""SIGKILL the server in the middle of imports and deletes: every acknowledged note survives,
+no partial note graph exists, and the restarted server's index matches its store."""
+
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+
+from bench.synth_vault import write_vault
+
+from .conftest import ROOT, free_port
+
+KG = str(Path(sys.executable).parent / "kg")
+AUTH = {"Authorization": "Bearer secret-token"}
+PARTIAL = """PREFIX mlkg: <https://w3id.org/mlkg/ontology#>
+SELECT ?g WHERE { GRAPH ?g { ?n mlkg:path ?p } FILTER NOT EXISTS { GRAPH ?g { ?g mlkg:contentHash ?h } } }"""
+
+
+def start(data: Path, models: Path, port: int) -> subprocess.Popen[bytes]:
+    env = {
+        **os.environ,
+        "KG_DATA_DIR": str(data),
+        "KG_PORT": str(port),
+        "KG_API_TOKEN": "secret-token",
+        "KG_VAULT": str(ROOT / "notes"),
+        "KG_MODEL_CACHE": str(models),
+        "KG_RATE_LIMIT_PER_MINUTE": "0",
+    }
+    server = subprocess.Popen([KG, "serve"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/health", timeout=2).status_code == 200:
+                return server
+        except httpx.TransportError:
+            time.sleep(0.2)
+        assert server.poll() is None, server.stderr.read().decode() if server.stderr else ""
+    raise AssertionError("the server did not start")
+
+
+@pytest.mark.timeout(600)
+def test_sigkill_during_writes_loses_no_acknowledged_note(tmp_path: Path, models_dir: Path, encoder):
+    vault = write_vault(60, tmp_path / "vault")
+    notes = sorted(vault.glob("*.md"))
+    data, port = tmp_path / "data", free_port()
+    base = f"http://127.0.0.1:{port}"
+    server = start(data, models_dir, port)
+    acknowledged: list[str] = []
+    deleted: list[str] = []
+
+    def write() -> None:
+        with httpx.Client(base_url=base, headers=AUTH, timeout=30) as client:
+            for index, note in enumerate(notes):
+                try:
+                    response = client.post("/notes", params={"name": note.name}, content=note.read_bytes())
+                    if response.status_code == 201:
+                        acknowledged.append(response.json()["id"])
+                    if index % 7 == 6 and acknowledged:
+                        victim = acknowledged[0]
+                        if client.delete(f"/notes/{victim}").status_code == 204:
+                            deleted.append(acknowledged.pop(0))
+                except httpx.TransportError:
+                    return
+
+    writer = threading.Thread(target=write)
+    writer.start()
+    deadline = time.monotonic() + 120
+    while len(acknowledged) + len(deleted) < 12 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    server.send_signal(signal.SIGKILL)
+    server.wait()
+    writer.join()
+    assert len(acknowledged) >= 8, "too few writes before the kill to test anything"
+
+    server = start(data, models_dir, port)
+    try:
+        stored = {n["id"] for n in httpx.get(f"{base}/notes").json()}
+        assert set(acknowledged) <= stored
+        assert not set(deleted) & stored
+        partial = httpx.get(f"{base}/sparql", params={"query": PARTIAL}).json()["results"]["bindings"]
+        assert partial == []
+        health = httpx.get(f"{base}/health").json()
+        listed = httpx.get(f"{base}/concerns").json()
+        concerns = httpx.get(
+            f"{base}/sparql",
+            params={
+                "query": (
+                    "PREFIX mlkg: <https://w3id.org/mlkg/ontology#> SELECT DISTINCT ?c WHERE { ?c a mlkg:Concern }"
+                )
+            },
+        ).json()
+        assert {c["iri"] for c in listed} == {b["c"]["value"] for b in concerns["results"]["bindings"]}
+        assert health["notes"] == len(stored)
+        first = sorted(acknowledged)[0]
+        hits = httpx.get(f"{base}/notes/{first}").json()["derived"]
+        assert hits, "an acknowledged note lost what was derived from it"
+    finally:
+        server.send_signal(signal.SIGTERM)
+        server.wait(timeout=60)
