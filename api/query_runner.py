@@ -17,7 +17,7 @@ from typing import Any
 import pyoxigraph as ox
 
 from api.sparql_protocol import MEDIA_TYPE, choose_format
-from kg.errors import KGError
+from kg.errors import BadRequest, KGError
 from kg.result_formats import is_graph_result, serialize
 from kg.store import OxigraphStore
 
@@ -70,6 +70,10 @@ def _work(conn: Connection, store_dir: str) -> None:
             conn.send(("ok", MEDIA_TYPE[fmt], serialize(result, fmt)))
         except KGError as error:
             conn.send(("error", error))
+        except (ValueError, TypeError) as error:  # a term Oxigraph refuses; the worker must live on
+            conn.send(("error", BadRequest(f"the query cannot be run: {error}")))
+        except (OSError, RuntimeError) as error:
+            conn.send(("error", KGError(f"the store could not answer: {error}")))
 
 
 def _check_size(store: OxigraphStore, job: QueryJob) -> None:

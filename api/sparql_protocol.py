@@ -5,6 +5,8 @@ from dataclasses import dataclass, field
 from itertools import pairwise
 from urllib.parse import parse_qs
 
+import pyoxigraph as ox
+
 from kg.errors import BadRequest, Forbidden, NotAcceptable, UnsupportedEncoding
 
 TABULAR_TYPES = {
@@ -135,6 +137,13 @@ def _decode(body: bytes) -> str:
         raise BadRequest(f"the request body is not valid UTF-8 (byte {error.start})") from error
 
 
+def _check_iri(iri: str) -> None:
+    try:
+        ox.NamedNode(iri)
+    except ValueError as error:
+        raise BadRequest(f"dataset graph {iri!r} is not an absolute IRI: {error}") from error
+
+
 def read_request(method: str, content_type: str, url_params: dict[str, list[str]], body: bytes) -> ProtocolRequest:
     """The operation of a GET or POST to /sparql, checked as the protocol says."""
     media, _, options = (part.strip().lower() for part in content_type.partition(";"))
@@ -161,6 +170,8 @@ def read_request(method: str, content_type: str, url_params: dict[str, list[str]
         default_graphs=params.get("default-graph-uri", []) + params.get("using-graph-uri", []),
         named_graphs=params.get("named-graph-uri", []) + params.get("using-named-graph-uri", []),
     )
+    for iri in request.default_graphs + request.named_graphs:
+        _check_iri(iri)
     if body_op is not None:
         if request.query is not None or request.update is not None:
             raise BadRequest("the operation is in the body; it may not also be a 'query' or 'update' parameter")

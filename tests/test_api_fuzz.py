@@ -28,7 +28,7 @@ def test_no_server_errors_and_schema_conformance(operations, data) -> None:
     operation = data.draw(st.sampled_from(operations))
     case = data.draw(operation.as_strategy())
     response = case.call(timeout=30)
-    assert response.status_code < 500, (case.method, case.path, response.status_code, response.text[:300])
+    assert response.status_code < 500, (case.method, case.path, case.query, response.status_code, response.text[:300])
     content_type = (response.headers.get("content-type") or [""])[0]
     if response.status_code < 300 and content_type.startswith("application/json"):
         case.validate_response(response, checks=[response_schema_conformance])

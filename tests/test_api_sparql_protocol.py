@@ -52,6 +52,8 @@ def test_form_body_direct_body_and_dataset():
         ("POST", "text/plain", {}, b"ASK {}", UnsupportedEncoding),
         ("POST", "application/sparql-query", {"query": ["ASK {}"]}, b"ASK {}", BadRequest),
         ("POST", "application/sparql-query", {}, b"ASK { '\xff' }", BadRequest),
+        ("GET", "", {"query": ["ASK {}"], "default-graph-uri": [""]}, b"", BadRequest),
+        ("GET", "", {"query": ["ASK {}"], "named-graph-uri": ["not an iri"]}, b"", BadRequest),
     ],
 )
 def test_malformed_requests(method, content_type, params, body, error):
