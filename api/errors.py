@@ -1,11 +1,15 @@
 """One error shape for every error: {"error": {"code", "message", "problems"}}."""
 
+import logging
+
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 
 from kg.errors import KGError
+
+log = logging.getLogger(__name__)
 
 
 def error_body(code: str, message: str, problems: list[dict[str, object]] | None = None) -> dict[str, object]:
@@ -37,7 +41,13 @@ async def _validation(request: Request, error: Exception) -> JSONResponse:
     return JSONResponse(error_body("invalid_request", "the request is not valid", problems), status_code=422)
 
 
+async def _unexpected(request: Request, error: Exception) -> JSONResponse:
+    log.exception("unexpected error on %s %s", request.method, request.url.path, exc_info=error)
+    return JSONResponse(error_body("internal_error", "the server failed to answer; see its log"), status_code=500)
+
+
 def install_error_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(Exception, _unexpected)
     app.add_exception_handler(KGError, _domain)
     app.add_exception_handler(HTTPException, _http)
     app.add_exception_handler(RequestValidationError, _validation)

@@ -14,6 +14,7 @@ from api.note_service import note_detail, note_list, remove_kept_note, save_note
 from kg.errors import BadRequest, PayloadTooLarge
 
 router = APIRouter(tags=["notes"])
+MAX_NAME_BYTES = 200
 NoteId = Annotated[str, FastPath(examples=["challenges-in-deploying-machine-learning-a-survey-of-case-studies"])]
 NameParam = Annotated[str | None, Query(description="File name of the note, e.g. 'My paper.md'.")]
 MARKDOWN_BODY: dict[str, Any] = {
@@ -37,6 +38,8 @@ def _file_name(name: str | None) -> str:
     base = PurePosixPath(name.replace("\\", "/")).name
     if not base or base.startswith(".") or base in ("..",):
         raise BadRequest(f"{name!r} is not a usable file name")
+    if len(base.encode("utf-8")) > MAX_NAME_BYTES:
+        raise BadRequest(f"the file name is over {MAX_NAME_BYTES} bytes; give a shorter one")
     return base if base.lower().endswith((".md", ".markdown")) else f"{base}.md"
 
 

@@ -1,0 +1,56 @@
+"""A corpus of nasty notes posted to the live server: each gets a clear 4xx or is stored, never a 5xx,
+and nothing is written outside the data directory."""
+
+import httpx
+import pytest
+
+AUTH = {"Authorization": "Bearer secret-token"}
+TABLE_HEAD = "| Stage | Step | Concern |\n|---|---|---|\n"
+
+CORPUS = [
+    ("deep nesting.md", "".join("\t" * i + "- level\n" for i in range(1500)).encode(), {201}),
+    (
+        "many rows.md",
+        (TABLE_HEAD + "".join(f"| S{i % 7} | T{i % 29} | Concern {i} |\n" for i in range(3000))).encode(),
+        {201, 422},
+    ),
+    ("broken yaml.md", b"---\ntitle: [unclosed\n---\n# x\n", {422}),
+    ("nul.md", b"# title\x00\n", {415}),
+    ("latin1.md", "# r\xe9sum\xe9\n".encode("latin-1"), {415}),
+    (
+        "rtl.md",
+        "# \u202eevil\u202c and e\u0301\u0301\u0301 \u05e9\u05dc\u05d5\u05dd\n- \u0645\u0631\u062d\u0628\u0627\n".encode(),
+        {201},
+    ),
+    ("only frontmatter.md", b"---\ntitle: Just metadata\ntags: [a]\n---\n", {201}),
+    ("empty.md", b"", {201}),
+    ("wikilink tricks.md", b"[[../../../etc/passwd]] [[/abs/path|x]] ![[../../secret.png]] [[a#b#c|d|e]]\n", {201}),
+    ("huge.md", b"x" * 2_000_001, {413}),
+]
+NAMES = [
+    ("../../outside.md", {201}),
+    ("/tmp/absolute.md", {201}),
+    ("a" * 300 + ".md", {400}),
+    ("..", {400}),
+    (".hidden.md", {400}),
+]
+
+
+@pytest.mark.parametrize(("name", "body", "allowed"), CORPUS, ids=[c[0] for c in CORPUS])
+def test_nasty_notes(live_server: str, name: str, body: bytes, allowed: set[int]):
+    response = httpx.post(f"{live_server}/notes", params={"name": name}, content=body, headers=AUTH, timeout=120)
+    assert response.status_code in allowed, response.text[:500]
+    if response.status_code >= 400:
+        assert response.json()["error"]["message"]
+    else:
+        assert httpx.delete(f"{live_server}/notes/{response.json()['id']}", headers=AUTH).status_code == 204
+
+
+@pytest.mark.parametrize(("name", "allowed"), NAMES, ids=["parent", "absolute", "long", "dots", "hidden"])
+def test_path_tricks_in_names_stay_inside_the_data_directory(live_server: str, tmp_path, name: str, allowed):
+    response = httpx.post(f"{live_server}/notes", params={"name": name}, content=b"# x\n", headers=AUTH)
+    assert response.status_code in allowed, response.text[:300]
+    if response.status_code == 201:
+        note = httpx.get(f"{live_server}/notes/{response.json()['id']}").json()
+        assert "/" not in note["path"] and not note["path"].startswith(".")
+        assert httpx.delete(f"{live_server}/notes/{note['id']}", headers=AUTH).status_code == 204
