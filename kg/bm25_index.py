@@ -37,7 +37,8 @@ class Bm25Index:
     def load(cls, folder: Path, iris: list[str]) -> "Bm25Index | None":
         """The saved index for these IRIs, or None when it cannot be read."""
         try:
-            retriever = bm25s.BM25.load(str(folder), mmap=True, show_progress=False)
+            # read into memory: the folder may be deleted once a newer index replaces it
+            retriever = bm25s.BM25.load(str(folder), mmap=False, show_progress=False)
         except (OSError, ValueError, KeyError) as error:
             logging.getLogger(__name__).info("rebuilding BM25 index (%s)", error)
             return None

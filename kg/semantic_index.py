@@ -3,6 +3,7 @@
 import hashlib
 import json
 import logging
+import shutil
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -47,6 +48,11 @@ def _reusable(index: VectorIndex, row: int | None, text: NodeText) -> int | None
     return row if row is not None and index.digests[row] == text.digest else None
 
 
+def _bm25_dir(folder: Path, fingerprint: str) -> Path:
+    # one folder per state of the store: a new index never overwrites files another reader has open
+    return folder / f"bm25-{fingerprint[:16]}"
+
+
 def _load_texts(folder: Path, iris: list[str]) -> list[NodeText] | None:
     try:
         rows = json.loads((folder / "texts.json").read_text("utf-8"))
@@ -67,7 +73,7 @@ def _saved(folder: Path, index: VectorIndex | None, fingerprint: str) -> Semanti
     if index is None or index.fingerprint != fingerprint:
         return None
     texts = _load_texts(folder, index.iris)
-    bm25 = Bm25Index.load(folder / "bm25", index.iris) if texts is not None else None
+    bm25 = Bm25Index.load(_bm25_dir(folder, fingerprint), index.iris) if texts is not None else None
     return SemanticIndex(texts, index, bm25) if texts is not None and bm25 is not None else None
 
 
@@ -90,10 +96,13 @@ def sync_index(store: Store, encoder: Encoder, folder: Path, hnsw_threshold: int
     index.replace([t.iri for t in texts], [t.digest for t in texts], vectors)
     bm25 = Bm25Index(index.iris, [t.text for t in texts])
     folder.mkdir(parents=True, exist_ok=True)
-    bm25.save(folder / "bm25")
+    bm25.save(_bm25_dir(folder, fingerprint))
     _save_texts(folder, texts)
     index.fingerprint = fingerprint
     index.save(folder)  # last: its fingerprint vouches for the texts and BM25 files written above
+    for stale in folder.glob("bm25-*"):
+        if stale != _bm25_dir(folder, fingerprint):
+            shutil.rmtree(stale, ignore_errors=True)
     report = SyncReport(len(fresh), len(texts) - len(fresh), removed)
     log.info("vector index: %d encoded, %d reused, %d removed", report.encoded, report.reused, report.removed)
     return SemanticIndex(texts, index, bm25), report
