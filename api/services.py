@@ -28,29 +28,32 @@ class Services:
     _engine: SearchEngine | None = field(default=None, repr=False)
     _writes: threading.Lock = field(default_factory=threading.Lock, repr=False)
     generation: int = 0
-    """Counts writes, so that read-only views of the store (query workers) know to reopen."""
+    """Counts writes, so that read-only views of the store (query workers) know to reopen. It moves
+    only once the search index has caught up, so a SPARQL reader and /ask see a write at about the
+    same moment (the query workers keep their older snapshot until then)."""
 
     def import_note(self, name: str, data: bytes) -> tuple[NoteOutcome, SyncReport]:
         """Import one note and update the search index, one writer at a time."""
         with self._writes:
             outcome = self.importer.import_bytes(data, NoteFile(name, name))
-            self.generation += 1
-            return outcome, self.refresh()
+            synced = self.refresh()
+            self.generation += 1  # after the new search index: SPARQL and /ask switch together
+            return outcome, synced
 
     def delete_note(self, note: str) -> str:
         """Drop a note's graph (by IRI, path or name) and update the search index."""
         with self._writes:
             iri = delete_note(self.store, note)
-            self.generation += 1
             self.refresh()
+            self.generation += 1
             return iri
 
     def update(self, sparql: str, base_iri: str | None = None) -> None:
         """Run a SPARQL update and update the search index."""
         with self._writes:
             self.store.update(sparql, base_iri)
-            self.generation += 1
             self.refresh()
+            self.generation += 1
 
     def load_encoder(self) -> Encoder:
         if self.encoder is None:
