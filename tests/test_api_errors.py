@@ -36,3 +36,24 @@ def test_one_error_shape(live_server: str, method: str, path: str, params: dict[
 def test_validation_errors_name_the_field(live_server: str):
     error = assert_error_shape(httpx.get(f"{live_server}/ask", params={"q": "x", "k": "500"}), 422, "invalid_request")
     assert any("k" in str(p["path"]) for p in error["problems"])  # type: ignore[index, union-attr]
+
+
+def test_an_unexpected_failure_still_answers_in_the_error_shape(tmp_path, encoder):
+    from fastapi.testclient import TestClient
+
+    from api.app import create_app
+    from kg.settings import Settings
+
+    from .conftest import ROOT
+
+    app = create_app(Settings(data_dir=tmp_path, vault=ROOT / "notes", ingest_workers=1), encoder)
+
+    def boom() -> None:
+        raise RuntimeError("a bug")
+
+    app.add_api_route("/boom", boom)
+    with TestClient(app, raise_server_exceptions=False) as client:
+        response = client.get("/boom")
+        error = assert_error_shape(response, 500, "internal_error")
+        assert "a bug" not in str(error["message"])  # internals stay in the log
+        assert client.get("/health").json()["notes"] == 1
