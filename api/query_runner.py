@@ -17,26 +17,11 @@ from typing import Any
 import pyoxigraph as ox
 
 from api.sparql_protocol import MEDIA_TYPE, choose_format
-from kg.errors import BadRequest, KGError
+from kg.errors import BadRequest, KGError, QueryTimeout, QueryWorkerFailed, TooManyRows
 from kg.result_formats import is_graph_result, serialize
 from kg.store import OxigraphStore
 
 log = logging.getLogger(__name__)
-
-
-class QueryTimeout(KGError):
-    status = 503
-    code = "query_timeout"
-
-
-class QueryWorkerFailed(KGError):
-    status = 500
-    code = "query_worker_failed"
-
-
-class TooManyRows(KGError):
-    status = 400
-    code = "too_many_rows"
 
 
 @dataclass(frozen=True)

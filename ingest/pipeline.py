@@ -35,9 +35,15 @@ class NoteOutcome:
     status: Status
     iri: str = ""
     triples: int = 0
-    error: str = ""
-    problems: list[Problem] = field(default_factory=list)
     exception: KGError | None = None
+
+    @property
+    def error(self) -> str:
+        return self.exception.message if self.exception else ""
+
+    @property
+    def problems(self) -> list[Problem]:
+        return self.exception.problems if self.exception else []
 
 
 @dataclass
@@ -149,7 +155,7 @@ class Importer:
 
 def _failed(path: str, error: KGError) -> NoteOutcome:
     log.info("rejected %s: %s", path, error.message)
-    return NoteOutcome(path, Status.FAILED, error=error.message, problems=error.problems, exception=error)
+    return NoteOutcome(path, Status.FAILED, exception=error)
 
 
 def delete_note(store: Store, note: str) -> str:

@@ -68,7 +68,7 @@ def prepare_batch(batch: list[RawNote], max_bytes: int, validate: bool = True) -
     """Parse, map and validate notes; the result keeps the batch's order."""
     results = [_map(raw, max_bytes) for raw in batch]
     mapped = [r for r in results if isinstance(r, MappedNote)]
-    errors = _validate(mapped, _validator()) if validate else {}
+    errors = _validate(mapped, default_validator()) if validate else {}
     out = []
     for raw, result in zip(batch, results, strict=True):
         if isinstance(result, Prepared):
@@ -78,7 +78,3 @@ def prepare_batch(batch: list[RawNote], max_bytes: int, validate: bool = True) -
             error = errors.get(raw.display)
             out.append(Prepared(raw, iri, "" if error else to_ntriples(result), len(result.triples), error))
     return out
-
-
-def _validator() -> ShapeValidator:
-    return default_validator()

@@ -84,6 +84,21 @@ class TooManyRequests(KGError):
     code = "rate_limited"
 
 
+class TooManyRows(KGError):
+    status = 400
+    code = "too_many_rows"
+
+
+class QueryWorkerFailed(KGError):
+    status = 500
+    code = "query_worker_failed"
+
+
+class QueryTimeout(KGError):
+    status = 503
+    code = "query_timeout"
+
+
 class NoteParseError(KGError):
     status = 422
     code = "parse_error"

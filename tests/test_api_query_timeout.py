@@ -45,7 +45,8 @@ def test_a_dead_worker_is_replaced(tmp_path):
     import os
     import signal
 
-    from api.query_runner import QueryJob, QueryRunner, QueryWorkerFailed
+    from api.query_runner import QueryJob, QueryRunner
+    from kg.errors import QueryWorkerFailed
     from kg.store import OxigraphStore
 
     OxigraphStore(tmp_path / "store").close()
