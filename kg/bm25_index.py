@@ -26,8 +26,9 @@ class Bm25Index:
         self._stemmer = Stemmer.Stemmer("english")
         if self.texts and self._retriever is None:
             tokens = bm25s.tokenize(self.texts, stopwords="en", stemmer=self._stemmer, show_progress=False)
-            self._retriever = bm25s.BM25()
-            self._retriever.index(tokens, show_progress=False)
+            if tokens.vocab:  # texts of only stopwords or symbols leave nothing to index
+                self._retriever = bm25s.BM25()
+                self._retriever.index(tokens, show_progress=False)
 
     def save(self, folder: Path) -> None:
         if self._retriever is not None:
@@ -47,7 +48,7 @@ class Bm25Index:
     def scores_for(self, query: str) -> np.ndarray:
         """BM25 score of every document, in index order."""
         if self._retriever is None:
-            return np.zeros(0)
+            return np.zeros(len(self.iris))
         tokens = bm25s.tokenize([query], stopwords="en", stemmer=self._stemmer, show_progress=False, return_ids=False)
         if not tokens or not tokens[0]:
             return np.zeros(len(self.iris))  # only stopwords or punctuation: no keyword evidence

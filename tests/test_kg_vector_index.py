@@ -118,3 +118,10 @@ def test_a_corrupt_index_is_rebuilt_on_sync(seeded, tmp_path: Path):
     rebuilt, report = sync_index(seeded, encoder, folder, 50_000)
     assert report.encoded == len(rebuilt.texts) == len(index.texts)
     assert VectorIndex.load(folder, "fake", 16, 50_000) is not None
+
+
+def test_bm25_over_texts_without_words_scores_zero():
+    from kg.bm25_index import Bm25Index
+
+    index = Bm25Index(["a", "b"], ["\U000df8b7\u00be", "the of and"])
+    assert index.scores_for("model stealing").tolist() == [0.0, 0.0]
