@@ -4,7 +4,7 @@ import json
 import logging
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
@@ -14,7 +14,7 @@ from rich.table import Table
 
 from api.answer_view import print_answer
 from api.services import Services, build_services
-from ingest.pipeline import IngestReport, Status, delete_note
+from ingest.pipeline import IngestReport, NoteOutcome, Status, delete_note
 from ingest.reading import collect
 from kg import __version__
 from kg.errors import KGError
@@ -63,62 +63,126 @@ def main(
     State.settings = Settings(data_dir=data_dir) if data_dir else Settings()
 
 
+def _outcome_json(outcome: NoteOutcome, report: IngestReport) -> dict[str, Any]:
+    change = report.links.get(outcome.iri)
+    return {
+        "path": outcome.path,
+        "status": outcome.status.value,
+        "iri": outcome.iri,
+        "triples": outcome.triples,
+        "links_gained": change.gained if change else [],
+        "links_lost": change.lost if change else [],
+        "error": outcome.error,
+        "problems": [str(p) for p in outcome.problems],
+    }
+
+
+def _short(iris: list[str]) -> str:
+    return ", ".join(iri.rsplit("/", 1)[-1] for iri in iris)
+
+
 def _print_report(report: IngestReport, as_json: bool) -> None:
     if as_json:
-        outcomes = [
-            {
-                "path": o.path,
-                "status": o.status.value,
-                "iri": o.iri,
-                "triples": o.triples,
-                "error": o.error,
-                "problems": [str(p) for p in o.problems],
-            }
-            for o in report.outcomes
-        ]
-        out.print_json(json.dumps({"summary": report.summary(), "index": report.index, "notes": outcomes}))
+        outcomes = [_outcome_json(o, report) for o in report.outcomes]
+        relinked = sorted(report.links.keys() - {o.iri for o in report.outcomes})
+        summary: dict[str, object] = {
+            "summary": report.summary(),
+            "index": report.index,
+            "notes": outcomes,
+            "relinked": relinked,
+        }
+        out.print_json(json.dumps(summary, ensure_ascii=False))
         return
     for outcome in report.outcomes:
         if outcome.status is Status.FAILED:
             err.print(f"[red]failed[/red] {outcome.path}: {outcome.error}", highlight=False, soft_wrap=True)
             for problem in outcome.problems:
                 err.print(f"  {problem}", highlight=False, markup=False, soft_wrap=True)
-    summary = report.summary()
-    out.print(", ".join(f"{value} {key}" for key, value in summary.items()))
+    for note, change in sorted(report.links.items()):
+        if change.gained or change.lost:
+            gained = f" +[{_short(change.gained)}]" if change.gained else ""
+            lost = f" -[{_short(change.lost)}]" if change.lost else ""
+            out.print(f"links {note.rsplit('/', 1)[-1]}:{gained}{lost}", highlight=False, soft_wrap=True)
+    out.print(", ".join(f"{value} {key}" for key, value in report.summary().items()))
     if report.index:
         out.print(f"search index: {report.index['encoded']} texts encoded, {report.index['reused']} reused")
+
+
+def _link_and_index(services: Services, report: IngestReport, index: bool) -> None:
+    """Link notes again where the graph moved and update the search index (both need the encoder)."""
+    if not index:
+        return  # the next `kg ingest` or `kg serve` links and indexes what changed
+    try:
+        synced, linked = services.refresh_all()
+    except (ImportError, OSError) as error:
+        # the notes are stored either way; `kg ask` and the server link and index them later
+        err.print(f"[yellow]search index not updated:[/yellow] {error}", highlight=False)
+    else:
+        report.index = {"encoded": synced.encoded, "reused": synced.reused, "removed": synced.removed}
+        report.links = linked.changes
+
+
+def _ingest_once(services: Services, paths: list[Path], index: bool, as_json: bool) -> IngestReport:
+    """Import, then link and index; the progress bar follows both."""
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+    with Progress(*columns, console=err, transient=True, disable=as_json) as progress:
+        task = progress.add_task("ingesting", total=len(collect(paths)))
+        report = services.importer.ingest_paths(paths, progress=lambda _: progress.advance(task))
+        progress.update(task, description="linking and indexing")
+        _link_and_index(services, report, index)
+    return report
 
 
 @app.command()
 def ingest(
     paths: Annotated[list[Path], typer.Argument(help="Markdown files or folders of notes.", exists=True)],
-    as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
-    index: Annotated[bool, typer.Option(help="Update the search index afterwards (encodes changed texts).")] = True,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON (one object per run).")] = False,
+    index: Annotated[
+        bool, typer.Option(help="Link notes and update the search index now (encodes changed texts).")
+    ] = True,
+    watch: Annotated[
+        bool, typer.Option("--watch", help="Keep running: import files again as they change, reporting each time.")
+    ] = False,
 ) -> None:
-    """Import notes: each is parsed, checked against the SHACL shapes and stored as its own graph.
+    """Import notes: each is parsed, checked against the SHACL shapes, stored as its own graph and linked.
 
-    Unchanged notes are skipped; a note that fails is reported with file:line and not stored.
-    Exits with 1 when any note failed.
+    Links to concerns come from wikilinks, tags, labels or synonyms in the text and, with the index,
+    from sentences close in meaning; each run reports the links notes gained and lost. Unchanged
+    notes are skipped; a note that fails is reported with file:line and not stored. Exits with 1
+    when any note failed (without --watch).
     """
     services = _services()
-    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
-    with Progress(*columns, console=err, transient=True, disable=as_json) as progress:
-        task = progress.add_task("ingesting", total=len(collect(paths)))
-        report = services.importer.ingest_paths(paths, progress=lambda _: progress.advance(task))
-        changed = report.count(Status.ADDED) + report.count(Status.UPDATED)
-        if index and changed:
-            progress.update(task, description="indexing")
-            try:
-                synced = services.refresh()
-            except (ImportError, OSError) as error:
-                # the notes are stored either way; `kg ask` and the server rebuild the index later
-                err.print(f"[yellow]search index not updated:[/yellow] {error}", highlight=False)
-            else:
-                report.index = {"encoded": synced.encoded, "reused": synced.reused, "removed": synced.removed}
-    services.close()
-    _print_report(report, as_json)
-    if report.count(Status.FAILED):
+    try:
+        report = _ingest_once(services, paths, index, as_json)
+        _print_report(report, as_json)
+        if watch:
+            _watch(services, paths, index, as_json)
+    finally:
+        services.close()
+    if report.count(Status.FAILED) and not watch:
         raise typer.Exit(1)
+
+
+def _watch(services: Services, paths: list[Path], index: bool, as_json: bool) -> None:
+    """Import again whatever changes under `paths` until interrupted; a deleted file drops its note."""
+    from watchfiles import Change, watch
+
+    if not as_json:
+        err.print(f"watching {', '.join(map(str, paths))} (Ctrl-C to stop)", highlight=False)
+    for changes in watch(*paths, watch_filter=lambda _, name: name.endswith((".md", ".markdown"))):
+        present = sorted({Path(p) for _, p in changes if Path(p).exists()})
+        gone = sorted({Path(p) for change, p in changes if change is Change.deleted and not Path(p).exists()})
+        report = services.importer.ingest_paths(present) if present else IngestReport()
+        report.outcomes += [_delete_watched(services, path) for path in gone]
+        _link_and_index(services, report, index)
+        _print_report(report, as_json)
+
+
+def _delete_watched(services: Services, path: Path) -> NoteOutcome:
+    try:
+        return NoteOutcome(str(path), Status.DELETED, delete_note(services.store, path.name))
+    except KGError as error:
+        return NoteOutcome(str(path), Status.FAILED, exception=error)
 
 
 @app.command()
@@ -197,10 +261,10 @@ def serve(
 
 @app.command()
 def delete(note: Annotated[str, typer.Argument(help="Note IRI, vault path or file name.")]) -> None:
-    """Remove a note's graph: everything only it asserted disappears."""
+    """Remove a note's graph and links: everything only it asserted disappears; notes linking to it are relinked."""
     services = _services()
     try:
-        out.print(f"deleted {delete_note(services.store, note)}")
+        out.print(f"deleted {services.delete_note(note)}")
     except KGError as error:
         raise _fail(error) from error
     finally:

@@ -7,8 +7,11 @@ from typing import Any
 import pyoxigraph as ox
 
 from api.services import Services
+from kg.discussions import discussions
 from kg.errors import NotFound
 from kg.iris import ID_BASE, node_iri
+from kg.linking import LinkChange
+from kg.note_links import links_graph_iri
 
 DERIVED = """PREFIX prov: <http://www.w3.org/ns/prov#>
 PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
@@ -18,28 +21,28 @@ SELECT DISTINCT ?node ?label ?line WHERE { GRAPH <%s> {
   FILTER NOT EXISTS { ?d mlkg:field ?f }
   OPTIONAL { ?node rdfs:label ?l } OPTIONAL { ?node dcterms:title ?t } BIND(COALESCE(?l, ?t, "") AS ?label) } }
 ORDER BY ?line"""
-DISCUSSES = "SELECT DISTINCT ?c WHERE { GRAPH <%s> { <%s> mlkg:discusses ?c } } ORDER BY ?c"
+CONSTRUCT_NOTE = "CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o FILTER(?p != <https://w3id.org/mlkg/ontology#linkState>) }"
 PREFIX = "PREFIX mlkg: <https://w3id.org/mlkg/ontology#>\n"
 
 
 def _triples(services: Services, iri: str) -> set[str]:
-    result = services.store.query("CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }", default_graphs=[iri])
+    """The note's own triples and its links (the links graph's state marker left out)."""
+    graphs = [iri, links_graph_iri(iri)]
+    result = services.store.query(
+        "CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o FILTER(?p != <https://w3id.org/mlkg/ontology#linkState>) }",
+        default_graphs=graphs,
+    )
     assert isinstance(result, ox.QueryTriples)
     return {str(t) for t in result}
-
-
-def _column(services: Services, query: str, name: str) -> list[str]:
-    result = services.store.query(PREFIX + query)
-    assert isinstance(result, ox.QuerySolutions)
-    return [row[name].value for row in result]
 
 
 def save_note(services: Services, name: str, data: bytes) -> dict[str, Any]:
     """Import a note; the answer says what changed in its graph and in the search index."""
     iri = str(node_iri("note", name.rsplit(".", 1)[0]))
     before = _triples(services, iri)
-    outcome, synced = services.import_note(name, data)
-    after = _triples(services, iri) if outcome.status.value != "unchanged" else before
+    outcome, synced, linked = services.import_note(name, data)
+    after = _triples(services, iri)
+    change = linked.changes.get(outcome.iri, LinkChange())
     kept = _kept_path(services, name)
     kept.parent.mkdir(parents=True, exist_ok=True)
     kept.write_bytes(data)
@@ -50,7 +53,10 @@ def save_note(services: Services, name: str, data: bytes) -> dict[str, Any]:
         "content_hash": hashlib.sha256(data).hexdigest(),
         "triples_added": len(after - before),
         "triples_removed": len(before - after),
-        "discusses": _column(services, DISCUSSES % (outcome.iri, outcome.iri), "c"),
+        "discusses": discussions(services.store, outcome.iri, links_graph_iri(outcome.iri)),
+        "links_gained": change.gained,
+        "links_lost": change.lost,
+        "notes_relinked": len(linked.changes.keys() - {outcome.iri}),
         "index": {"encoded": synced.encoded, "reused": synced.reused, "removed": synced.removed},
     }
 
@@ -86,5 +92,5 @@ def note_detail(services: Services, note_id: str, full: bool) -> dict[str, Any]:
         detail["derived"] = [
             {"iri": r["node"].value, "label": r["label"].value, "line": int(r["line"].value)} for r in rows
         ]
-        detail["discusses"] = _column(services, DISCUSSES % (iri, iri), "c")
+        detail["discusses"] = discussions(services.store, iri, links_graph_iri(iri))
     return detail

@@ -1,5 +1,6 @@
 """The one place that wires mlkg's services together; the CLI and the app both call it."""
 
+import hashlib
 import logging
 import threading
 from dataclasses import dataclass, field
@@ -9,6 +10,8 @@ from ingest.reading import NoteFile
 from kg.encoder import Encoder
 from kg.encoder_loading import load_encoder
 from kg.graph_view import GraphView
+from kg.link_inputs import LinkCache
+from kg.linking import Linker, LinkReport, SemanticLinker
 from kg.search import SearchEngine
 from kg.semantic_index import SyncReport, sync_index
 from kg.settings import Settings
@@ -24,7 +27,9 @@ class Services:
     settings: Settings
     store: Store
     importer: Importer
+    linker: Linker
     encoder: Encoder | None = None
+    read_only: bool = False
     _engine: SearchEngine | None = field(default=None, repr=False)
     _writes: threading.Lock = field(default_factory=threading.Lock, repr=False)
     generation: int = 0
@@ -32,13 +37,13 @@ class Services:
     only once the search index has caught up, so a SPARQL reader and /ask see a write at about the
     same moment (the query workers keep their older snapshot until then)."""
 
-    def import_note(self, name: str, data: bytes) -> tuple[NoteOutcome, SyncReport]:
-        """Import one note and update the search index, one writer at a time."""
+    def import_note(self, name: str, data: bytes) -> tuple[NoteOutcome, SyncReport, LinkReport]:
+        """Import one note, link it and update the search index, one writer at a time."""
         with self._writes:
             outcome = self.importer.import_bytes(data, NoteFile(name, name))
-            synced = self.refresh()
+            synced, linked = self.refresh_all()
             self.generation += 1  # after the new search index: SPARQL and /ask switch together
-            return outcome, synced
+            return outcome, synced, linked
 
     def delete_note(self, note: str) -> str:
         """Drop a note's graph (by IRI, path or name) and update the search index."""
@@ -62,12 +67,20 @@ class Services:
         return self.encoder
 
     def refresh(self) -> SyncReport:
-        """Bring the vector and keyword indexes and the graph view up to date with the store."""
-        folder = self.settings.index_dir
-        index, report = sync_index(self.store, self.load_encoder(), folder, self.settings.hnsw_threshold)
-        view = GraphView.cached(self.store, folder, index.vectors.fingerprint)
-        self._engine = SearchEngine(self.store, self.load_encoder(), index, view)
-        return report
+        """Bring the indexes, every note's links and the graph view up to date with the store."""
+        return self.refresh_all()[0]
+
+    def refresh_all(self) -> tuple[SyncReport, LinkReport]:
+        """As `refresh`, also saying which notes were linked again and what they gained or lost."""
+        s, encoder, folder = self.settings, self.load_encoder(), self.settings.index_dir
+        # node texts do not depend on links, so the concern vectors are current before linking
+        index, report = sync_index(self.store, encoder, folder, s.hnsw_threshold)
+        semantic = SemanticLinker.from_index(index, encoder, s.link_threshold, s.max_semantic_links)
+        linked = self.linker.current() if self.read_only else self.linker.relink(semantic)
+        state = hashlib.sha256(f"{index.vectors.fingerprint} {linked.fingerprint}".encode()).hexdigest()
+        view = GraphView.cached(self.store, folder, state)
+        self._engine = SearchEngine(self.store, encoder, index, view)
+        return report, linked
 
     @property
     def search(self) -> SearchEngine:
@@ -86,5 +99,6 @@ def build_services(settings: Settings, read_only: bool = False, encoder: Encoder
     read_only = read_only and store_dir.exists()
     store = OxigraphStore(store_dir, read_only=read_only)
     log.debug("opened store at %s (read_only=%s)", store_dir, read_only)
-    importer = Importer(store, settings.max_note_bytes, settings.validate_shapes, settings.ingest_workers)
-    return Services(settings, store, importer, encoder)
+    cache = LinkCache(settings.links_dir)
+    importer = Importer(store, settings.max_note_bytes, settings.validate_shapes, settings.ingest_workers, cache)
+    return Services(settings, store, importer, Linker(store, cache), encoder, read_only)

@@ -83,23 +83,14 @@ def _metadata(note: Note, builder: GraphBuilder, relative: str) -> None:
 
 
 def _map_wikilinks(note: Note, builder: GraphBuilder, lifecycle: dict[str, URIRef]) -> None:
-    """Wikilinks to the note's own stages, steps or concerns are discussions; others link notes."""
+    """Wikilinks to the note's own stages, steps or concerns are discussions.
+
+    Links to other notes and concepts depend on the rest of the vault; the linker resolves them.
+    """
     for link in [*note.wikilinks, *note.trailer.related]:
-        if link.embed and not link.target.endswith(".md"):
-            continue
-        if not link.name:
-            continue
-        concept = lifecycle.get(match_key(link.name))
+        concept = lifecycle.get(match_key(link.name)) if link.name and not link.embed else None
         if concept is not None:
             builder.add(builder.note, MLKG.discusses, concept)
-            continue
-        target = node_iri("note", link.name)
-        if target == builder.note:
-            continue
-        builder.add(target, RDF.type, MLKG.Note)
-        builder.add(target, DCTERMS.title, Literal(link.name))
-        builder.add(builder.note, MLKG.relatedNote, target)
-        builder.add(target, MLKG.relatedNote, builder.note)
 
 
 def map_note(note: Note, relative: str | None = None, vocabulary: Vocabulary | None = None) -> MappedNote:

@@ -14,6 +14,9 @@ from ingest.prepare import Prepared, RawNote, prepare_batch
 from ingest.reading import NoteFile, collect, read_note
 from kg.errors import Conflict, KGError, NotFound, Problem
 from kg.iris import node_iri
+from kg.link_inputs import LinkCache
+from kg.linking import LinkChange
+from kg.note_links import links_graph_iri
 from kg.store import Store
 
 log = logging.getLogger(__name__)
@@ -25,6 +28,7 @@ class Status(StrEnum):
     UPDATED = "updated"
     UNCHANGED = "unchanged"
     FAILED = "failed"
+    DELETED = "deleted"
 
 
 @dataclass
@@ -51,6 +55,8 @@ class IngestReport:
     outcomes: list[NoteOutcome] = field(default_factory=list)
     index: dict[str, int] = field(default_factory=dict)
     """What updating the search index did: texts encoded, reused and removed."""
+    links: dict[str, LinkChange] = field(default_factory=dict)
+    """Notes linked again, by IRI, with the concepts each gained and lost."""
 
     def count(self, status: Status) -> int:
         return sum(1 for outcome in self.outcomes if outcome.status is status)
@@ -74,6 +80,8 @@ class Importer:
     max_bytes: int
     validate: bool = True
     workers: int = 1
+    links: LinkCache | None = None
+    """Where each note's link inputs are kept for the linker; without it notes are not linked."""
 
     def ingest_paths(self, paths: list[Path], progress: Callable[[str], None] | None = None) -> IngestReport:
         """Import every markdown file named or found under `paths`."""
@@ -120,7 +128,7 @@ class Importer:
             clash = Conflict(message, [Problem(message, note_file.display, 1)])
             return _failed(note_file.display, clash), None
         content_hash = hashlib.sha256(data).hexdigest()
-        if hashes.get(iri) == content_hash:
+        if hashes.get(iri) == content_hash and (self.links is None or self.links.has(content_hash)):
             return NoteOutcome(note_file.display, Status.UNCHANGED, iri), None
         return None, RawNote(note_file.display, note_file.relative, data, content_hash)
 
@@ -146,6 +154,10 @@ class Importer:
         display = prepared.raw.display
         if prepared.error is not None:
             return _failed(display, prepared.error)
+        if self.links is not None and prepared.inputs is not None:
+            self.links.save(prepared.inputs)  # first: a stored note always has its link inputs
+        if hashes.get(prepared.iri) == prepared.raw.content_hash:
+            return NoteOutcome(display, Status.UNCHANGED, prepared.iri)  # only its link inputs were missing
         self.store.replace_graphs({prepared.iri: prepared.ntriples})
         status = Status.UPDATED if prepared.iri in hashes else Status.ADDED
         hashes[prepared.iri] = prepared.raw.content_hash
@@ -165,6 +177,6 @@ def delete_note(store: Store, note: str) -> str:
     if len(matches) != 1:
         reason = "no imported note" if not matches else f"{len(matches)} notes"
         raise NotFound(f"{reason} matches {note!r}")
-    store.drop_graphs(matches)
+    store.drop_graphs([matches[0], links_graph_iri(matches[0])])
     log.info("deleted %s", matches[0])
     return matches[0]

@@ -7,11 +7,13 @@ from dataclasses import dataclass
 
 from rdflib import Graph
 
+from ingest.link_passages import link_inputs
 from ingest.mapping import MappedNote, map_note
 from ingest.parser import parse_note
 from ingest.reading import decode_note
 from ingest.validation import ShapeValidator, default_validator
 from kg.errors import KGError, NoteValidationError
+from kg.link_inputs import LinkInputs
 
 
 @dataclass(frozen=True)
@@ -31,13 +33,14 @@ class Prepared:
     ntriples: str = ""
     triples: int = 0
     error: KGError | None = None
+    inputs: LinkInputs | None = None
 
 
 def to_ntriples(mapped: MappedNote) -> str:
     return "\n".join(f"{s.n3()} {p.n3()} {o.n3()} ." for s, p, o in mapped.triples)
 
 
-def _map(raw: RawNote, max_bytes: int) -> MappedNote | Prepared:
+def _map(raw: RawNote, max_bytes: int) -> tuple[MappedNote, LinkInputs] | Prepared:
     try:
         text = decode_note(raw.data, raw.display, max_bytes)
         note = parse_note(text, raw.display, content_hash=raw.content_hash)
@@ -46,7 +49,7 @@ def _map(raw: RawNote, max_bytes: int) -> MappedNote | Prepared:
     mapped = map_note(note, raw.relative)
     if mapped.problems:
         return Prepared(raw, str(mapped.iri), error=NoteValidationError("has problems", mapped.problems))
-    return mapped
+    return mapped, link_inputs(note, mapped)
 
 
 def _validate(mapped: list[MappedNote], validator: ShapeValidator) -> dict[str, KGError]:
@@ -67,14 +70,16 @@ def _validate(mapped: list[MappedNote], validator: ShapeValidator) -> dict[str, 
 def prepare_batch(batch: list[RawNote], max_bytes: int, validate: bool = True) -> list[Prepared]:
     """Parse, map and validate notes; the result keeps the batch's order."""
     results = [_map(raw, max_bytes) for raw in batch]
-    mapped = [r for r in results if isinstance(r, MappedNote)]
+    mapped = [r[0] for r in results if not isinstance(r, Prepared)]
     errors = _validate(mapped, default_validator()) if validate else {}
     out = []
     for raw, result in zip(batch, results, strict=True):
         if isinstance(result, Prepared):
             out.append(result)
+            continue
+        note, inputs = result
+        if error := errors.get(raw.display):
+            out.append(Prepared(raw, str(note.iri), error=error))
         else:
-            iri = str(result.iri)
-            error = errors.get(raw.display)
-            out.append(Prepared(raw, iri, "" if error else to_ntriples(result), len(result.triples), error))
+            out.append(Prepared(raw, str(note.iri), to_ntriples(note), len(note.triples), inputs=inputs))
     return out

@@ -55,6 +55,12 @@ class Settings(BaseSettings):
         False, description="Allow SPARQL SERVICE and LOAD, which make the server fetch remote URLs."
     )
     validate_shapes: bool = Field(True, description="Check every imported note against the SHACL shapes.")
+    link_threshold: float = Field(
+        0.5, description="Cosine similarity from which a note's sentence links it to a concern (semantic links)."
+    )
+    max_semantic_links: int = Field(
+        3, description="Most semantic links per note; explicit mentions, tags and wikilinks are not capped."
+    )
 
     @property
     def store_dir(self) -> Path:
@@ -65,6 +71,11 @@ class Settings(BaseSettings):
     def index_dir(self) -> Path:
         """Where the vector index lives, beside the store."""
         return self.data_dir / "index"
+
+    @property
+    def links_dir(self) -> Path:
+        """Where each note's link inputs and passage vectors are cached, by content hash."""
+        return self.data_dir / "links"
 
     @property
     def models_dir(self) -> Path:

@@ -12,6 +12,8 @@ from api.services import Services, build_services
 from ingest.pipeline import Importer
 from kg.encoder import Encoder
 from kg.encoder_loading import load_encoder
+from kg.link_inputs import LinkCache
+from kg.linking import Linker
 from kg.settings import Settings
 from kg.store import OxigraphStore
 
@@ -85,14 +87,26 @@ def store(tmp_path: Path) -> Iterator[OxigraphStore]:
 
 
 @pytest.fixture
-def importer(store: OxigraphStore) -> Importer:
-    return Importer(store, max_bytes=200_000)
+def link_cache(tmp_path: Path) -> LinkCache:
+    return LinkCache(tmp_path / "links")
 
 
 @pytest.fixture
-def seeded(store: OxigraphStore, importer: Importer, vault: Path) -> OxigraphStore:
+def importer(store: OxigraphStore, link_cache: LinkCache) -> Importer:
+    return Importer(store, max_bytes=200_000, links=link_cache)
+
+
+@pytest.fixture
+def linker(store: OxigraphStore, link_cache: LinkCache) -> Linker:
+    """Links notes without the encoder: wikilinks, tags and mentions (semantic links need the index)."""
+    return Linker(store, link_cache)
+
+
+@pytest.fixture
+def seeded(store: OxigraphStore, importer: Importer, linker: Linker, vault: Path) -> OxigraphStore:
     report = importer.ingest_paths([vault])
     assert report.summary()["added"] == 1, report.outcomes
+    linker.relink(None)
     return store
 
 

@@ -165,9 +165,10 @@ def test_a_concern_described_in_its_row_and_in_a_section_keeps_one_line(store, i
     assert {r["line"] for r in rows} == {"3"}
 
 
-def test_literature_note_with_frontmatter_gives_its_paper(store, importer):
+def test_literature_note_with_frontmatter_gives_its_paper(store, importer, linker):
     report = importer.ingest_paths([FIXTURES / STEALING_NOTE])
     assert report.summary()["added"] == 1
+    linker.relink(None)
     rows = select(
         store,
         """

@@ -1,0 +1,76 @@
+"""A parsed note to the inputs of linking: its sentences, wikilinks, tags, own concepts and paper."""
+
+import re
+
+from ingest.map_papers import REFERENCE_HEADINGS
+from ingest.mapping import MappedNote
+from ingest.model import Note, Section
+from kg.iris import MLKG, kind_of
+from kg.link_inputs import LinkInputs, Passage, Reference
+
+SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[\"'(\[]?[A-Z0-9])")
+SUMMARY_KEYS = ("summary", "abstract", "description", "tldr")
+MAX_PASSAGE = 600
+
+
+def sentences(text: str) -> list[str]:
+    """Split prose into sentences; very long ones are cut so one passage stays one thought."""
+    return [s.strip()[:MAX_PASSAGE] for s in SENTENCE_END.split(text) if s.strip()]
+
+
+def _is_reference_section(note: Note, index: int) -> bool:
+    section: Section | None = note.sections[index]
+    while section is not None:
+        if REFERENCE_HEADINGS.match(section.title):
+            return True
+        section = note.sections[section.parent] if section.parent is not None else None
+    return False
+
+
+def _section_passages(note: Note, index: int) -> list[Passage]:
+    section = note.sections[index]
+    found = [Passage(section.title, section.line)] if section.title else []
+    found += [Passage(s, section.line) for s in sentences(section.rest)]
+    for block in section.blocks:
+        for item in block.walk():
+            found += [Passage(s, item.line) for s in sentences(item.text)]
+    for table in section.tables:
+        if table.kind == "lifecycle":
+            continue  # its cells are the note's own concepts, already in its graph
+        for row, line in zip(table.rows, table.row_lines, strict=True):
+            text = "; ".join(cell for cell in row if cell)
+            if text:
+                found.append(Passage(text[:MAX_PASSAGE], line))
+    return found
+
+
+def passages(note: Note) -> list[Passage]:
+    """The note's title, frontmatter summary and prose, leaving out reference lists and the trailer."""
+    found = [Passage(note.title, note.frontmatter_lines.get("title", 1))]
+    for key in SUMMARY_KEYS:
+        if isinstance(value := note.frontmatter.get(key), str):
+            found += [Passage(s, note.frontmatter_lines.get(key, 1)) for s in sentences(value)]
+    for index in range(len(note.sections)):
+        if not _is_reference_section(note, index):
+            found += _section_passages(note, index)
+    return found
+
+
+def link_inputs(note: Note, mapped: MappedNote) -> LinkInputs:
+    """What the linker needs to link this note, now or after the rest of the vault changes."""
+    wikilinks = [
+        Reference(link.name, link.line, link.folder)
+        for link in [*note.wikilinks, *note.trailer.related]
+        if link.name and not (link.embed and not link.target.endswith(".md"))
+    ]
+    about = next((str(o) for s, p, o in mapped.triples if s == mapped.iri and p == MLKG.aboutPaper), "")
+    own = sorted(str(node) for node in mapped.lines if kind_of(str(node)) in ("stage", "step", "concern"))
+    return LinkInputs(
+        note=str(mapped.iri),
+        content_hash=note.content_hash,
+        passages=passages(note),
+        wikilinks=wikilinks,
+        tags=[Reference(tag.name, tag.line) for tag in note.tags],
+        own=own,
+        about=about,
+    )

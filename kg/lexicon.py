@@ -1,0 +1,154 @@
+"""The names of the graph's stages, steps and concerns, and a matcher that finds them in prose.
+
+Matching ignores case, hyphenation and plurals: "model-extraction attacks" mentions the
+synonym "model extraction attack".
+"""
+
+import hashlib
+import re
+import unicodedata
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from kg.iris import match_key
+from kg.node_values import values_by_node
+from kg.store import Store
+
+WORD = re.compile(r"[A-Za-z0-9]+")
+KINDS = "VALUES ?value { mlkg:Stage mlkg:Step mlkg:Concern }"
+STRONG, NEAR = 1.0, 0.8
+"""Scores of a mention of a label or synonym (altLabel), and of a near term (hiddenLabel)."""
+
+
+def singular(word: str) -> str:
+    """English plural to singular for matching: 'attacks' -> 'attack', 'biases' -> 'bias'."""
+    if len(word) <= 3 or word.endswith(("ss", "us", "is")):
+        return word
+    if word.endswith("ies") and len(word) > 4:
+        return word[:-3] + "y"
+    if word.endswith(("ses", "xes", "zes", "ches", "shes")):
+        return word[:-2]
+    return word[:-1] if word.endswith("s") else word
+
+
+def words(text: str) -> list[str]:
+    """Lower-case singular words; hyphens and punctuation separate words."""
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
+    return [singular(w.lower()) for w in WORD.findall(ascii_text)]
+
+
+@dataclass(frozen=True)
+class Form:
+    concept: str
+    words: tuple[str, ...]
+    score: float
+    acronym: str = ""
+    """For an all-capitals form ('GDPR'), the exact spelling a mention must use."""
+
+
+@dataclass(frozen=True)
+class Mention:
+    concept: str
+    score: float
+
+
+@dataclass
+class PhraseMatcher:
+    """Finds the longest known phrase at each word of a text."""
+
+    forms: dict[str, list[Form]] = field(default_factory=lambda: defaultdict(list))
+
+    def add(self, concept: str, text: str, score: float) -> None:
+        found = tuple(words(text))
+        if found:
+            acronym = text if text.isupper() and " " not in text else ""
+            self.forms[found[0]].append(Form(concept, found, score, acronym))
+
+    def find(self, text: str) -> list[Mention]:
+        tokens = words(text)
+        raw = set(WORD.findall(text))
+        found: list[Mention] = []
+        for i, token in enumerate(tokens):
+            for form in self.forms.get(token, ()):
+                if tuple(tokens[i : i + len(form.words)]) != form.words:
+                    continue
+                if form.acronym and form.acronym not in raw:
+                    continue
+                found.append(Mention(form.concept, form.score))
+        return found
+
+
+@dataclass
+class Lexicon:
+    """Every stage, step and concern with its names: for wikilinks and tags, and for prose."""
+
+    kinds: dict[str, str]
+    labels: dict[str, str]
+    keys: dict[str, str]
+    """match_key of a label or synonym -> concept, for `[[wikilinks]]` and `#tags`."""
+    matcher: PhraseMatcher
+    fingerprint: str
+
+    @classmethod
+    def from_store(cls, store: Store) -> "Lexicon":
+        kinds = {
+            iri: v[0].rsplit("#", 1)[1].lower() for iri, v in values_by_node(store, f"?node a ?value {KINDS}").items()
+        }
+        labels = values_by_node(store, "?node rdfs:label|skos:prefLabel ?value", sorted(kinds))
+        alt = values_by_node(store, "?node skos:altLabel ?value", sorted(kinds))
+        hidden = values_by_node(store, "?node skos:hiddenLabel ?value", sorted(kinds))
+        keys: dict[str, str] = {}
+        matcher = PhraseMatcher()
+        for iri in sorted(kinds):
+            strong = [*labels.get(iri, []), *alt.get(iri, [])]
+            for name in strong:
+                keys.setdefault(match_key(name), iri)
+                # a one-word step or stage ('Training', 'Monitoring') is too common to count as a mention
+                if kinds[iri] == "concern" or len(words(name)) > 1:
+                    matcher.add(iri, name, STRONG)
+            for name in hidden.get(iri, []):
+                matcher.add(iri, name, NEAR)
+        state = repr(sorted((iri, kinds[iri], labels.get(iri), alt.get(iri), hidden.get(iri)) for iri in kinds))
+        fingerprint = hashlib.sha256(state.encode("utf-8")).hexdigest()
+        names = {iri: min(v, key=len) for iri, v in labels.items() if v}
+        return cls(kinds, names, keys, matcher, fingerprint)
+
+
+PATHS = """PREFIX mlkg: <https://w3id.org/mlkg/ontology#>
+PREFIX dcterms: <http://purl.org/dc/terms/>
+PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
+SELECT ?g ?p ?t ?a WHERE { GRAPH ?g { ?g mlkg:path ?p ; dcterms:title ?t OPTIONAL { ?g skos:altLabel ?a } } }"""
+
+
+@dataclass
+class NoteNames:
+    """Imported notes by the names a wikilink may use: path, file name, title and aliases."""
+
+    by_path: dict[str, str]
+    by_key: dict[str, str]
+
+    @classmethod
+    def from_store(cls, store: Store) -> "NoteNames":
+        import pyoxigraph as ox
+
+        rows = store.query(PATHS)
+        assert isinstance(rows, ox.QuerySolutions)
+        by_path: dict[str, str] = {}
+        strong: dict[str, str] = {}
+        weak: dict[str, list[str]] = defaultdict(list)
+        for row in rows:
+            note, path = row["g"].value, row["p"].value.removesuffix(".md")
+            by_path[path.lower()] = note
+            strong[match_key(path.rsplit("/", 1)[-1])] = note
+            weak[match_key(row["t"].value)].append(note)
+            if row["a"] is not None:
+                weak[match_key(row["a"].value)].append(note)
+        # a file name wins over another note's title or alias; among those, the first IRI wins
+        by_key = {key: min(notes) for key, notes in weak.items()} | strong
+        return cls(by_path, by_key)
+
+    def resolve(self, name: str, folder: str) -> str | None:
+        """The note a `[[folder/name]]` link means; folders the vault lacks are ignored."""
+        if folder and (note := self.by_path.get(f"{folder}/{name}".lower())):
+            return note
+        return self.by_key.get(match_key(name))

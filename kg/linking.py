@@ -1,0 +1,161 @@
+"""Keeps every note's inferred links in step with the graph, as the search index is kept.
+
+A note's links depend on the rest of the vault (which concepts and notes exist), so each links
+graph records the state it was computed from; a note is linked again when that state moves.
+The result therefore does not depend on the order notes were imported in.
+"""
+
+import hashlib
+import logging
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+import pyoxigraph as ox
+
+from kg.encoder import Encoder
+from kg.iris import kind_of
+from kg.lexicon import Lexicon, NoteNames
+from kg.link_inputs import LinkCache, LinkInputs
+from kg.note_links import (
+    ConceptLink,
+    ConceptVectors,
+    add_semantic,
+    explicit_links,
+    links_graph_iri,
+    links_ntriples,
+    resolve_notes,
+    semantic_passages,
+)
+from kg.semantic_index import SemanticIndex
+from kg.store import Store
+
+log = logging.getLogger(__name__)
+VERSION = "1"
+WRITE_BATCH = 64
+STATES = "SELECT ?g ?s WHERE { GRAPH ?g { ?g <https://w3id.org/mlkg/ontology#linkState> ?s } }"
+
+
+@dataclass
+class LinkChange:
+    """Concepts a note (re)gained and lost the last time it was linked."""
+
+    gained: list[str] = field(default_factory=list)
+    lost: list[str] = field(default_factory=list)
+
+
+@dataclass
+class LinkReport:
+    relinked: int = 0
+    unlinkable: int = 0
+    changes: dict[str, LinkChange] = field(default_factory=dict)
+    fingerprint: str = ""
+    """Digest of every note's link state: changes whenever any link does."""
+
+
+@dataclass
+class SemanticLinker:
+    """Scores a note's passages against the concerns with the search index's encoder and vectors."""
+
+    encoder: Encoder
+    concepts: ConceptVectors
+    threshold: float
+    cap: int
+    fingerprint: str
+
+    @classmethod
+    def from_index(cls, index: SemanticIndex, encoder: Encoder, threshold: float, cap: int) -> "SemanticLinker":
+        concerns = [t for t in index.texts if t.kind == "concern"]
+        rows = [index.row[t.iri] for t in concerns]
+        concepts = ConceptVectors([t.iri for t in concerns], index.vectors.vectors[rows])
+        state = repr((encoder.model, threshold, cap, [(t.iri, t.digest) for t in concerns]))
+        return cls(encoder, concepts, threshold, cap, hashlib.sha256(state.encode("utf-8")).hexdigest())
+
+
+@dataclass
+class Linker:
+    store: Store
+    cache: LinkCache
+
+    def current(self) -> LinkReport:
+        """The links as stored, changing nothing (for read-only use)."""
+        return LinkReport(fingerprint=_fingerprint(self._states()))
+
+    def relink(self, semantic: SemanticLinker | None) -> LinkReport:
+        """Link again every note whose links were computed from another state of the graph."""
+        hashes = {note: h for note, h in self.store.note_hashes().items() if kind_of(note) == "note"}
+        states = self._states()
+        self._drop_orphans(states, hashes)
+        lexicon, names = Lexicon.from_store(self.store), NoteNames.from_store(self.store)
+        report = LinkReport()
+        pending: dict[str, str] = {}
+        for inputs in self._inputs(hashes, report):
+            graph = links_graph_iri(inputs.note)
+            state = self._state(inputs, lexicon, names, semantic)
+            if states.get(graph) != state:
+                before = self._discussed(inputs.note, graph)
+                links = explicit_links(inputs, lexicon, names)
+                if semantic is not None:
+                    add_semantic(links, inputs, self._semantic(inputs, semantic), semantic.cap)
+                pending[graph] = links_ntriples(inputs, links, state)
+                states[graph] = state
+                after = set(links.concepts)
+                report.changes[inputs.note] = LinkChange(sorted(after - before), sorted(before - after))
+            if len(pending) >= WRITE_BATCH:
+                self.store.replace_graphs(pending)
+                pending = {}
+        self.store.replace_graphs(pending)
+        report.relinked = len(report.changes)
+        report.fingerprint = _fingerprint(states)
+        self.cache.prune(set(hashes.values()))
+        if report.relinked:
+            log.info("linked %d notes (%d could not be)", report.relinked, report.unlinkable)
+        return report
+
+    def _inputs(self, hashes: dict[str, str], report: LinkReport) -> Iterator[LinkInputs]:
+        for note, content_hash in sorted(hashes.items()):
+            inputs = self.cache.load(content_hash)
+            if inputs is None or inputs.note != note:
+                report.unlinkable += 1
+                continue
+            yield inputs
+
+    def _states(self) -> dict[str, str]:
+        rows = self.store.query(STATES)
+        assert isinstance(rows, ox.QuerySolutions)
+        return {row["g"].value: row["s"].value for row in rows}
+
+    def _drop_orphans(self, states: dict[str, str], hashes: dict[str, str]) -> None:
+        """Links graphs whose note is gone (a delete interrupted before it finished)."""
+        alive = {links_graph_iri(note) for note in hashes}
+        orphans = [graph for graph in states if graph not in alive]
+        self.store.drop_graphs(orphans)
+        for graph in orphans:
+            del states[graph]
+
+    def _discussed(self, note: str, graph: str) -> set[str]:
+        rows = self.store.query(
+            f"SELECT ?c WHERE {{ GRAPH <{graph}> {{ <{note}> <https://w3id.org/mlkg/ontology#discusses> ?c }} }}"
+        )
+        assert isinstance(rows, ox.QuerySolutions)
+        return {row["c"].value for row in rows}
+
+    @staticmethod
+    def _state(inputs: LinkInputs, lexicon: Lexicon, names: NoteNames, semantic: SemanticLinker | None) -> str:
+        """Digest of everything the note's links depend on."""
+        notes = sorted(resolve_notes(inputs, lexicon, names).items(), key=lambda item: item[0])
+        parts = (VERSION, inputs.content_hash, lexicon.fingerprint, notes, semantic.fingerprint if semantic else "")
+        return hashlib.sha256(repr(parts).encode("utf-8")).hexdigest()
+
+    def _semantic(self, inputs: LinkInputs, semantic: SemanticLinker) -> list[ConceptLink]:
+        passages = semantic_passages(inputs)
+        if not passages:
+            return []
+        vectors = self.cache.vectors(inputs.content_hash, semantic.encoder.model)
+        if vectors is None or len(vectors) != len(passages):
+            vectors = semantic.encoder.encode([p.text for p in passages])
+            self.cache.save_vectors(inputs.content_hash, semantic.encoder.model, vectors)
+        return semantic.concepts.best(passages, vectors, semantic.threshold)
+
+
+def _fingerprint(states: dict[str, str]) -> str:
+    return hashlib.sha256(repr(sorted(states.items())).encode("utf-8")).hexdigest()

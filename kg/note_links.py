@@ -1,0 +1,167 @@
+"""One note's inferred links: to concepts (wikilink, tag, mention, semantic) and to other notes."""
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from rdflib import RDF, Literal, URIRef
+from rdflib.namespace import DCTERMS, XSD
+
+from kg.encoder import Vectors
+from kg.iris import ID_BASE, MLKG, PROV, hashed_iri, match_key, node_iri
+from kg.lexicon import STRONG, Lexicon, NoteNames, words
+from kg.link_inputs import LinkInputs, Passage
+
+METHOD_RANK = {"wikilink": 0, "tag": 1, "mention": 2, "semantic": 3}
+MIN_SEMANTIC_WORDS = 4
+MAX_EVIDENCE = 300
+
+
+@dataclass(frozen=True)
+class ConceptLink:
+    concept: str
+    method: str
+    score: float
+    evidence: str
+    line: int
+
+    def beats(self, other: "ConceptLink") -> bool:
+        mine = (-self.score, METHOD_RANK[self.method], self.line)
+        return mine < (-other.score, METHOD_RANK[other.method], other.line)
+
+
+@dataclass
+class NoteLinks:
+    """What linking found for one note."""
+
+    concepts: dict[str, ConceptLink] = field(default_factory=dict)
+    notes: dict[str, str | None] = field(default_factory=dict)
+    """Linked note -> its title when it is a placeholder (not imported yet), else None."""
+
+    def offer(self, link: ConceptLink) -> None:
+        current = self.concepts.get(link.concept)
+        if current is None or link.beats(current):
+            self.concepts[link.concept] = link
+
+
+def links_graph_iri(note: str) -> str:
+    """The graph holding a note's inferred links, beside the note's own graph."""
+    return f"{ID_BASE}links/{note.rsplit('/', 1)[-1]}"
+
+
+def tag_names(tag: str) -> list[str]:
+    """A nested tag names itself and each of its parts: 'security/model-stealing'."""
+    parts = [part for part in tag.split("/") if part]
+    return [tag, *parts] if len(parts) > 1 else parts
+
+
+def resolve_notes(inputs: LinkInputs, lexicon: Lexicon, names: NoteNames) -> dict[str, str | None]:
+    """Wikilinks that name no concept, resolved to notes (None) or placeholders (their title)."""
+    found: dict[str, str | None] = {}
+    for ref in inputs.wikilinks:
+        if match_key(ref.name) in lexicon.keys:
+            continue
+        target = names.resolve(ref.name, ref.folder)
+        placeholder = str(node_iri("note", ref.name))
+        if target is None and placeholder != inputs.note:
+            found.setdefault(placeholder, ref.name)
+        elif target is not None and target != inputs.note:
+            found[target] = None
+    return found
+
+
+def explicit_links(inputs: LinkInputs, lexicon: Lexicon, names: NoteNames) -> NoteLinks:
+    """Links the note states: wikilinks and tags naming a concept, and labels or synonyms in its prose."""
+    links = NoteLinks(notes=resolve_notes(inputs, lexicon, names))
+    for ref in inputs.wikilinks:
+        if concept := lexicon.keys.get(match_key(ref.name)):
+            links.offer(ConceptLink(concept, "wikilink", STRONG, f"[[{ref.name}]]", ref.line))
+    for tag in inputs.tags:
+        for name in tag_names(tag.name):
+            if concept := lexicon.keys.get(match_key(name)):
+                links.offer(ConceptLink(concept, "tag", STRONG, f"#{tag.name}", tag.line))
+    for passage in inputs.passages:
+        for mention in lexicon.matcher.find(passage.text):
+            evidence = passage.text[:MAX_EVIDENCE]
+            links.offer(ConceptLink(mention.concept, "mention", mention.score, evidence, passage.line))
+    for own in inputs.own:
+        links.concepts.pop(own, None)  # the note's own concepts are linked in its own graph
+    return links
+
+
+def semantic_passages(inputs: LinkInputs) -> list[Passage]:
+    """The passages long enough to compare by meaning, in order."""
+    return [p for p in inputs.passages if len(words(p.text)) >= MIN_SEMANTIC_WORDS]
+
+
+@dataclass
+class ConceptVectors:
+    """The concerns a note may be linked to by meaning, with their unit vectors."""
+
+    iris: list[str]
+    matrix: Vectors
+
+    def best(self, passages: list[Passage], vectors: Vectors, threshold: float) -> list[ConceptLink]:
+        """For each concern scoring at least `threshold`, its best passage; best first."""
+        if not self.iris or not passages:
+            return []
+        scores = vectors @ self.matrix.T
+        rows = scores.argmax(axis=0)
+        found = [
+            ConceptLink(
+                iri,
+                "semantic",
+                round(float(scores[row, col]), 3),
+                passages[row].text[:MAX_EVIDENCE],
+                passages[row].line,
+            )
+            for col, (iri, row) in enumerate(zip(self.iris, rows, strict=True))
+            if scores[row, col] >= threshold
+        ]
+        return sorted(found, key=lambda link: (-link.score, link.concept))
+
+
+def add_semantic(links: NoteLinks, inputs: LinkInputs, candidates: list[ConceptLink], cap: int) -> None:
+    """Keep the best few semantic links the note has not already made explicitly."""
+    own = set(inputs.own)
+    fresh = [c for c in candidates if c.concept not in links.concepts and c.concept not in own]
+    for link in fresh[:cap]:
+        links.offer(link)
+
+
+def _literal(value: str | int | float) -> Literal:
+    if isinstance(value, float):
+        return Literal(Decimal(f"{value:.3f}"), datatype=XSD.decimal)
+    if isinstance(value, int):
+        return Literal(value, datatype=XSD.integer)
+    return Literal(value)
+
+
+def links_ntriples(inputs: LinkInputs, links: NoteLinks, state: str) -> str:
+    """The N-Triples of a note's links graph, with the state they were computed from."""
+    note = URIRef(inputs.note)
+    graph = URIRef(links_graph_iri(inputs.note))
+    subjects = [note, URIRef(inputs.about)] if inputs.about else [note]
+    triples: list[tuple[URIRef, URIRef, URIRef | Literal]] = [
+        (graph, MLKG.linkState, Literal(state)),
+        (graph, PROV.wasDerivedFrom, note),
+    ]
+    for link in sorted(links.concepts.values(), key=lambda x: x.concept):
+        concept = URIRef(link.concept)
+        discussion = hashed_iri("discussion", inputs.note, link.concept)
+        for subject in subjects:
+            triples += [(subject, MLKG.discusses, concept), (subject, MLKG.qualifiedDiscussion, discussion)]
+        triples += [
+            (discussion, RDF.type, MLKG.Discussion),
+            (discussion, MLKG.concept, concept),
+            (discussion, MLKG.method, _literal(link.method)),
+            (discussion, MLKG.score, _literal(float(link.score))),
+            (discussion, MLKG.evidence, _literal(link.evidence)),
+            (discussion, MLKG.line, _literal(max(link.line, 1))),
+            (discussion, PROV.wasDerivedFrom, note),
+        ]
+    for target, placeholder in sorted(links.notes.items()):
+        other = URIRef(target)
+        triples += [(note, MLKG.relatedNote, other), (other, MLKG.relatedNote, note)]
+        if placeholder is not None:
+            triples += [(other, RDF.type, MLKG.Note), (other, DCTERMS.title, Literal(placeholder))]
+    return "\n".join(f"{s.n3()} {p.n3()} {o.n3()} ." for s, p, o in triples)
