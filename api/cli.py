@@ -229,6 +229,43 @@ def evaluate(
         out.print(f"  hybrid miss: {miss}", highlight=False, markup=False, soft_wrap=True)
 
 
+@app.command(name="eval-links")
+def evaluate_links(
+    vault: Annotated[Path, typer.Argument(help="Folder of labelled notes.", exists=True, file_okay=False)],
+    labels: Annotated[
+        Path | None, typer.Option(help="TSV: note path, concern slugs it discusses, slugs it must not get.")
+    ] = None,
+    lifecycle: Annotated[Path | None, typer.Option(help="Notes that define the concerns (default: KG_VAULT).")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the scores as JSON.")] = False,
+) -> None:
+    """Precision and recall of inferred concern links on labelled notes, at thresholds from 0.40 to 0.70.
+
+    Runs in a scratch store; the row of the configured KG_LINK_THRESHOLD is marked.
+    """
+    from api.link_eval import evaluate_links as run
+
+    settings = State.settings
+    scores = run(settings, vault, labels or vault / "labels.tsv", lifecycle or settings.vault)
+    if as_json:
+        out.print_json(json.dumps({"threshold": settings.link_threshold, "sweep": [vars(s) for s in scores]}))
+        return
+    table = Table("threshold", "precision", "recall", "TP", "FP", "FN")
+    for s in scores:
+        mark = " *" if abs(s.threshold - settings.link_threshold) < 1e-9 else ""
+        table.add_row(
+            f"{s.threshold:.2f}{mark}",
+            f"{s.precision:.3f}",
+            f"{s.recall:.3f}",
+            *map(str, (s.true_positives, s.false_positives, s.false_negatives)),
+        )
+    out.print(table)
+    chosen = min(scores, key=lambda s: abs(s.threshold - settings.link_threshold))
+    for line in chosen.wrong:
+        out.print(f"  wrong at {chosen.threshold:.2f}: {line}", highlight=False, markup=False, soft_wrap=True)
+    for line in chosen.missed:
+        out.print(f"  missed at {chosen.threshold:.2f}: {line}", highlight=False, markup=False, soft_wrap=True)
+
+
 LOOPBACK = {"127.0.0.1", "localhost", "::1"}
 
 

@@ -73,9 +73,9 @@ class Services:
     def refresh_all(self) -> tuple[SyncReport, LinkReport]:
         """As `refresh`, also saying which notes were linked again and what they gained or lost."""
         s, encoder, folder = self.settings, self.load_encoder(), self.settings.index_dir
-        # node texts do not depend on links, so the concern vectors are current before linking
+        # node texts do not depend on links, so the index can be synchronised before linking
         index, report = sync_index(self.store, encoder, folder, s.hnsw_threshold)
-        semantic = SemanticLinker.from_index(index, encoder, s.link_threshold, s.max_semantic_links)
+        semantic = SemanticLinker.build(self.store, encoder, self.linker.cache, s.link_threshold, s.max_semantic_links)
         linked = self.linker.current() if self.read_only else self.linker.relink(semantic)
         state = hashlib.sha256(f"{index.vectors.fingerprint} {linked.fingerprint}".encode()).hexdigest()
         view = GraphView.cached(self.store, folder, state)

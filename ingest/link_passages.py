@@ -4,7 +4,7 @@ import re
 
 from ingest.map_papers import REFERENCE_HEADINGS
 from ingest.mapping import MappedNote
-from ingest.model import Note, Section
+from ingest.model import Block, Note, Section
 from kg.iris import MLKG, kind_of
 from kg.link_inputs import LinkInputs, Passage, Reference
 
@@ -27,13 +27,22 @@ def _is_reference_section(note: Note, index: int) -> bool:
     return False
 
 
+def _marked(block: Block) -> str:
+    """The block's text with links to other notes written `[[name]]`: a note's name is not its prose."""
+    text = block.text
+    for link in block.inline.wikilinks:
+        if not link.alias and link.target:
+            text = text.replace(link.target, f"[[{link.target}]]", 1)
+    return text
+
+
 def _section_passages(note: Note, index: int) -> list[Passage]:
     section = note.sections[index]
     found = [Passage(section.title, section.line)] if section.title else []
     found += [Passage(s, section.line) for s in sentences(section.rest)]
     for block in section.blocks:
         for item in block.walk():
-            found += [Passage(s, item.line) for s in sentences(item.text)]
+            found += [Passage(s, item.line) for s in sentences(_marked(item))]
     for table in section.tables:
         if table.kind == "lifecycle":
             continue  # its cells are the note's own concepts, already in its graph

@@ -15,6 +15,7 @@ from kg.node_values import values_by_node
 from kg.store import Store
 
 WORD = re.compile(r"[A-Za-z0-9]+")
+NOTE_NAME = re.compile(r"\[\[[^\]]*\]\]")
 KINDS = "VALUES ?value { mlkg:Stage mlkg:Step mlkg:Concern }"
 STRONG, NEAR = 1.0, 0.8
 """Scores of a mention of a label or synonym (altLabel), and of a near term (hiddenLabel)."""
@@ -29,6 +30,11 @@ def singular(word: str) -> str:
     if word.endswith(("ses", "xes", "zes", "ches", "shes")):
         return word[:-2]
     return word[:-1] if word.endswith("s") else word
+
+
+def prose(text: str) -> str:
+    """The text without `[[note names]]`, which name other notes rather than say anything."""
+    return NOTE_NAME.sub(" ", text)
 
 
 def words(text: str) -> list[str]:
@@ -65,6 +71,7 @@ class PhraseMatcher:
             self.forms[found[0]].append(Form(concept, found, score, acronym))
 
     def find(self, text: str) -> list[Mention]:
+        text = prose(text)
         tokens = words(text)
         raw = set(WORD.findall(text))
         found: list[Mention] = []

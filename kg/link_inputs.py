@@ -7,7 +7,7 @@ from pathlib import Path
 
 import numpy as np
 
-from kg.encoder import Vectors
+from kg.encoder import Encoder, Vectors
 
 log = logging.getLogger(__name__)
 
@@ -64,6 +64,7 @@ class LinkCache:
 
     folder: Path
     _loaded: dict[str, LinkInputs] = field(default_factory=dict, repr=False)
+    _forms: dict[tuple[str, str], Vectors] = field(default_factory=dict, repr=False)
 
     def _inputs_path(self, content_hash: str) -> Path:
         return self.folder / "inputs" / f"{content_hash}.json"
@@ -109,6 +110,16 @@ class LinkCache:
         with path.with_suffix(".tmp").open("wb") as file:
             np.save(file, vectors, allow_pickle=False)
         path.with_suffix(".tmp").replace(path)
+
+    def encode_forms(self, encoder: Encoder, texts: list[str]) -> Vectors:
+        """Vectors of concept names and descriptions, encoded once per text and model."""
+        fresh = sorted({text for text in texts if (encoder.model, text) not in self._forms})
+        if fresh:
+            for text, vector in zip(fresh, encoder.encode(fresh), strict=True):
+                self._forms[(encoder.model, text)] = vector
+        if not texts:
+            return np.zeros((0, encoder.dim), np.float32)
+        return np.stack([self._forms[(encoder.model, text)] for text in texts])
 
     def prune(self, keep: set[str]) -> int:
         """Remove cached entries of contents no stored note has any more; returns how many."""

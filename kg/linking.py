@@ -10,12 +10,14 @@ import logging
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
+import numpy as np
 import pyoxigraph as ox
 
 from kg.encoder import Encoder
 from kg.iris import kind_of
-from kg.lexicon import Lexicon, NoteNames
+from kg.lexicon import Lexicon, NoteNames, prose
 from kg.link_inputs import LinkCache, LinkInputs
+from kg.node_values import values_by_node
 from kg.note_links import (
     ConceptLink,
     ConceptVectors,
@@ -26,7 +28,6 @@ from kg.note_links import (
     resolve_notes,
     semantic_passages,
 )
-from kg.semantic_index import SemanticIndex
 from kg.store import Store
 
 log = logging.getLogger(__name__)
@@ -52,9 +53,12 @@ class LinkReport:
     """Digest of every note's link state: changes whenever any link does."""
 
 
+FORMS = "?node rdfs:label|skos:altLabel|skos:hiddenLabel|skos:definition|skos:scopeNote ?value"
+
+
 @dataclass
 class SemanticLinker:
-    """Scores a note's passages against the concerns with the search index's encoder and vectors."""
+    """Scores a note's passages against each concern's names and descriptions with the encoder."""
 
     encoder: Encoder
     concepts: ConceptVectors
@@ -63,12 +67,16 @@ class SemanticLinker:
     fingerprint: str
 
     @classmethod
-    def from_index(cls, index: SemanticIndex, encoder: Encoder, threshold: float, cap: int) -> "SemanticLinker":
-        concerns = [t for t in index.texts if t.kind == "concern"]
-        rows = [index.row[t.iri] for t in concerns]
-        concepts = ConceptVectors([t.iri for t in concerns], index.vectors.vectors[rows])
-        state = repr((encoder.model, threshold, cap, [(t.iri, t.digest) for t in concerns]))
-        return cls(encoder, concepts, threshold, cap, hashlib.sha256(state.encode("utf-8")).hexdigest())
+    def build(cls, store: Store, encoder: Encoder, cache: LinkCache, threshold: float, cap: int) -> "SemanticLinker":
+        concerns = sorted(values_by_node(store, "?node a ?value VALUES ?value { mlkg:Concern }"))
+        forms = values_by_node(store, FORMS, concerns) if concerns else {}
+        iris = [iri for iri in concerns if forms.get(iri)]
+        texts = [text for iri in iris for text in forms[iri]]
+        starts = list(np.cumsum([0, *(len(forms[iri]) for iri in iris[:-1])])) if iris else []
+        matrix = cache.encode_forms(encoder, texts)
+        state = repr((encoder.model, threshold, cap, [(iri, forms[iri]) for iri in iris]))
+        fingerprint = hashlib.sha256(state.encode("utf-8")).hexdigest()
+        return cls(encoder, ConceptVectors(iris, [int(s) for s in starts], matrix), threshold, cap, fingerprint)
 
 
 @dataclass
@@ -152,7 +160,7 @@ class Linker:
             return []
         vectors = self.cache.vectors(inputs.content_hash, semantic.encoder.model)
         if vectors is None or len(vectors) != len(passages):
-            vectors = semantic.encoder.encode([p.text for p in passages])
+            vectors = semantic.encoder.encode([prose(p.text) for p in passages])
             self.cache.save_vectors(inputs.content_hash, semantic.encoder.model, vectors)
         return semantic.concepts.best(passages, vectors, semantic.threshold)
 

@@ -3,6 +3,7 @@
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+import numpy as np
 from rdflib import RDF, Literal, URIRef
 from rdflib.namespace import DCTERMS, XSD
 
@@ -95,29 +96,32 @@ def semantic_passages(inputs: LinkInputs) -> list[Passage]:
 
 @dataclass
 class ConceptVectors:
-    """The concerns a note may be linked to by meaning, with their unit vectors."""
+    """The concerns a note may be linked to by meaning: vectors of each one's names and descriptions."""
 
     iris: list[str]
+    starts: list[int]
+    """Row of each concern's first form; a concern's forms are contiguous rows of `matrix`."""
     matrix: Vectors
 
     def best(self, passages: list[Passage], vectors: Vectors, threshold: float) -> list[ConceptLink]:
-        """For each concern scoring at least `threshold`, its best passage; best first."""
+        """Concerns that are some passage's closest concern, scoring at least `threshold`; best first.
+
+        A passage votes only for its closest concern, so a sentence about one attack does not also
+        link every attack that sounds alike.
+        """
         if not self.iris or not passages:
             return []
-        scores = vectors @ self.matrix.T
-        rows = scores.argmax(axis=0)
-        found = [
-            ConceptLink(
-                iri,
-                "semantic",
-                round(float(scores[row, col]), 3),
-                passages[row].text[:MAX_EVIDENCE],
-                passages[row].line,
-            )
-            for col, (iri, row) in enumerate(zip(self.iris, rows, strict=True))
-            if scores[row, col] >= threshold
-        ]
-        return sorted(found, key=lambda link: (-link.score, link.concept))
+        by_concern = np.maximum.reduceat(vectors @ self.matrix.T, self.starts, axis=1)
+        winners = by_concern.argmax(axis=1)
+        found: dict[int, ConceptLink] = {}
+        for row, col in enumerate(winners):
+            score = float(by_concern[row, col])
+            if score >= threshold and (col not in found or score > found[col].score):
+                passage = passages[row]
+                found[col] = ConceptLink(
+                    self.iris[col], "semantic", round(score, 3), passage.text[:MAX_EVIDENCE], passage.line
+                )
+        return sorted(found.values(), key=lambda link: (-link.score, link.concept))
 
 
 def add_semantic(links: NoteLinks, inputs: LinkInputs, candidates: list[ConceptLink], cap: int) -> None:

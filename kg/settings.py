@@ -56,7 +56,7 @@ class Settings(BaseSettings):
     )
     validate_shapes: bool = Field(True, description="Check every imported note against the SHACL shapes.")
     link_threshold: float = Field(
-        0.5, description="Cosine similarity from which a note's sentence links it to a concern (semantic links)."
+        0.58, description="Cosine similarity from which a note's sentence links it to a concern (see kg eval-links)."
     )
     max_semantic_links: int = Field(
         3, description="Most semantic links per note; explicit mentions, tags and wikilinks are not capped."

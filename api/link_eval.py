@@ -1,0 +1,34 @@
+"""Runs the link evaluation: a scratch store of the labelled notes, linked with every candidate kept."""
+
+import shutil
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from api.services import build_services
+from kg.discussions import discussions
+from kg.link_evaluation import LinkScores, read_labels, sweep
+from kg.note_links import links_graph_iri
+from kg.settings import Settings
+
+
+def evaluate_links(settings: Settings, vault: Path, labels: Path, lifecycle: Path) -> list[LinkScores]:
+    """Import `lifecycle` (the concerns) and `vault` into a scratch store and score links at each threshold."""
+    scratch = Path(tempfile.mkdtemp(prefix="mlkg-eval-links-"))
+    try:
+        # threshold 0 and no cap keep every semantic candidate; the sweep applies both afterwards
+        update = {"data_dir": scratch, "link_threshold": 0.0, "max_semantic_links": 10_000}
+        services = build_services(settings.model_copy(update=update))
+        try:
+            services.importer.ingest_paths([lifecycle, vault])
+            services.refresh()
+            found = _links_by_path(services.store)
+        finally:
+            services.close()
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+    return sweep(found, read_labels(labels), settings.max_semantic_links)
+
+
+def _links_by_path(store: Any) -> dict[str, list[dict[str, Any]]]:
+    return {path: discussions(store, note, links_graph_iri(note)) for note, path in store.note_paths().items()}
