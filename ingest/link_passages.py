@@ -54,8 +54,11 @@ def _section_passages(note: Note, index: int) -> list[Passage]:
 
 
 def passages(note: Note) -> list[Passage]:
-    """The note's title, frontmatter summary and prose, leaving out reference lists and the trailer."""
-    found = [Passage(note.title, note.frontmatter_lines.get("title", 1))]
+    """The note's frontmatter title and summary and its prose, leaving out reference lists and the trailer.
+
+    A title taken from the file name is not prose the note contains, so it gives no evidence.
+    """
+    found = [Passage(note.title, note.frontmatter_lines["title"])] if "title" in note.frontmatter_lines else []
     for key in SUMMARY_KEYS:
         if isinstance(value := note.frontmatter.get(key), str):
             found += [Passage(s, note.frontmatter_lines.get(key, 1)) for s in sentences(value)]
