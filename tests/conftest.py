@@ -1,6 +1,9 @@
 """Shared fixtures: the seed note, small fixture notes, and real on-disk stores."""
 
+import os
 import shutil
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -150,3 +153,21 @@ def live_server_for(data_dir: Path, vault: Path, encoder: Encoder, **overrides: 
     yield f"http://127.0.0.1:{port}"
     server.should_exit = True
     thread.join(timeout=30)
+
+
+KG = str(Path(sys.executable).parent / "kg")
+MODELS: list[Path] = []
+
+
+@pytest.fixture(autouse=True)
+def shared_model_cache(request: pytest.FixtureRequest) -> None:
+    """`kg` subprocesses reuse the session's ONNX export instead of exporting again."""
+    if "kg" in request.module.__name__.rsplit(".", 1)[-1] or "cli" in request.module.__name__:
+        request.getfixturevalue("encoder")
+        MODELS.append(request.getfixturevalue("models_dir"))
+
+
+def kg(data_dir: Path, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+    """Run the `kg` command in a new process over `data_dir`."""
+    env = {**os.environ, "KG_DATA_DIR": str(data_dir), "COLUMNS": "200", "KG_MODEL_CACHE": str(MODELS[-1])}
+    return subprocess.run([KG, *args], capture_output=True, text=True, env=env, input=stdin, timeout=120)

@@ -140,7 +140,7 @@ def test_a_posted_note_is_searchable_and_queryable_then_gone(live_server: str):
     assert created.status_code == 201, created.text
     body = created.json()
     assert body["id"] == "tramer" and body["status"] == "added" and body["triples_added"] > 50
-    assert "https://w3id.org/mlkg/id/concern/membership-leakage" in body["discusses"]
+    assert "https://w3id.org/mlkg/id/concern/membership-leakage" in {d["iri"] for d in body["discusses"]}
     hits = httpx.get(
         f"{live_server}/ask",
         params={"q": "confidence scores reveal training set membership", "type": "concern", "k": 1},
@@ -218,7 +218,7 @@ def test_put_replaces_a_note_and_reports_what_changed(live_server: str):
     body = replaced.json()
     assert body["status"] == "updated" and body["triples_added"] > 10
     assert body["triples_removed"] == 1  # only the old content hash: adding a row removes nothing else
-    assert "https://w3id.org/mlkg/id/concern/tail-latency" in body["discusses"]
+    assert "https://w3id.org/mlkg/id/concern/tail-latency" in {d["iri"] for d in body["discusses"]}
     assert body["index"]["encoded"] >= 1 and body["index"]["reused"] > 60
     unchanged = httpx.put(f"{live_server}/notes/serving-notes", content=second, headers=AUTH).json()
     assert (unchanged["status"], unchanged["triples_added"], unchanged["triples_removed"]) == ("unchanged", 0, 0)
@@ -231,7 +231,7 @@ def test_multipart_upload(live_server: str):
     done = httpx.post(f"{live_server}/notes", files={"file": ("Uploaded note.md", text, "text/markdown")}, headers=AUTH)
     assert done.status_code == 201, done.text
     assert done.json()["id"] == "uploaded-note"
-    assert "https://w3id.org/mlkg/id/concern/upload-limits" in done.json()["discusses"]
+    assert "https://w3id.org/mlkg/id/concern/upload-limits" in {d["iri"] for d in done.json()["discusses"]}
     assert httpx.get(f"{live_server}/notes/uploaded-note").json()["markdown"].startswith("---\ntitle: Uploaded")
     missing = httpx.post(f"{live_server}/notes", files={"other": ("x.md", b"# x", "text/markdown")}, headers=AUTH)
     assert missing.status_code == 400 and "'file' part" in missing.json()["error"]["message"]

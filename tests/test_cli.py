@@ -5,32 +5,16 @@ import io
 import json
 import os
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 from rdflib import Dataset, Graph
 
-from .conftest import FIXTURES, ROOT
+from .conftest import FIXTURES, KG, ROOT, kg
 
-KG = str(Path(sys.executable).parent / "kg")
 QUERY = """PREFIX mlkg: <https://w3id.org/mlkg/ontology#>
 PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
 SELECT ?label WHERE { ?c a mlkg:Concern ; rdfs:label ?label ; mlkg:step/rdfs:label "Security" } ORDER BY ?label"""
-
-
-MODELS: list[Path] = []
-
-
-@pytest.fixture(scope="module", autouse=True)
-def shared_model_cache(models_dir: Path, encoder) -> None:
-    """Subprocesses reuse the session's ONNX export instead of exporting again."""
-    MODELS.append(models_dir)
-
-
-def kg(data_dir: Path, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "KG_DATA_DIR": str(data_dir), "COLUMNS": "200", "KG_MODEL_CACHE": str(MODELS[-1])}
-    return subprocess.run([KG, *args], capture_output=True, text=True, env=env, input=stdin, timeout=120)
 
 
 @pytest.fixture(scope="module")

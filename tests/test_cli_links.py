@@ -1,0 +1,132 @@
+"""Link reports from `kg ingest`, deletion and `kg ingest --watch`, in real processes."""
+
+import json
+import os
+import shutil
+import subprocess
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from kg.store import OxigraphStore
+
+from .conftest import KG, MODELS, SEED, kg, select
+
+CONCERN = "https://w3id.org/mlkg/id/concern/"
+FIRST = """---
+title: Seminar notes
+tags: [data-poisoning]
+---
+# Notes
+Model extraction through a public API is cheap for an attacker.
+"""
+SECOND = FIRST.replace("Model extraction through a public API is cheap for an attacker.", "See [[Concept drift]].")
+
+
+@pytest.fixture
+def vault(tmp_path: Path) -> Path:
+    folder = tmp_path / "vault"
+    folder.mkdir()
+    shutil.copy(SEED, folder / SEED.name)
+    (folder / "Attacks.md").write_text(FIRST, "utf-8")
+    return folder
+
+
+def _report(done: subprocess.CompletedProcess[str]) -> dict[str, dict[str, list[str]]]:
+    assert done.returncode == 0, done.stderr
+    body = json.loads(done.stdout)
+    return {Path(n["path"]).name: n for n in body["notes"]}
+
+
+def test_reimport_reports_links_gained_and_lost(tmp_path: Path, vault: Path):
+    data = tmp_path / "data"
+    first = _report(kg(data, "ingest", "--json", str(vault)))["Attacks.md"]
+    assert set(first["links_gained"]) == {f"{CONCERN}model-stealing", f"{CONCERN}data-poisoning"}
+    (vault / "Attacks.md").write_text(SECOND, "utf-8")
+    second = _report(kg(data, "ingest", "--json", str(vault)))
+    assert second["Attacks.md"]["status"] == "updated"
+    assert second["Attacks.md"]["links_gained"] == [f"{CONCERN}concept-drift"]
+    assert second["Attacks.md"]["links_lost"] == [f"{CONCERN}model-stealing"]
+    assert second[SEED.name]["status"] == "unchanged" and second[SEED.name]["links_gained"] == []
+    human = kg(data, "ingest", str(vault))
+    assert "links" not in human.stdout and "1 unchanged" not in human.stdout  # nothing moved: no link lines
+
+
+def test_delete_drops_the_links_and_keeps_what_others_assert(tmp_path: Path, vault: Path):
+    data = tmp_path / "data"
+    (vault / "Reading.md").write_text("# Reading\n- [[Attacks]] on models, and [[Model stealing]].\n", "utf-8")
+    assert kg(data, "ingest", str(vault)).returncode == 0
+    done = kg(data, "delete", "Attacks.md")
+    assert done.returncode == 0, done.stderr
+    store = OxigraphStore(data / "store", read_only=True)
+    try:
+        discussions = select(store, "SELECT ?n WHERE { ?d a mlkg:Discussion ; prov:wasDerivedFrom ?n }")
+        assert {r["n"].rsplit("/", 1)[1] for r in discussions} == {"reading"}
+        placeholder = select(store, "SELECT ?t WHERE { ?r mlkg:path 'Reading.md' ; mlkg:relatedNote/dcterms:title ?t }")
+        assert [r["t"] for r in placeholder] == ["Attacks"]  # a placeholder again, not the deleted note
+        stealing = select(store, f"SELECT ?l WHERE {{ <{CONCERN}model-stealing> rdfs:label ?l }}")
+        assert stealing == [{"l": "Model stealing"}]  # the seed still asserts it
+        graphs = select(
+            store, "SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } FILTER(CONTAINS(STR(?g), 'attacks')) }"
+        )
+        assert graphs == []
+    finally:
+        store.close()
+
+
+class JsonLines:
+    """Reads the pretty-printed JSON objects a `kg ... --json` process writes, one report at a time."""
+
+    def __init__(self, process: subprocess.Popen[str]) -> None:
+        self.reports: list[dict[str, object]] = []
+        self.thread = threading.Thread(target=self._read, args=(process,), daemon=True)
+        self.thread.start()
+
+    def _read(self, process: subprocess.Popen[str]) -> None:
+        buffer: list[str] = []
+        assert process.stdout is not None
+        for line in process.stdout:
+            buffer.append(line)
+            if line.rstrip() == "}":
+                self.reports.append(json.loads("".join(buffer)))
+                buffer = []
+
+    def wait_for(self, count: int, timeout: float = 90) -> dict[str, object]:
+        deadline = time.monotonic() + timeout
+        while len(self.reports) < count:
+            assert time.monotonic() < deadline, f"no report {count} within {timeout} s: {self.reports}"
+            time.sleep(0.1)
+        return self.reports[count - 1]
+
+
+@pytest.fixture
+def watcher(tmp_path: Path, vault: Path) -> Iterator[JsonLines]:
+    env = {**os.environ, "KG_DATA_DIR": str(tmp_path / "data"), "KG_MODEL_CACHE": str(MODELS[-1])}
+    process = subprocess.Popen(
+        [KG, "ingest", "--watch", "--json", str(vault)], stdout=subprocess.PIPE, text=True, env=env
+    )
+    try:
+        yield JsonLines(process)
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+
+
+def _notes(report: dict[str, object]) -> dict[str, dict[str, object]]:
+    return {Path(str(n["path"])).name: n for n in report["notes"]}  # type: ignore[attr-defined]
+
+
+def test_watch_imports_changes_and_reports_links(watcher: JsonLines, vault: Path):
+    first = _notes(watcher.wait_for(1))
+    assert first["Attacks.md"]["status"] == "added"
+    time.sleep(0.5)  # the watcher is running once the first report is out
+    (vault / "Attacks.md").write_text(SECOND, "utf-8")
+    changed = _notes(watcher.wait_for(2))
+    assert changed["Attacks.md"]["status"] == "updated"
+    assert changed["Attacks.md"]["links_lost"] == [f"{CONCERN}model-stealing"]
+    (vault / "Attacks.md").unlink()
+    deleted = _notes(watcher.wait_for(3))
+    assert deleted["Attacks.md"]["status"] == "deleted"
