@@ -33,12 +33,14 @@ from kg.store import Store
 log = logging.getLogger(__name__)
 VERSION = "1"
 WRITE_BATCH = 64
+DISCUSSES = "<https://w3id.org/mlkg/ontology#discusses>"
+RELATED = "<https://w3id.org/mlkg/ontology#relatedNote>"
 STATES = "SELECT ?g ?s WHERE { GRAPH ?g { ?g <https://w3id.org/mlkg/ontology#linkState> ?s } }"
 
 
 @dataclass
 class LinkChange:
-    """Concepts a note (re)gained and lost the last time it was linked."""
+    """Concepts and notes a note gained and lost links to the last time it was linked."""
 
     gained: list[str] = field(default_factory=list)
     lost: list[str] = field(default_factory=list)
@@ -49,6 +51,7 @@ class LinkReport:
     relinked: int = 0
     unlinkable: int = 0
     changes: dict[str, LinkChange] = field(default_factory=dict)
+    """Notes whose links changed, with what they gained and lost (`relinked` counts every note recomputed)."""
     fingerprint: str = ""
     """Digest of every note's link state: changes whenever any link does."""
 
@@ -100,19 +103,20 @@ class Linker:
             graph = links_graph_iri(inputs.note)
             state = self._state(inputs, lexicon, names, semantic)
             if states.get(graph) != state:
-                before = self._discussed(inputs.note, graph)
+                before = self._linked(inputs.note, graph)
                 links = explicit_links(inputs, lexicon, names)
                 if semantic is not None:
                     add_semantic(links, inputs, self._semantic(inputs, semantic), semantic.cap)
                 pending[graph] = links_ntriples(inputs, links, state)
                 states[graph] = state
-                after = set(links.concepts)
+                after = set(links.concepts) | set(links.notes)
                 report.changes[inputs.note] = LinkChange(sorted(after - before), sorted(before - after))
             if len(pending) >= WRITE_BATCH:
                 self.store.replace_graphs(pending)
                 pending = {}
         self.store.replace_graphs(pending)
         report.relinked = len(report.changes)
+        report.changes = {note: c for note, c in report.changes.items() if c.gained or c.lost}
         report.fingerprint = _fingerprint(states)
         self.cache.prune(set(hashes.values()))
         if report.relinked:
@@ -140,9 +144,10 @@ class Linker:
         for graph in orphans:
             del states[graph]
 
-    def _discussed(self, note: str, graph: str) -> set[str]:
+    def _linked(self, note: str, graph: str) -> set[str]:
+        """The concepts and notes the note's links graph links it to now."""
         rows = self.store.query(
-            f"SELECT ?c WHERE {{ GRAPH <{graph}> {{ <{note}> <https://w3id.org/mlkg/ontology#discusses> ?c }} }}"
+            f"SELECT ?c WHERE {{ GRAPH <{graph}> {{ <{note}> ?p ?c VALUES ?p {{ {DISCUSSES} {RELATED} }} }} }}"
         )
         assert isinstance(rows, ox.QuerySolutions)
         return {row["c"].value for row in rows}

@@ -159,12 +159,11 @@ KG = str(Path(sys.executable).parent / "kg")
 MODELS: list[Path] = []
 
 
-@pytest.fixture(autouse=True)
-def shared_model_cache(request: pytest.FixtureRequest) -> None:
+@pytest.fixture(scope="session")
+def cli_models(models_dir: Path, encoder: Encoder) -> Path:
     """`kg` subprocesses reuse the session's ONNX export instead of exporting again."""
-    if "kg" in request.module.__name__.rsplit(".", 1)[-1] or "cli" in request.module.__name__:
-        request.getfixturevalue("encoder")
-        MODELS.append(request.getfixturevalue("models_dir"))
+    MODELS.append(models_dir)
+    return models_dir
 
 
 def kg(data_dir: Path, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:

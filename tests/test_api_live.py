@@ -239,22 +239,25 @@ def test_multipart_upload(live_server: str):
 
 
 def test_put_reports_links_gained_and_lost_and_relinks_other_notes(live_server: str):
-    concern = "https://w3id.org/mlkg/id/concern/"
+    concern, note = "https://w3id.org/mlkg/id/concern/", "https://w3id.org/mlkg/id/note/"
     reader = b"# Reading\n- [[Attack notes]] collects what I know.\n"
     assert httpx.post(f"{live_server}/notes", params={"name": "Reader.md"}, content=reader, headers=AUTH).is_success
-    first = b"# Attack notes\nModel extraction through a public API is cheap.\n"
-    created = httpx.post(f"{live_server}/notes", params={"name": "Attack notes.md"}, content=first, headers=AUTH)
+    first = b"---\ntitle: Attack notes\n---\nModel extraction through a public API is cheap.\n"
+    created = httpx.post(f"{live_server}/notes", params={"name": "Attacks.md"}, content=first, headers=AUTH)
     body = created.json()
-    assert body["links_gained"] == [f"{concern}model-stealing"] and body["notes_relinked"] == 1  # Reader now links it
+    assert body["links_gained"] == [f"{concern}model-stealing"]
+    assert body["notes_relinked"] == 1  # Reader's [[Attack notes]] now resolves to this note, by its title
+    reader_links = httpx.get(f"{live_server}/graph/neighbours", params={"iri": f"{note}reader"}).json()
+    assert f"{note}attacks" in str(reader_links) and f"{note}attack-notes" not in str(reader_links)
     link = next(d for d in body["discusses"] if d["iri"] == f"{concern}model-stealing")
-    assert (link["method"], link["score"], link["line"]) == ("mention", 1.0, 2)
+    assert (link["method"], link["score"], link["line"]) == ("mention", 1.0, 4)
     assert link["evidence"] == "Model extraction through a public API is cheap."
-    second = b"# Attack notes\nPoisoning attacks plant triggers in the training data.\n"
-    replaced = httpx.put(f"{live_server}/notes/attack-notes", content=second, headers=AUTH).json()
+    second = b"---\ntitle: Attack notes\n---\nPoisoning attacks plant triggers in the training data.\n"
+    replaced = httpx.put(f"{live_server}/notes/attacks", content=second, headers=AUTH).json()
     assert replaced["links_gained"] == [f"{concern}data-poisoning"]
     assert replaced["links_lost"] == [f"{concern}model-stealing"]
     assert replaced["triples_removed"] > 5 and replaced["notes_relinked"] == 0
     asked = httpx.get(f"{live_server}/ask", params={"q": "poisoned training data", "type": "concern", "k": 1}).json()
-    assert "https://w3id.org/mlkg/id/note/attack-notes" in {n["iri"] for n in asked["hits"][0]["notes"]}
-    for note in ("attack-notes", "reader"):
-        assert httpx.delete(f"{live_server}/notes/{note}", headers=AUTH).status_code == 204
+    assert f"{note}attacks" in {n["iri"] for n in asked["hits"][0]["notes"]}
+    for name in ("attacks", "reader"):
+        assert httpx.delete(f"{live_server}/notes/{name}", headers=AUTH).status_code == 204

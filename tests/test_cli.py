@@ -17,6 +17,11 @@ PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
 SELECT ?label WHERE { ?c a mlkg:Concern ; rdfs:label ?label ; mlkg:step/rdfs:label "Security" } ORDER BY ?label"""
 
 
+@pytest.fixture(scope="module", autouse=True)
+def _subprocess_models(cli_models: Path) -> None:
+    """Every `kg` process of this module uses the session's model export."""
+
+
 @pytest.fixture(scope="module")
 def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A data directory into which one process has ingested the bundled vault."""

@@ -26,6 +26,11 @@ Model extraction through a public API is cheap for an attacker.
 SECOND = FIRST.replace("Model extraction through a public API is cheap for an attacker.", "See [[Concept drift]].")
 
 
+@pytest.fixture(scope="module", autouse=True)
+def _subprocess_models(cli_models: Path) -> None:
+    """Every `kg` process of this module uses the session's model export."""
+
+
 @pytest.fixture
 def vault(tmp_path: Path) -> Path:
     folder = tmp_path / "vault"
