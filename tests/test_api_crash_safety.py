@@ -21,6 +21,8 @@ AUTH = {"Authorization": "Bearer secret-token"}
 PARTIAL = """PREFIX mlkg: <https://w3id.org/mlkg/ontology#>
 SELECT ?g WHERE { GRAPH ?g { ?n mlkg:path ?p } FILTER NOT EXISTS { GRAPH ?g { ?g mlkg:contentHash ?h } } }"""
 
+LINKED = "SELECT ?g WHERE { GRAPH ?g { ?g <https://w3id.org/mlkg/ontology#linkState> ?s } }"
+
 
 def start(data: Path, models: Path, port: int) -> subprocess.Popen[bytes]:
     env = {
@@ -85,6 +87,8 @@ def test_sigkill_during_writes_loses_no_acknowledged_note(tmp_path: Path, models
         assert not set(deleted) & stored
         partial = httpx.get(f"{base}/sparql", params={"query": PARTIAL}).json()["results"]["bindings"]
         assert partial == []
+        linked = httpx.get(f"{base}/sparql", params={"query": LINKED}).json()["results"]["bindings"]
+        assert {b["g"]["value"].rsplit("/", 1)[1] for b in linked} == stored  # links reconciled on restart
         health = httpx.get(f"{base}/health").json()
         listed = httpx.get(f"{base}/concerns").json()
         concerns = httpx.get(
