@@ -10,8 +10,8 @@ from ingest.reading import NoteFile
 from kg.encoder import Encoder
 from kg.encoder_loading import load_encoder
 from kg.graph_view import GraphView
-from kg.link_inputs import LinkCache
 from kg.linking import Linker, LinkReport, SemanticLinker
+from kg.note_cache import NoteCache
 from kg.search import SearchEngine
 from kg.semantic_index import SyncReport, sync_index
 from kg.settings import Settings
@@ -99,6 +99,6 @@ def build_services(settings: Settings, read_only: bool = False, encoder: Encoder
     read_only = read_only and store_dir.exists()
     store = OxigraphStore(store_dir, read_only=read_only)
     log.debug("opened store at %s (read_only=%s)", store_dir, read_only)
-    cache = LinkCache(settings.links_dir)
+    cache = NoteCache(settings.cache_dir)
     importer = Importer(store, settings.max_note_bytes, settings.validate_shapes, settings.ingest_workers, cache)
     return Services(settings, store, importer, Linker(store, cache), encoder, read_only)

@@ -14,8 +14,8 @@ from ingest.prepare import Prepared, RawNote, prepare_batch
 from ingest.reading import NoteFile, collect, read_note
 from kg.errors import Conflict, KGError, NotFound, Problem
 from kg.iris import node_iri
-from kg.link_inputs import LinkCache
 from kg.linking import LinkChange
+from kg.note_cache import NoteCache
 from kg.note_links import links_graph_iri
 from kg.store import Store
 
@@ -80,8 +80,8 @@ class Importer:
     max_bytes: int
     validate: bool = True
     workers: int = 1
-    links: LinkCache | None = None
-    """Where each note's link inputs are kept for the linker; without it notes are not linked."""
+    cache: NoteCache | None = None
+    """Where each note's markdown and link inputs are kept; without it notes are not linked."""
 
     def ingest_paths(self, paths: list[Path], progress: Callable[[str], None] | None = None) -> IngestReport:
         """Import every markdown file named or found under `paths`."""
@@ -128,7 +128,7 @@ class Importer:
             clash = Conflict(message, [Problem(message, note_file.display, 1)])
             return _failed(note_file.display, clash), None
         content_hash = hashlib.sha256(data).hexdigest()
-        if hashes.get(iri) == content_hash and (self.links is None or self.links.has(content_hash)):
+        if hashes.get(iri) == content_hash and (self.cache is None or self.cache.has(content_hash)):
             return NoteOutcome(note_file.display, Status.UNCHANGED, iri), None
         return None, RawNote(note_file.display, note_file.relative, data, content_hash)
 
@@ -154,8 +154,10 @@ class Importer:
         display = prepared.raw.display
         if prepared.error is not None:
             return _failed(display, prepared.error)
-        if self.links is not None and prepared.inputs is not None:
-            self.links.save(prepared.inputs)  # first: a stored note always has its link inputs
+        if self.cache is not None and prepared.inputs is not None:
+            # first: a stored note always has its markdown and link inputs
+            self.cache.save_source(prepared.raw.content_hash, prepared.raw.data)
+            self.cache.save(prepared.inputs)
         if hashes.get(prepared.iri) == prepared.raw.content_hash:
             return NoteOutcome(display, Status.UNCHANGED, prepared.iri)  # only its link inputs were missing
         self.store.replace_graphs({prepared.iri: prepared.ntriples})

@@ -16,8 +16,9 @@ import pyoxigraph as ox
 from kg.encoder import Encoder
 from kg.iris import kind_of
 from kg.lexicon import Lexicon, NoteNames, prose
-from kg.link_inputs import LinkCache, LinkInputs
+from kg.link_inputs import LinkInputs
 from kg.node_values import values_by_node
+from kg.note_cache import NoteCache
 from kg.note_links import (
     ConceptLink,
     ConceptVectors,
@@ -70,7 +71,7 @@ class SemanticLinker:
     fingerprint: str
 
     @classmethod
-    def build(cls, store: Store, encoder: Encoder, cache: LinkCache, threshold: float, cap: int) -> "SemanticLinker":
+    def build(cls, store: Store, encoder: Encoder, cache: NoteCache, threshold: float, cap: int) -> "SemanticLinker":
         concerns = sorted(values_by_node(store, "?node a ?value VALUES ?value { mlkg:Concern }"))
         forms = values_by_node(store, FORMS, concerns) if concerns else {}
         iris = [iri for iri in concerns if forms.get(iri)]
@@ -85,7 +86,7 @@ class SemanticLinker:
 @dataclass
 class Linker:
     store: Store
-    cache: LinkCache
+    cache: NoteCache
 
     def current(self) -> LinkReport:
         """The links as stored, changing nothing (for read-only use)."""

@@ -73,9 +73,9 @@ class Settings(BaseSettings):
         return self.data_dir / "index"
 
     @property
-    def links_dir(self) -> Path:
-        """Where each note's link inputs and passage vectors are cached, by content hash."""
-        return self.data_dir / "links"
+    def cache_dir(self) -> Path:
+        """Where each note's markdown, link inputs and sentence vectors are kept, by content hash."""
+        return self.data_dir / "cache"
 
     @property
     def models_dir(self) -> Path:

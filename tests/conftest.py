@@ -15,8 +15,8 @@ from api.services import Services, build_services
 from ingest.pipeline import Importer
 from kg.encoder import Encoder
 from kg.encoder_loading import load_encoder
-from kg.link_inputs import LinkCache
 from kg.linking import Linker
+from kg.note_cache import NoteCache
 from kg.settings import Settings
 from kg.store import OxigraphStore
 
@@ -90,19 +90,19 @@ def store(tmp_path: Path) -> Iterator[OxigraphStore]:
 
 
 @pytest.fixture
-def link_cache(tmp_path: Path) -> LinkCache:
-    return LinkCache(tmp_path / "links")
+def note_cache(tmp_path: Path) -> NoteCache:
+    return NoteCache(tmp_path / "links")
 
 
 @pytest.fixture
-def importer(store: OxigraphStore, link_cache: LinkCache) -> Importer:
-    return Importer(store, max_bytes=200_000, links=link_cache)
+def importer(store: OxigraphStore, note_cache: NoteCache) -> Importer:
+    return Importer(store, max_bytes=200_000, cache=note_cache)
 
 
 @pytest.fixture
-def linker(store: OxigraphStore, link_cache: LinkCache) -> Linker:
+def linker(store: OxigraphStore, note_cache: NoteCache) -> Linker:
     """Links notes without the encoder: wikilinks, tags and mentions (semantic links need the index)."""
-    return Linker(store, link_cache)
+    return Linker(store, note_cache)
 
 
 @pytest.fixture
