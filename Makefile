@@ -4,7 +4,10 @@ PYTHON ?= python3.11
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: setup run test lint bench clean
+CHROMIUM ?= /usr/bin/chromium
+CYTOSCAPE ?= 3.35.0
+
+.PHONY: setup browser run test lint bench vendor clean
 
 setup: $(VENV)/.installed
 
@@ -25,14 +28,24 @@ lint: setup
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 
-test: lint
-	$(BIN)/pytest
+# The page's tests drive Debian's Chromium (Playwright's own browser download is not used).
+browser:
+	@test -x $(CHROMIUM) || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium)
+
+test: lint browser
+	CHROMIUM_PATH=$(CHROMIUM) $(BIN)/pytest
 
 bench: setup
 	$(BIN)/python bench/bench_ingest.py --notes 1000 10000
 	$(BIN)/python bench/bench_ask.py --notes 0 10000
 	$(BIN)/python bench/bench_http.py --seconds 5
 	$(BIN)/python bench/bench_load.py --seconds 20
+
+# Refresh the vendored JavaScript from the npm registry (the page never loads it from elsewhere).
+vendor:
+	cd $$(mktemp -d) && npm pack --silent cytoscape@$(CYTOSCAPE) && tar xzf cytoscape-$(CYTOSCAPE).tgz && \
+	  cp package/dist/cytoscape.min.js $(CURDIR)/api/static/vendor/ && \
+	  cp package/LICENSE $(CURDIR)/api/static/vendor/cytoscape.LICENSE
 
 clean:
 	rm -rf $(VENV) .mlkg bench/out

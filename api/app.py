@@ -5,6 +5,7 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 from fastapi import FastAPI
+from fastapi.middleware.gzip import GZipMiddleware
 from starlette.concurrency import run_in_threadpool
 
 from api import routes_ask, routes_browse, routes_notes, routes_sparql
@@ -13,6 +14,7 @@ from api.deps import ServicesDep
 from api.errors import install_error_handlers
 from api.query_runner import QueryRunner
 from api.rate_limit import RateLimiter
+from api.routes_web import install_page
 from api.services import Services, build_services
 from kg import __version__
 from kg.encoder import Encoder
@@ -40,8 +42,10 @@ def create_app(settings: Settings, encoder: Encoder | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     install_error_handlers(app)
+    app.add_middleware(GZipMiddleware, minimum_size=1024)
     for module in (routes_ask, routes_sparql, routes_notes, routes_browse):
         app.include_router(module.router)
+    install_page(app)
 
     @app.get("/health", tags=["service"])
     async def health(services: ServicesDep) -> dict[str, Any]:

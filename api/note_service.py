@@ -85,8 +85,8 @@ def note_detail(services: Services, note_id: str, full: bool) -> dict[str, Any]:
         raise NotFound(f"no imported note has the id {note_id!r}")
     detail: dict[str, Any] = {"id": iri.rsplit("/", 1)[1], "iri": iri, "path": path}
     if full:
-        kept = _kept_path(services, path)
-        detail["markdown"] = kept.read_text("utf-8") if kept.exists() else None
+        content_hash = services.store.note_hashes().get(iri, "")
+        detail["markdown"] = services.linker.cache.source(content_hash)
         rows = services.store.query(PREFIX + DERIVED % iri)
         assert isinstance(rows, ox.QuerySolutions)
         detail["derived"] = [

@@ -11,6 +11,7 @@ from api.services import Services
 from kg.errors import BadRequest, NotFound
 from kg.graph_context import graph_context
 from kg.iris import ID_BASE
+from kg.lifecycle_overview import lifecycle_overview
 
 router = APIRouter(tags=["browse"])
 PLURAL = {
@@ -70,6 +71,12 @@ def _node(graph: nx.MultiDiGraph, iri: str) -> str:
     if iri not in graph:
         raise NotFound(f"{iri!r} is not a node of the graph")
     return iri
+
+
+@router.get("/lifecycle")
+async def lifecycle(services: ServicesDep) -> list[dict[str, Any]]:
+    """Every stage with its steps and their concerns, in the notes' order, with papers and notes per concern."""
+    return await run_in_threadpool(lifecycle_overview, services.store)
 
 
 @router.get("/graph/neighbours")

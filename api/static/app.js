@@ -1,0 +1,404 @@
+// mlkg's page: ask, browse the lifecycle graph, run SPARQL, import notes.
+// Every text from the graph is put into the page with textContent (never as HTML).
+"use strict";
+
+const ID = "https://w3id.org/mlkg/id/";
+const KINDS = ["stage", "step", "concern", "solution", "paper", "note"];
+const PLURAL = { stage: "stages", step: "steps", concern: "concerns", paper: "papers", solution: "solutions" };
+const COLOURS = { stage: "#5b2c83", step: "#0f5e7a", concern: "#a3340f", paper: "#2f6b1f", note: "#6b5200", solution: "#8a1a5c" };
+const PREFIXES = `PREFIX mlkg: <https://w3id.org/mlkg/ontology#>
+PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
+PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
+PREFIX dcterms: <http://purl.org/dc/terms/>
+PREFIX prov: <http://www.w3.org/ns/prov#>
+PREFIX concern: <https://w3id.org/mlkg/id/concern/>
+PREFIX step: <https://w3id.org/mlkg/id/step/>
+PREFIX stage: <https://w3id.org/mlkg/id/stage/>
+PREFIX paper: <https://w3id.org/mlkg/id/paper/>
+PREFIX note: <https://w3id.org/mlkg/id/note/>
+`;
+const EXAMPLE = `SELECT ?concern ?label ?step WHERE {
+  ?concern a mlkg:Concern ; rdfs:label ?label ; mlkg:step/rdfs:label ?step .
+} ORDER BY ?step ?label LIMIT 50`;
+
+const main = () => document.getElementById("main");
+
+/** Build an element; string children become text nodes, so nothing is parsed as HTML. */
+function el(tag, attrs = {}, ...children) {
+  const node = document.createElement(tag);
+  for (const [key, value] of Object.entries(attrs)) {
+    if (value === undefined || value === null || value === false) continue;
+    if (key.startsWith("on")) node.addEventListener(key.slice(2), value);
+    else if (key === "dataset") Object.assign(node.dataset, value);
+    else node.setAttribute(key, value === true ? "" : String(value));
+  }
+  for (const child of children.flat()) {
+    if (child === null || child === undefined || child === false) continue;
+    node.append(child instanceof Node ? child : document.createTextNode(String(child)));
+  }
+  return node;
+}
+
+function kindOf(iri) {
+  return iri.startsWith(ID) ? iri.slice(ID.length).split("/")[0] : "";
+}
+
+function slugOf(iri) {
+  return iri.slice(iri.lastIndexOf("/") + 1);
+}
+
+/** Where the page shows a node: notes have their own view (with their source), others the node view. */
+function href(iri, line) {
+  if (kindOf(iri) === "note") return `#/note/${encodeURIComponent(slugOf(iri))}` + (line ? `?line=${line}` : "");
+  return `#/node/${encodeURIComponent(iri)}`;
+}
+
+function link(item, line) {
+  const kind = kindOf(item.iri);
+  return el("a", { href: href(item.iri, line) }, kind ? el("span", { class: `badge k-${kind}` }, kind) : null,
+    item.label || item.title || slugOf(item.iri));
+}
+
+async function getJSON(url, options = {}) {
+  const response = await fetch(url, { ...options, headers: { Accept: "application/json", ...(options.headers || {}) } });
+  const body = response.status === 204 ? null : await response.json().catch(() => null);
+  if (!response.ok) {
+    const error = body && body.error ? body.error : { message: `${response.status} ${response.statusText}` };
+    throw Object.assign(new Error(error.message), { problems: error.problems || [] });
+  }
+  return body;
+}
+
+function showError(target, error) {
+  target.append(el("p", { class: "error", role: "alert" }, error.message,
+    ...(error.problems || []).map((p) => el("span", { class: "problem" }, `${p.path || ""}:${p.line || ""} ${p.message}`))));
+}
+
+function setView(title, ...content) {
+  const target = main();
+  target.replaceChildren(el("h1", {}, title), ...content);
+  document.title = `${title} · mlkg`;
+  for (const a of document.querySelectorAll("nav a")) {
+    const here = location.hash || "#/";
+    a.toggleAttribute("aria-current", a.getAttribute("href") === here.split("?")[0]);
+    if (a.hasAttribute("aria-current")) a.setAttribute("aria-current", "page");
+  }
+  return target;
+}
+
+function list(items, render = (x) => link(x)) {
+  if (!items || !items.length) return el("span", { class: "muted" }, "none");
+  return el("ul", {}, items.map((item) => el("li", {}, render(item))));
+}
+
+function facts(rows) {
+  const dl = el("dl", { class: "facts" });
+  for (const [name, value] of rows) {
+    if (value === null || value === undefined) continue;
+    dl.append(el("dt", {}, name), el("dd", {}, value));
+  }
+  return dl;
+}
+
+function sourceLink(source) {
+  const note = { iri: source.note, label: `${source.path}:${source.line}` };
+  return link(note, source.line);
+}
+
+function contextFacts(hit) {
+  return facts([
+    ["Stage", hit.stage ? link(hit.stage) : null],
+    ["Step", hit.step ? link(hit.step) : null],
+    ["Definition", hit.definition || null],
+    ["Papers", list(hit.papers, (p) => el("span", {}, link({ iri: p.iri, label: p.title || p.identifier || p.label }),
+      p.identifier && p.title ? el("span", { class: "muted" }, ` ${p.identifier}`) : null))],
+    ["Notes", list(hit.notes)],
+    ["Solutions", list(hit.solutions)],
+    ["Related", hit.related && hit.related.length ? list(hit.related, (r) => el("span", {}, link(r), ` (${r.reason})`)) : null],
+    ["Sources", list(hit.sources, sourceLink)],
+  ]);
+}
+
+// ---------------------------------------------------------------- ask
+
+function askView(params) {
+  const question = params.get("q") || "";
+  const input = el("input", { type: "search", id: "q", name: "q", value: question, required: true,
+    placeholder: "someone is copying my model through the API", autocomplete: "off" });
+  const form = el("form", { class: "row", role: "search", onsubmit: (event) => {
+    event.preventDefault();
+    location.hash = `#/?q=${encodeURIComponent(input.value)}`;
+  } }, el("div", { class: "field" }, el("label", { for: "q" }, "Question"), input), el("button", { type: "submit" }, "Ask"));
+  const results = el("section", { id: "results", "aria-label": "Answers" });
+  setView("Ask the graph", form, results);
+  if (question) runAsk(question, results);
+  else input.focus();
+}
+
+async function runAsk(question, results) {
+  results.replaceChildren(el("p", { class: "muted" }, "Searching…"));
+  try {
+    const answer = await getJSON(`/ask?q=${encodeURIComponent(question)}&type=concern&k=5`);
+    const began = performance.now();
+    const hits = el("ol", { class: "hits" }, answer.hits.map((hit) => el("li", { class: "hit" },
+      el("h3", {}, link(hit), el("span", { class: "muted" }, ` ${hit.score.toFixed(3)}`)),
+      hit.stage || hit.step ? el("div", { class: "path" }, [hit.stage && hit.stage.label, hit.step && hit.step.label].filter(Boolean).join(" › ")) : null,
+      contextFacts(hit))));
+    results.replaceChildren(el("p", { class: "muted" }, `${answer.hits.length} concerns in ${answer.took_ms} ms`), hits);
+    results.dataset.renderMs = (performance.now() - began).toFixed(1);
+  } catch (error) {
+    results.replaceChildren();
+    showError(results, error);
+  }
+}
+
+// ---------------------------------------------------------------- graph
+
+let cytoscapeLoading = null;
+function loadCytoscape() {
+  if (window.cytoscape) return Promise.resolve(window.cytoscape);
+  cytoscapeLoading = cytoscapeLoading || new Promise((resolve, reject) => {
+    const script = el("script", { src: "/static/vendor/cytoscape.min.js" });
+    script.onload = () => resolve(window.cytoscape);
+    script.onerror = () => reject(new Error("the graph library did not load"));
+    document.head.append(script);
+  });
+  return cytoscapeLoading;
+}
+
+/** Columns by kind, stage first, so the lifecycle reads left to right; a long column wraps. */
+function positions(nodes) {
+  const byKind = KINDS.map((kind) => nodes.filter((n) => (KINDS.includes(n.kind) ? n.kind : "note") === kind));
+  const out = {};
+  let x = 0;
+  for (const group of byKind) {
+    if (!group.length) continue;
+    const perColumn = 12;
+    group.forEach((node, i) => {
+      out[node.iri] = { x: x + Math.floor(i / perColumn) * 190, y: (i % perColumn) * 58 };
+    });
+    x += Math.ceil(group.length / perColumn) * 190 + 60;
+  }
+  return out;
+}
+
+async function graphSection(iri) {
+  const box = el("div", { id: "graph", role: "img", "aria-label": "Neighbourhood graph; the same links are listed below" });
+  const legend = el("div", { class: "legend" }, KINDS.map((k) => el("span", {}, el("span", { class: `badge k-${k}` }, k))));
+  const linked = el("div", { id: "neighbours" });
+  const depth = el("select", { id: "depth" }, [1, 2, 3].map((d) => el("option", { value: d }, `${d} link${d > 1 ? "s" : ""} away`)));
+  depth.addEventListener("change", () => drawGraph(iri, Number(depth.value), box, linked));
+  const section = el("section", { "aria-label": "Neighbourhood" }, el("h2", {}, "Neighbourhood"),
+    el("p", { class: "row" }, el("label", { for: "depth" }, "Show nodes up to"), depth), legend, box, linked);
+  queueMicrotask(() => drawGraph(iri, 1, box, linked));
+  return section;
+}
+
+async function drawGraph(iri, depth, box, linked) {
+  try {
+    const url = `/graph/neighbours?iri=${encodeURIComponent(iri)}&depth=${depth}`;
+    const [graph, cytoscape] = await Promise.all([getJSON(url), loadCytoscape()]);
+    const place = positions(graph.nodes);
+    box.replaceChildren();
+    const cy = cytoscape({
+      container: box,
+      elements: [
+        ...graph.nodes.map((n) => ({ data: { id: n.iri, label: n.label || slugOf(n.iri), kind: n.kind }, position: place[n.iri] })),
+        ...graph.edges.map((e, i) => ({ data: { id: `e${i}`, source: e.from, target: e.to, rel: e.rel.split(/[#/]/).pop() } })),
+      ],
+      layout: { name: "preset", fit: true, padding: 30 },
+      style: [
+        { selector: "node", style: { label: "data(label)", "font-size": 11, "text-wrap": "wrap", "text-max-width": 150,
+          "background-color": (n) => COLOURS[n.data("kind")] || "#555", color: "#1b1f24", "text-valign": "bottom", width: 18, height: 18 } },
+        { selector: "node.center", style: { width: 28, height: 28, "border-width": 3, "border-color": "#f2a900" } },
+        { selector: "edge", style: { width: 1.2, "line-color": "#9aa3af", "target-arrow-shape": "triangle",
+          "target-arrow-color": "#9aa3af", "curve-style": "bezier" } },
+      ],
+      wheelSensitivity: 0.3,
+    });
+    cy.getElementById(iri).addClass("center");
+    cy.on("tap", "node", (event) => { location.hash = href(event.target.id()); });
+    box.dataset.nodes = String(graph.nodes.length);
+    linked.replaceChildren(el("h3", {}, `${graph.nodes.length - 1} linked nodes`),
+      list(graph.nodes.filter((n) => n.iri !== iri).map((n) => ({ iri: n.iri, label: n.label }))));
+  } catch (error) {
+    linked.replaceChildren();
+    showError(linked, error);
+  }
+}
+
+// ---------------------------------------------------------------- node and note views
+
+async function nodeView(iri) {
+  const kind = kindOf(iri);
+  const target = setView(slugOf(iri), el("p", { class: "muted" }, "Loading…"));
+  if (!PLURAL[kind]) return showError(target, new Error(`${iri} is not a stage, step, concern, paper or solution`));
+  try {
+    const node = await getJSON(`/${PLURAL[kind]}/${encodeURIComponent(slugOf(iri))}`);
+    setView(node.label || slugOf(iri), el("p", {}, el("span", { class: `badge k-${kind}` }, kind), el("code", {}, iri)),
+      contextFacts(node), await graphSection(iri));
+  } catch (error) {
+    target.replaceChildren(el("h1", {}, slugOf(iri)));
+    showError(target, error);
+  }
+}
+
+function sourceView(markdown, line) {
+  if (markdown === null || markdown === undefined) return el("p", { class: "muted" }, "The markdown of this note was not kept.");
+  const pre = el("pre", { class: "source", "aria-label": "Source" },
+    markdown.split("\n").map((text, i) => el("span", { id: `L${i + 1}`, "data-n": i + 1, class: i + 1 === line ? "at" : null }, text)));
+  if (line) queueMicrotask(() => { const at = pre.querySelector(`#L${line}`); if (at) at.scrollIntoView({ block: "center" }); });
+  return pre;
+}
+
+function discussion(d) {
+  const how = d.method === "table" ? "in its table" : `${d.method}, ${Number(d.score).toFixed(2)}`;
+  return el("span", {}, link(d, d.line), ` (${how})`, d.evidence ? el("span", { class: "muted" }, ` — “${d.evidence}”`) : null);
+}
+
+async function noteView(id, params) {
+  const line = Number(params.get("line")) || 0;
+  const target = setView(id, el("p", { class: "muted" }, "Loading…"));
+  try {
+    const note = await getJSON(`/notes/${encodeURIComponent(id)}`);
+    setView(note.path, el("p", {}, el("span", { class: "badge k-note" }, "note"), el("code", {}, note.iri)),
+      el("h2", {}, "Discusses"), list(note.discusses, discussion),
+      el("h2", {}, "Source"), sourceView(note.markdown, line), await graphSection(note.iri));
+  } catch (error) {
+    target.replaceChildren(el("h1", {}, id));
+    showError(target, error);
+  }
+}
+
+// ---------------------------------------------------------------- lifecycle overview
+
+async function lifecycleView() {
+  const target = setView("The lifecycle", el("p", { class: "muted" }, "Loading…"));
+  try {
+    const stages = await getJSON("/lifecycle");
+    const concerns = stages.flatMap((s) => s.steps.flatMap((st) => st.concerns));
+    const gaps = concerns.filter((c) => c.papers === 0).length;
+    setView("The lifecycle",
+      el("p", { class: "muted" }, `${stages.length} stages, ${concerns.length} concerns; ${gaps} with no paper yet (highlighted). Numbers: papers · notes.`),
+      el("div", { class: "lifecycle" }, stages.map((stage) => el("section", { class: "stage", "aria-label": stage.label },
+        el("h2", {}, link(stage)),
+        stage.steps.map((step) => el("div", { class: "step" }, el("h3", {}, link(step)),
+          el("ul", { class: "concerns" }, step.concerns.map((c) => el("li", { class: c.papers === 0 ? "gap" : null },
+            el("a", { href: href(c.iri) }, c.label),
+            el("span", { class: "count", title: `${c.papers} papers, ${c.notes} notes` }, `${c.papers} · ${c.notes}`))))))))));
+  } catch (error) {
+    target.replaceChildren(el("h1", {}, "The lifecycle"));
+    showError(target, error);
+  }
+}
+
+// ---------------------------------------------------------------- SPARQL
+
+function cell(term) {
+  if (!term) return "";
+  if (term.type === "uri") return kindOf(term.value) ? link({ iri: term.value, label: term.value }) : term.value;
+  return term.value;
+}
+
+function sparqlView() {
+  const editor = el("textarea", { id: "query", spellcheck: "false" });
+  editor.value = sessionStorage.getItem("mlkg-query") || `${PREFIXES}\n${EXAMPLE}`;
+  const output = el("section", { id: "rows", "aria-label": "Results" });
+  const run = async (event) => {
+    event.preventDefault();
+    sessionStorage.setItem("mlkg-query", editor.value);
+    output.replaceChildren(el("p", { class: "muted" }, "Running…"));
+    try {
+      const body = await getJSON("/sparql", { method: "POST", body: new URLSearchParams({ query: editor.value }),
+        headers: { Accept: "application/sparql-results+json" } });
+      if (typeof body.boolean === "boolean") return output.replaceChildren(el("p", {}, `ASK: ${body.boolean}`));
+      const names = body.head.vars;
+      const table = el("table", { class: "results" }, el("thead", {}, el("tr", {}, names.map((n) => el("th", { scope: "col" }, n)))),
+        el("tbody", {}, body.results.bindings.map((row) => el("tr", {}, names.map((n) => el("td", {}, cell(row[n])))))));
+      output.replaceChildren(el("p", { class: "muted" }, `${body.results.bindings.length} rows`), el("div", { class: "table-wrap" }, table));
+    } catch (error) {
+      output.replaceChildren();
+      showError(output, error);
+    }
+  };
+  const download = (accept, name) => async () => {
+    const response = await fetch("/sparql", { method: "POST", body: new URLSearchParams({ query: editor.value }), headers: { Accept: accept } });
+    const url = URL.createObjectURL(await response.blob());
+    el("a", { href: url, download: name }).click();
+    setTimeout(() => URL.revokeObjectURL(url), 1000);
+  };
+  setView("SPARQL",
+    el("form", { onsubmit: run }, el("label", { for: "query" }, "Query (the schema's prefixes are declared)"), editor,
+      el("p", { class: "row" }, el("button", { type: "submit" }, "Run"),
+        el("button", { type: "button", class: "secondary", onclick: download("text/csv", "results.csv") }, "Download CSV"),
+        el("button", { type: "button", class: "secondary", onclick: download("application/sparql-results+json", "results.json") }, "Download JSON"))),
+    output);
+}
+
+// ---------------------------------------------------------------- import
+
+function importView() {
+  const file = el("input", { type: "file", id: "file", accept: ".md,.markdown,text/markdown" });
+  const token = el("input", { type: "password", id: "token", autocomplete: "off", value: sessionStorage.getItem("mlkg-token") || "" });
+  const outcome = el("section", { id: "outcome", "aria-label": "Import result" });
+  const drop = el("div", { class: "drop", role: "button", tabindex: "0", id: "drop" }, "Drop a markdown note here, or press to choose one");
+  drop.addEventListener("click", () => file.click());
+  drop.addEventListener("keydown", (event) => { if (event.key === "Enter" || event.key === " ") { event.preventDefault(); file.click(); } });
+  drop.addEventListener("dragover", (event) => { event.preventDefault(); drop.classList.add("over"); });
+  drop.addEventListener("dragleave", () => drop.classList.remove("over"));
+  drop.addEventListener("drop", (event) => { event.preventDefault(); drop.classList.remove("over"); send(event.dataTransfer.files[0]); });
+  file.addEventListener("change", () => { send(file.files[0]); file.value = ""; });  // the same file may be sent again
+
+  async function send(chosen) {
+    if (!chosen) return;
+    sessionStorage.setItem("mlkg-token", token.value);
+    outcome.replaceChildren(el("p", { class: "muted" }, `Importing ${chosen.name}…`));
+    const form = new FormData();
+    form.append("file", chosen, chosen.name);
+    try {
+      const headers = token.value ? { Authorization: `Bearer ${token.value}` } : {};
+      const saved = await getJSON("/notes", { method: "POST", body: form, headers });
+      showHealth();
+      const inferred = saved.discusses.filter((d) => d.method !== "table");
+      outcome.replaceChildren(el("h2", {}, `${saved.status}: `, link({ iri: saved.iri, label: chosen.name })),
+        facts([
+          ["Triples", `${saved.triples_added} added, ${saved.triples_removed} removed`],
+          ["Defines", String(saved.discusses.length - inferred.length) + " stages, steps and concerns from its tables"],
+          ["Linked to", list(inferred, discussion)],
+          ["Search index", `${saved.index.encoded} texts encoded`],
+        ]));
+    } catch (error) {
+      outcome.replaceChildren();
+      showError(outcome, error);
+    }
+  }
+
+  setView("Import a note",
+    el("div", { class: "field" }, el("label", { for: "token" }, "Write token (when the server has one)"), token),
+    el("p", {}, el("label", { for: "file" }, "Markdown file"), file), drop, outcome);
+}
+
+// ---------------------------------------------------------------- routing
+
+function route() {
+  const [path, query] = (location.hash.slice(1) || "/").split("?");
+  const params = new URLSearchParams(query || "");
+  const parts = path.split("/").filter(Boolean).map(decodeURIComponent);
+  if (parts[0] === "lifecycle") return lifecycleView();
+  if (parts[0] === "sparql") return sparqlView();
+  if (parts[0] === "import") return importView();
+  if (parts[0] === "node" && parts[1]) return nodeView(parts.slice(1).join("/"));
+  if (parts[0] === "note" && parts[1]) return noteView(parts[1], params);
+  return askView(params);
+}
+
+window.addEventListener("hashchange", () => { route(); main().focus({ preventScroll: true }); });
+document.addEventListener("DOMContentLoaded", () => {
+  route();
+  showHealth();
+});
+
+function showHealth() {
+  getJSON("/health").then((h) => { document.getElementById("health").textContent = `${h.notes} notes · ${h.triples} triples · ${h.model}`; })
+    .catch(() => {});
+}

@@ -1,0 +1,163 @@
+"""The page in a real browser (Debian's Chromium driven by Playwright) against a live server."""
+
+import os
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import quote
+
+import pytest
+from playwright.sync_api import Browser, Page, expect, sync_playwright
+
+from kg.encoder import Encoder
+
+from .conftest import ROOT, live_server_for
+
+CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+SHOTS = os.environ.get("MLKG_SCREENSHOTS")
+"""Set to a folder (docs/) to keep one screenshot of each page there."""
+CONCERN = "https://w3id.org/mlkg/id/concern/"
+HOSTILE = """---
+title: Extraction notes <img src=x onerror="window.pwned=1">
+---
+# Notes
+Model extraction through a public API is cheap. <script>window.pwned = 2</script>
+"""
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory: pytest.TempPathFactory, encoder: Encoder) -> Iterator[str]:
+    yield from live_server_for(tmp_path_factory.mktemp("web"), ROOT / "notes", encoder)
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=["--no-sandbox"])
+        yield launched
+        launched.close()
+
+
+@pytest.fixture
+def page(browser: Browser, tmp_path: Path) -> Iterator[Page]:
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    opened = context.new_page()
+    errors: list[str] = []
+    opened.on("pageerror", lambda error: errors.append(str(error)))
+    yield opened
+    context.close()
+    assert errors == [], errors
+
+
+def shoot(page: Page, name: str, tmp_path: Path) -> None:
+    path = tmp_path / f"{name}.png"
+    page.screenshot(path=str(path), full_page=True)
+    assert path.stat().st_size > 10_000
+    if SHOTS:
+        Path(SHOTS).mkdir(parents=True, exist_ok=True)
+        shutil.copy(path, Path(SHOTS) / path.name)
+
+
+def test_ask_shows_model_stealing_first_with_its_links_and_source_line(site: str, page: Page, tmp_path: Path):
+    page.goto(f"{site}/")
+    page.get_by_label("Question").fill("someone is copying my model through the API")
+    page.get_by_label("Question").press("Enter")
+    first = page.locator(".hit").first
+    expect(first.locator("h3")).to_contain_text("Model stealing")
+    expect(first.locator(".path")).to_have_text("Cross-cutting aspects › Security")
+    expect(first).to_contain_text("arXiv:2011.09926")
+    shoot(page, "ask", tmp_path)
+    source = first.locator("dd a[href*='line=']").first
+    label = source.inner_text()
+    line = int(label.rsplit(":", 1)[1])
+    source.click()
+    marked = page.locator("pre.source span.at")
+    expect(marked).to_have_attribute("id", f"L{line}")
+    seed = next((ROOT / "notes").glob("*.md")).read_text("utf-8").splitlines()
+    expect(marked).to_have_text(seed[line - 1])
+
+
+def test_a_concern_page_draws_its_neighbourhood(site: str, page: Page, tmp_path: Path):
+    page.goto(f"{site}/#/node/{quote(CONCERN + 'model-stealing', safe='')}")
+    expect(page.locator("h1")).to_have_text("Model stealing")
+    graph = page.locator("#graph[data-nodes]")
+    expect(graph).to_be_visible()
+    assert int(graph.get_attribute("data-nodes") or 0) >= 3
+    expect(page.locator("#graph canvas").first).to_be_attached()
+    neighbours = page.locator("#neighbours")
+    expect(neighbours).to_contain_text("Security")
+    shoot(page, "concern", tmp_path)
+    page.get_by_label("Show nodes up to").select_option("2")
+    expect(neighbours).to_contain_text("Model inversion")  # two links away, through the step
+    assert int(graph.get_attribute("data-nodes") or 0) > 5
+    neighbours.get_by_role("link", name="step Security").click()
+    expect(page.locator("h1")).to_have_text("Security")
+    expect(page.locator("#neighbours")).to_contain_text("Model inversion")
+
+
+def test_the_lifecycle_overview_counts_papers_per_concern(site: str, page: Page, tmp_path: Path):
+    page.goto(f"{site}/#/lifecycle")
+    expect(page.locator(".stage")).to_have_count(5)
+    expect(page.locator(".concerns li")).to_have_count(38)
+    expect(page.locator(".stage").first.locator("h2")).to_contain_text("Data management")
+    expect(page.locator(".concerns li").first.locator(".count")).to_have_text("1 · 1")
+    shoot(page, "lifecycle", tmp_path)
+
+
+def test_sparql_runs_with_the_prefixes_and_shows_rows(site: str, page: Page, tmp_path: Path):
+    page.goto(f"{site}/#/sparql")
+    editor = page.get_by_label("Query (the schema's prefixes are declared)")
+    assert "PREFIX mlkg: <https://w3id.org/mlkg/ontology#>" in editor.input_value()
+    page.get_by_role("button", name="Run").click()
+    expect(page.locator("table.results tbody tr")).to_have_count(38)
+    expect(page.locator("table.results")).to_contain_text("Model stealing")
+    shoot(page, "sparql", tmp_path)
+    with page.expect_download() as download:
+        page.get_by_role("button", name="Download CSV").click()
+    rows = Path(download.value.path()).read_text("utf-8").splitlines()
+    assert rows[0].split(",") == ["concern", "label", "step"] and len(rows) == 39
+    editor.fill("SELECT WHERE {")
+    page.get_by_role("button", name="Run").click()
+    expect(page.locator("#rows .error")).to_contain_text("syntax")
+
+
+def test_import_a_note_then_find_it_with_its_text_escaped(site: str, page: Page, tmp_path: Path):
+    note = tmp_path / "Extraction notes.md"
+    note.write_text(HOSTILE, "utf-8")
+    page.goto(f"{site}/#/import")
+    page.get_by_label("Markdown file").set_input_files(str(note))
+    expect(page.locator("#outcome .error")).to_contain_text("Authorization: Bearer")  # refused, nothing stored
+    page.get_by_label("Write token (when the server has one)").fill("secret-token")
+    page.get_by_label("Markdown file").set_input_files(str(note))
+    outcome = page.locator("#outcome")
+    expect(outcome.locator("h2")).to_contain_text("added")
+    expect(outcome).to_contain_text("Model stealing")
+    shoot(page, "import", tmp_path)
+    outcome.locator("h2 a").click()
+    source = page.locator("pre.source")
+    expect(source).to_contain_text("<script>window.pwned = 2</script>")
+    expect(page.locator("main")).to_contain_text("Model extraction through a public API is cheap.")
+    assert page.evaluate("window.pwned") is None
+    assert page.locator("main script, main img").count() == 0
+    page.goto(f"{site}/")
+    page.get_by_label("Question").fill("stealing a model through a prediction API")
+    page.get_by_label("Question").press("Enter")
+    expect(page.locator(".hit").first).to_contain_text("Extraction notes <img")
+    assert page.evaluate("window.pwned") is None
+
+
+def test_phone_width_and_keyboard(site: str, browser: Browser):
+    context = browser.new_context(viewport={"width": 375, "height": 740}, is_mobile=True)
+    page = context.new_page()
+    page.goto(f"{site}/#/?q=data+drift")
+    expect(page.locator(".hit").first).to_be_visible()
+    overflow = page.evaluate("document.scrollingElement.scrollWidth - document.scrollingElement.clientWidth")
+    assert overflow <= 0
+    page.keyboard.press("Tab")
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.textContent") == "mlkg"
+    page.keyboard.press("Tab")
+    page.keyboard.press("Tab")
+    page.keyboard.press("Enter")
+    expect(page.locator("h1")).to_have_text("The lifecycle")
+    context.close()
