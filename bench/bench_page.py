@@ -1,0 +1,74 @@
+"""The page in Chromium: bytes transferred for the first page and a concern page, and how long an
+answer takes to render once the API's reply has arrived.
+
+Usage: python bench/bench_page.py [--url http://127.0.0.1:8000] [--chromium /usr/bin/chromium] [--json]
+(a `kg serve` must be running at the URL).
+"""
+
+import argparse
+import json
+import statistics
+from typing import Any
+from urllib.parse import quote
+
+from playwright.sync_api import Page, Response, sync_playwright
+
+QUESTIONS = [
+    "someone is copying my model through the API",
+    "labels are too expensive to get",
+    "the data changed after deployment",
+    "who is accountable when the model is wrong",
+    "training uses too much energy",
+]
+
+
+def transferred(page: Page, url: str) -> int:
+    """Bytes of every response body (as sent, compressed) while `url` loads and settles."""
+    seen: list[Response] = []
+
+    def record(response: Response) -> None:
+        seen.append(response)
+
+    page.on("response", record)
+    page.goto(url, wait_until="networkidle")
+    page.remove_listener("response", record)
+    return sum(r.request.sizes()["responseBodySize"] for r in seen)
+
+
+def run(url: str, chromium: str) -> dict[str, Any]:
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=chromium, headless=True, args=["--no-sandbox"])
+        page = browser.new_context().new_page()
+        first = transferred(page, f"{url}/")
+        concern = transferred(
+            page.context.new_page(), f"{url}/#/node/{quote('https://w3id.org/mlkg/id/concern/model-stealing', safe='')}"
+        )
+        renders = []
+        for _ in range(4):
+            for question in QUESTIONS:
+                page.goto(f"{url}/#/?q={quote(question)}")
+                page.wait_for_selector("#results[data-render-ms]")
+                renders.append(float(page.get_attribute("#results", "data-render-ms") or 0))
+                page.evaluate("delete document.getElementById('results').dataset.renderMs")
+        browser.close()
+    return {
+        "first_page_bytes": first,
+        "concern_page_bytes": concern,
+        "render_ms_p50": round(statistics.median(renders), 1),
+        "render_ms_max": round(max(renders), 1),
+        "answers": len(renders),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--url", default="http://127.0.0.1:8000")
+    parser.add_argument("--chromium", default="/usr/bin/chromium")
+    parser.add_argument("--json", action="store_true")
+    args = parser.parse_args()
+    result = run(args.url, args.chromium)
+    print(json.dumps(result) if args.json else "\n".join(f"{k}: {v}" for k, v in result.items()))
+
+
+if __name__ == "__main__":
+    main()
