@@ -54,8 +54,8 @@ def create_app(settings: Settings, encoder: Encoder | None = None) -> FastAPI:
         return {
             "status": "ok",
             "version": __version__,
-            "triples": services.store.triple_count(),
-            "notes": len(services.store.note_paths()),
+            "triples": services.reader.triple_count(),
+            "notes": len(services.reader.note_paths()),
             "index_size": len(engine.index.texts),
             "model": engine.encoder.model,
             "encoder_backend": engine.encoder.backend,

@@ -73,24 +73,25 @@ def remove_kept_note(services: Services, note: dict[str, Any]) -> None:
 
 
 def note_list(services: Services) -> list[dict[str, Any]]:
-    paths = services.store.note_paths()
+    paths = services.reader.note_paths()
     return [{"id": iri.rsplit("/", 1)[1], "iri": iri, "path": path} for iri, path in sorted(paths.items())]
 
 
 def note_detail(services: Services, note_id: str, full: bool) -> dict[str, Any]:
     """A note by id (slug) or IRI; 404 when it was never imported."""
     iri = note_id if note_id.startswith(ID_BASE) else f"{ID_BASE}note/{note_id}"
-    path = services.store.note_paths().get(iri)
+    store = services.reader
+    path = store.note_paths().get(iri)
     if path is None:
         raise NotFound(f"no imported note has the id {note_id!r}")
     detail: dict[str, Any] = {"id": iri.rsplit("/", 1)[1], "iri": iri, "path": path}
     if full:
-        content_hash = services.store.note_hashes().get(iri, "")
+        content_hash = store.note_hashes().get(iri, "")
         detail["markdown"] = services.linker.cache.source(content_hash)
-        rows = services.store.query(PREFIX + DERIVED % iri)
+        rows = store.query(PREFIX + DERIVED % iri)
         assert isinstance(rows, ox.QuerySolutions)
         detail["derived"] = [
             {"iri": r["node"].value, "label": r["label"].value, "line": int(r["line"].value)} for r in rows
         ]
-        detail["discusses"] = discussions(services.store, iri, links_graph_iri(iri))
+        detail["discusses"] = discussions(store, iri, links_graph_iri(iri))
     return detail

@@ -46,7 +46,7 @@ def _detail(services: Services, kind: str, slug: str) -> dict[str, Any]:
         "iri": iri,
         "kind": kind,
         "label": text.label,
-        **graph_context(services.store, engine.view, [iri])[iri],
+        **graph_context(engine.store, engine.view, [iri])[iri],
     }
 
 
@@ -76,7 +76,7 @@ def _node(graph: nx.MultiDiGraph, iri: str) -> str:
 @router.get("/lifecycle")
 async def lifecycle(services: ServicesDep) -> list[dict[str, Any]]:
     """Every stage with its steps and their concerns, in the notes' order, with papers and notes per concern."""
-    return await run_in_threadpool(lifecycle_overview, services.store)
+    return await run_in_threadpool(lifecycle_overview, services.reader)
 
 
 @router.get("/graph/neighbours")

@@ -20,9 +20,21 @@ from kg.store import OxigraphStore, Store
 log = logging.getLogger(__name__)
 
 
+@dataclass(frozen=True)
+class ReadView:
+    """What readers see: a snapshot of the store, the search engine over it and its generation.
+
+    Published in one assignment after a write has been stored, linked and indexed, so a reader
+    sees a note's triples, links and embeddings together or not at all."""
+
+    engine: SearchEngine
+    store: Store
+    generation: int
+
+
 @dataclass
 class Services:
-    """The store and importer, plus the encoder and search engine, built when first needed."""
+    """The store and importer (the writer's side) and the read view, built when first needed."""
 
     settings: Settings
     store: Store
@@ -30,19 +42,14 @@ class Services:
     linker: Linker
     encoder: Encoder | None = None
     read_only: bool = False
-    _engine: SearchEngine | None = field(default=None, repr=False)
+    _view: ReadView | None = field(default=None, repr=False)
     _writes: threading.Lock = field(default_factory=threading.Lock, repr=False)
-    generation: int = 0
-    """Counts writes, so that read-only views of the store (query workers) know to reopen. It moves
-    only once the search index has caught up, so a SPARQL reader and /ask see a write at about the
-    same moment (the query workers keep their older snapshot until then)."""
 
     def import_note(self, name: str, data: bytes) -> tuple[NoteOutcome, SyncReport, LinkReport]:
         """Import one note, link it and update the search index, one writer at a time."""
         with self._writes:
             outcome = self.importer.import_bytes(data, NoteFile(name, name))
             synced, linked = self.refresh_all()
-            self.generation += 1  # after the new search index: SPARQL and /ask switch together
             return outcome, synced, linked
 
     def delete_note(self, note: str) -> str:
@@ -50,7 +57,6 @@ class Services:
         with self._writes:
             iri = delete_note(self.store, note)
             self.refresh()
-            self.generation += 1
             return iri
 
     def update(self, sparql: str, base_iri: str | None = None) -> None:
@@ -58,7 +64,6 @@ class Services:
         with self._writes:
             self.store.update(sparql, base_iri)
             self.refresh()
-            self.generation += 1
 
     def load_encoder(self) -> Encoder:
         if self.encoder is None:
@@ -79,15 +84,38 @@ class Services:
         linked = self.linker.current() if self.read_only else self.linker.relink(semantic)
         state = hashlib.sha256(f"{index.vectors.fingerprint} {linked.fingerprint}".encode()).hexdigest()
         view = GraphView.cached(self.store, folder, state)
-        self._engine = SearchEngine(self.store, encoder, index, view)
+        snapshot = self._snapshot()
+        generation = self._view.generation + 1 if self._view else 0
+        self._view = ReadView(SearchEngine(snapshot, encoder, index, view), snapshot, generation)
         return report, linked
+
+    def _snapshot(self) -> Store:
+        """A read-only view of the store as it is now; later writes do not show in it."""
+        if self.read_only:
+            return self.store
+        return OxigraphStore(self.settings.store_dir, read_only=True)
+
+    @property
+    def view(self) -> ReadView:
+        """The latest published read view (built on first use)."""
+        if self._view is None:
+            self.refresh()
+        assert self._view is not None
+        return self._view
 
     @property
     def search(self) -> SearchEngine:
-        if self._engine is None:
-            self.refresh()
-        assert self._engine is not None
-        return self._engine
+        return self.view.engine
+
+    @property
+    def reader(self) -> Store:
+        """The store as readers should see it: the snapshot of the latest published write."""
+        return self.view.store
+
+    @property
+    def generation(self) -> int:
+        """Moves with each published write, so query workers know to reopen their snapshot."""
+        return self.view.generation
 
     def close(self) -> None:
         self.store.close()

@@ -25,3 +25,50 @@ def test_readers_and_writers_together(tmp_path: Path, models_dir: Path, encoder)
     assert report["partial_note_seen"] == 0
     assert report["import"]["requests"] >= 3 and report["ask"]["requests"] >= 3
     assert report["index_matches_store"] and report["kept_files_match_notes"]
+
+
+def test_a_note_appears_with_its_links_and_embeddings_or_not_at_all(tmp_path: Path, encoder):
+    """While notes are imported, every reader that sees a note also sees its links and can find it."""
+    import threading
+
+    import httpx
+
+    from .conftest import ROOT, live_server_for
+
+    auth = {"Authorization": "Bearer secret-token"}
+    names = [f"Extraction {i}" for i in range(6)]
+    torn: list[str] = []
+    done = threading.Event()
+    server = live_server_for(tmp_path / "data", ROOT / "notes", encoder)
+    base = next(server)
+    try:
+
+        def read() -> None:
+            with httpx.Client(base_url=base, timeout=30) as client:
+                while not done.is_set():
+                    listed = {note["id"] for note in client.get("/notes").json()}
+                    for note in listed:
+                        detail = client.get(f"/notes/{note}")
+                        if detail.status_code == 200 and not detail.json()["discusses"]:
+                            torn.append(f"{note} listed without its links")
+                    # /ask reads a view at least as new as the one /notes read: it finds every listed note
+                    hits = client.get("/ask", params={"q": "model extraction", "type": "note", "k": 50}).json()
+                    found = {hit["iri"].rsplit("/", 1)[1] for hit in hits["hits"]}
+                    torn.extend(f"{note} listed but not searchable" for note in listed - found)
+
+        readers = [threading.Thread(target=read) for _ in range(2)]
+        for reader in readers:
+            reader.start()
+        with httpx.Client(base_url=base, timeout=60, headers=auth) as client:
+            for name in names:
+                text = f"---\ntitle: {name}\n---\nModel extraction through a public API, unique-marker-word.\n"
+                assert client.post("/notes", params={"name": f"{name}.md"}, content=text).status_code == 201
+        done.set()
+        for reader in readers:
+            reader.join(timeout=60)
+        assert torn == []
+        with httpx.Client(base_url=base, timeout=30) as client:
+            assert len(client.get("/notes").json()) == len(names) + 1  # and the seed
+    finally:
+        done.set()
+        next(server, None)
