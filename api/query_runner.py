@@ -32,23 +32,24 @@ class QueryJob:
     base_iri: str | None
     accept: str
     override: str | None
-    generation: int
+    snapshot: str
+    """The published read-only snapshot to answer from (reopened when it changes)."""
     max_rows: int
 
 
 def _work(conn: Connection, store_dir: str) -> None:
     """Worker loop: answer jobs until the pipe closes."""
     store: OxigraphStore | None = None
-    generation = -1
+    opened = ""
     while True:
         try:
             job: QueryJob = conn.recv()
         except EOFError:
             return
         try:
-            if store is None or job.generation != generation:
-                store = OxigraphStore(Path(store_dir), read_only=True)
-                generation = job.generation
+            if store is None or job.snapshot != opened:
+                store = OxigraphStore(Path(job.snapshot or store_dir), read_only=True)
+                opened = job.snapshot
             _check_size(store, job)
             result = store.query(job.query, job.default_graphs, job.named_graphs, job.base_iri)
             fmt = choose_format(job.accept, job.override, is_graph_result(result))

@@ -74,7 +74,7 @@ async def _handle(request: Request, services: Services, queries: QueryRunner) ->
         base_iri=base,
         accept=request.headers.get("accept", ""),
         override=request.query_params.get("format"),
-        generation=services.generation,
+        snapshot=str(services.view.snapshot_dir),
         max_rows=services.settings.max_result_rows,
     )
     media_type, content = await run_in_threadpool(queries.run, job)

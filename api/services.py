@@ -2,8 +2,10 @@
 
 import hashlib
 import logging
+import shutil
 import threading
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from ingest.pipeline import Importer, NoteOutcome, delete_note
 from ingest.reading import NoteFile
@@ -18,6 +20,7 @@ from kg.settings import Settings
 from kg.store import OxigraphStore, Store
 
 log = logging.getLogger(__name__)
+KEPT_SNAPSHOTS = 3
 
 
 @dataclass(frozen=True)
@@ -30,6 +33,8 @@ class ReadView:
     engine: SearchEngine
     store: Store
     generation: int
+    snapshot_dir: Path
+    """Where the snapshot lives, for readers in other processes (the SPARQL query workers)."""
 
 
 @dataclass
@@ -84,16 +89,25 @@ class Services:
         linked = self.linker.current() if self.read_only else self.linker.relink(semantic)
         state = hashlib.sha256(f"{index.vectors.fingerprint} {linked.fingerprint}".encode()).hexdigest()
         view = GraphView.cached(self.store, folder, state)
-        snapshot = self._snapshot()
         generation = self._view.generation + 1 if self._view else 0
-        self._view = ReadView(SearchEngine(snapshot, encoder, index, view), snapshot, generation)
+        snapshot, where = self._snapshot(generation)
+        self._view = ReadView(SearchEngine(snapshot, encoder, index, view), snapshot, generation, where)
         return report, linked
 
-    def _snapshot(self) -> Store:
-        """A read-only view of the store as it is now; later writes do not show in it."""
+    def _snapshot(self, generation: int) -> tuple[Store, Path]:
+        """A read-only copy of the store as it is now; later writes do not show in it."""
         if self.read_only:
-            return self.store
-        return OxigraphStore(self.settings.store_dir, read_only=True)
+            return self.store, self.settings.store_dir
+        folder = self.settings.snapshots_dir
+        if generation == 0:
+            shutil.rmtree(folder, ignore_errors=True)  # left by an earlier process
+        target = folder / f"{generation:08d}"
+        folder.mkdir(parents=True, exist_ok=True)
+        self.store.snapshot(target)
+        # readers of older snapshots keep their open files; three generations cover queries in flight
+        for old in sorted(folder.iterdir())[:-KEPT_SNAPSHOTS]:
+            shutil.rmtree(old, ignore_errors=True)
+        return OxigraphStore(target, read_only=True), target
 
     @property
     def view(self) -> ReadView:
@@ -111,11 +125,6 @@ class Services:
     def reader(self) -> Store:
         """The store as readers should see it: the snapshot of the latest published write."""
         return self.view.store
-
-    @property
-    def generation(self) -> int:
-        """Moves with each published write, so query workers know to reopen their snapshot."""
-        return self.view.generation
 
     def close(self) -> None:
         self.store.close()

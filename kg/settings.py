@@ -73,6 +73,11 @@ class Settings(BaseSettings):
         return self.data_dir / "index"
 
     @property
+    def snapshots_dir(self) -> Path:
+        """Where the read-only snapshots that the server's readers use are kept."""
+        return self.data_dir / "snapshots"
+
+    @property
     def cache_dir(self) -> Path:
         """Where each note's markdown, link inputs and sentence vectors are kept, by content hash."""
         return self.data_dir / "cache"

@@ -10,6 +10,13 @@ from bench.synth_vault import write_vault
 
 from .conftest import free_port
 
+UNLINKED = """PREFIX mlkg: <https://w3id.org/mlkg/ontology#>
+PREFIX prov: <http://www.w3.org/ns/prov#>
+SELECT ?g WHERE {
+  GRAPH ?g { ?g mlkg:contentHash ?h } FILTER(STRSTARTS(STR(?g), "https://w3id.org/mlkg/id/note/"))
+  FILTER NOT EXISTS { GRAPH ?l { ?l prov:wasDerivedFrom ?g ; mlkg:linkState ?s } }
+}"""
+
 
 @pytest.mark.timeout(600)
 def test_readers_and_writers_together(tmp_path: Path, models_dir: Path, encoder):
@@ -55,6 +62,8 @@ def test_a_note_appears_with_its_links_and_embeddings_or_not_at_all(tmp_path: Pa
                     hits = client.get("/ask", params={"q": "model extraction", "type": "note", "k": 50}).json()
                     found = {hit["iri"].rsplit("/", 1)[1] for hit in hits["hits"]}
                     torn.extend(f"{note} listed but not searchable" for note in listed - found)
+                    unlinked = client.get("/sparql", params={"query": UNLINKED}).json()["results"]["bindings"]
+                    torn.extend(f"SPARQL saw {row['g']['value']} without its links" for row in unlinked)
 
         readers = [threading.Thread(target=read) for _ in range(2)]
         for reader in readers:
