@@ -102,7 +102,7 @@ def _print_report(report: IngestReport, as_json: bool) -> None:
         if change.gained or change.lost:
             gained = f" +[{_short(change.gained)}]" if change.gained else ""
             lost = f" -[{_short(change.lost)}]" if change.lost else ""
-            out.print(f"links {note.rsplit('/', 1)[-1]}:{gained}{lost}", highlight=False, soft_wrap=True)
+            out.print(f"links {note.rsplit('/', 1)[-1]}:{gained}{lost}", highlight=False, markup=False, soft_wrap=True)
     out.print(", ".join(f"{value} {key}" for key, value in report.summary().items()))
     if report.index:
         out.print(f"search index: {report.index['encoded']} texts encoded, {report.index['reused']} reused")
