@@ -103,15 +103,10 @@ class Linker:
         for inputs in self._inputs(hashes, report):
             graph = links_graph_iri(inputs.note)
             state = self._state(inputs, lexicon, names, semantic)
-            if states.get(graph) != state:
-                before = self._linked(inputs.note, graph)
-                links = explicit_links(inputs, lexicon, names)
-                if semantic is not None:
-                    add_semantic(links, inputs, self._semantic(inputs, semantic), semantic.cap)
-                pending[graph] = links_ntriples(inputs, links, state)
-                states[graph] = state
-                after = set(links.concepts) | set(links.notes)
-                report.changes[inputs.note] = LinkChange(sorted(after - before), sorted(before - after))
+            if states.get(graph) == state:
+                continue
+            pending[graph], report.changes[inputs.note] = self._link(inputs, graph, state, lexicon, names, semantic)
+            states[graph] = state
             if len(pending) >= WRITE_BATCH:
                 self.store.replace_graphs(pending)
                 pending = {}
@@ -123,6 +118,23 @@ class Linker:
         if report.relinked:
             log.info("linked %d notes (%d could not be)", report.relinked, report.unlinkable)
         return report
+
+    def _link(
+        self,
+        inputs: LinkInputs,
+        graph: str,
+        state: str,
+        lexicon: Lexicon,
+        names: NoteNames,
+        semantic: SemanticLinker | None,
+    ) -> tuple[str, LinkChange]:
+        """One note's links graph, and what it gains and loses against the stored one."""
+        before = self._linked(inputs.note, graph)
+        links = explicit_links(inputs, lexicon, names)
+        if semantic is not None:
+            add_semantic(links, inputs, self._semantic(inputs, semantic), semantic.cap)
+        after = set(links.concepts) | set(links.notes)
+        return links_ntriples(inputs, links, state), LinkChange(sorted(after - before), sorted(before - after))
 
     def _inputs(self, hashes: dict[str, str], report: LinkReport) -> Iterator[LinkInputs]:
         for note, content_hash in sorted(hashes.items()):
@@ -138,7 +150,7 @@ class Linker:
         return {row["g"].value: row["s"].value for row in rows}
 
     def _drop_orphans(self, states: dict[str, str], hashes: dict[str, str]) -> None:
-        """Links graphs whose note is gone (a delete interrupted before it finished)."""
+        """Drop links graphs whose note is gone (its graph dropped by a SPARQL update, say)."""
         alive = {links_graph_iri(note) for note in hashes}
         orphans = [graph for graph in states if graph not in alive]
         self.store.drop_graphs(orphans)
