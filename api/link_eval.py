@@ -10,6 +10,7 @@ from kg.discussions import discussions
 from kg.link_evaluation import LinkScores, read_labels, sweep
 from kg.note_links import links_graph_iri
 from kg.settings import Settings
+from kg.store import Store
 
 
 def evaluate_links(settings: Settings, vault: Path, labels: Path, lifecycle: Path) -> list[LinkScores]:
@@ -30,5 +31,5 @@ def evaluate_links(settings: Settings, vault: Path, labels: Path, lifecycle: Pat
     return sweep(found, read_labels(labels), settings.max_semantic_links)
 
 
-def _links_by_path(store: Any) -> dict[str, list[dict[str, Any]]]:
+def _links_by_path(store: Store) -> dict[str, list[dict[str, Any]]]:
     return {path: discussions(store, note, links_graph_iri(note)) for note, path in store.note_paths().items()}
