@@ -6,6 +6,7 @@ BIN := $(VENV)/bin
 
 CHROMIUM ?= /usr/bin/chromium
 CYTOSCAPE ?= 3.35.0
+AXE ?= 4.14.1
 
 .PHONY: setup browser run test lint bench vendor clean
 
@@ -46,6 +47,8 @@ vendor:
 	cd $$(mktemp -d) && npm pack --silent cytoscape@$(CYTOSCAPE) && tar xzf cytoscape-$(CYTOSCAPE).tgz && \
 	  cp package/dist/cytoscape.min.js $(CURDIR)/api/static/vendor/ && \
 	  cp package/LICENSE $(CURDIR)/api/static/vendor/cytoscape.LICENSE
+	cd $$(mktemp -d) && npm pack --silent axe-core@$(AXE) && tar xzf axe-core-$(AXE).tgz && \
+	  cp package/axe.min.js $(CURDIR)/tests/vendor/ && cp package/LICENSE $(CURDIR)/tests/vendor/axe-core.LICENSE
 
 clean:
 	rm -rf $(VENV) .mlkg bench/out

@@ -161,3 +161,33 @@ def test_phone_width_and_keyboard(site: str, browser: Browser):
     page.keyboard.press("Enter")
     expect(page.locator("h1")).to_have_text("The lifecycle")
     context.close()
+
+
+AXE = Path(__file__).resolve().parent / "vendor" / "axe.min.js"
+PAGES = {
+    "ask": ("/#/?q=data+drift", ".hit"),
+    "concern": (f"/#/node/{quote(CONCERN + 'concept-drift', safe='')}", "#graph[data-nodes]"),
+    "lifecycle": ("/#/lifecycle", ".stage"),
+    "sparql": ("/#/sparql", "#query"),
+    "import": ("/#/import", "#drop"),
+}
+
+
+@pytest.mark.parametrize("name", PAGES)
+def test_pages_pass_axe_wcag_aa_checks(site: str, browser: Browser, name: str):
+    """axe-core (vendored for the tests) finds no serious or critical WCAG 2 A/AA violation."""
+    context = browser.new_context(bypass_csp=True)  # to inject axe; the page itself allows only its own scripts
+    page = context.new_page()
+    path, ready = PAGES[name]
+    page.goto(f"{site}{path}")
+    page.locator(ready).first.wait_for()
+    page.add_script_tag(path=str(AXE))
+    result = page.evaluate("axe.run(document, {runOnly: ['wcag2a', 'wcag2aa']})")
+    serious = [
+        f"{v['id']}: {v['help']} ({len(v['nodes'])} nodes)"
+        for v in result["violations"]
+        if v["impact"] in ("serious", "critical")
+    ]
+    context.close()
+    assert serious == []
+    assert len(result["passes"]) > 10  # axe really ran
