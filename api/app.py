@@ -65,7 +65,7 @@ def create_app(settings: Settings, encoder: Encoder | None = None) -> FastAPI:
 
 
 def _start(settings: Settings, encoder: Encoder | None) -> Services:
-    services = build_services(settings, encoder=encoder)
+    services = build_services(settings, encoder=encoder, snapshots=True)
     if not services.store.note_paths() and settings.vault.is_dir():
         services.importer.ingest_paths([settings.vault])
     services.refresh()

@@ -47,6 +47,8 @@ class Services:
     linker: Linker
     encoder: Encoder | None = None
     read_only: bool = False
+    snapshots: bool = False
+    """Publish each write as a read-only snapshot (the server, whose readers run beside the writer)."""
     _view: ReadView | None = field(default=None, repr=False)
     _writes: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
@@ -96,7 +98,7 @@ class Services:
 
     def _snapshot(self, generation: int) -> tuple[Store, Path]:
         """A read-only copy of the store as it is now; later writes do not show in it."""
-        if self.read_only:
+        if self.read_only or not self.snapshots:
             return self.store, self.settings.store_dir
         folder = self.settings.snapshots_dir
         if generation == 0:
@@ -130,7 +132,9 @@ class Services:
         self.store.close()
 
 
-def build_services(settings: Settings, read_only: bool = False, encoder: Encoder | None = None) -> Services:
+def build_services(
+    settings: Settings, read_only: bool = False, encoder: Encoder | None = None, snapshots: bool = False
+) -> Services:
     """Open the store under the data directory and build the importer around it."""
     store_dir = settings.store_dir
     read_only = read_only and store_dir.exists()
@@ -138,4 +142,4 @@ def build_services(settings: Settings, read_only: bool = False, encoder: Encoder
     log.debug("opened store at %s (read_only=%s)", store_dir, read_only)
     cache = NoteCache(settings.cache_dir)
     importer = Importer(store, settings.max_note_bytes, settings.validate_shapes, settings.ingest_workers, cache)
-    return Services(settings, store, importer, Linker(store, cache), encoder, read_only)
+    return Services(settings, store, importer, Linker(store, cache), encoder, read_only, snapshots)
