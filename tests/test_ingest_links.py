@@ -176,3 +176,19 @@ def test_import_order_does_not_change_the_graph(tmp_path, encoder):
     finally:
         for services in (together, forward, backward):
             services.close()
+
+
+def test_stored_links_pass_the_shapes_and_a_broken_discussion_is_reported(literature):
+    from ingest.stored_validation import validate_store
+
+    assert validate_store(literature.store) == []
+    note = next(iri for iri, p in literature.store.note_paths().items() if p == "Snorkel.md")
+    broken = f"<{links_graph_iri(note)}>"
+    bad = f"<{note}#bad> a <https://w3id.org/mlkg/ontology#Discussion> ; <https://w3id.org/mlkg/ontology#score> 1.5 ."
+    literature.store.update(f"INSERT DATA {{ GRAPH {broken} {{ {bad} }} }}")
+    try:
+        messages = {p.message for p in validate_store(literature.store)}
+        assert any("score between 0 and 1" in m for m in messages), messages
+        assert any("exactly one stage, step or concern" in m for m in messages), messages
+    finally:
+        literature.store.update(f"DELETE DATA {{ GRAPH {broken} {{ {bad} }} }}")
