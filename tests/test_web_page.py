@@ -95,6 +95,12 @@ def test_a_concern_page_draws_its_neighbourhood(site: str, page: Page, tmp_path:
     expect(page.locator("#neighbours")).to_contain_text("Model inversion")
 
 
+def test_a_note_not_imported_yet_shows_who_links_to_it(site: str, page: Page):
+    page.goto(f"{site}/#/note/a-recipe-for-training-neural-networks")
+    expect(page.locator("main")).to_contain_text("has not been imported yet")
+    expect(page.locator("#neighbours")).to_contain_text("Challenges in Deploying Machine Learning")
+
+
 def test_the_lifecycle_overview_counts_papers_per_concern(site: str, page: Page, tmp_path: Path):
     page.goto(f"{site}/#/lifecycle")
     expect(page.locator(".stage")).to_have_count(5)

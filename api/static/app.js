@@ -64,7 +64,7 @@ async function getJSON(url, options = {}) {
   const body = response.status === 204 ? null : await response.json().catch(() => null);
   if (!response.ok) {
     const error = body && body.error ? body.error : { message: `${response.status} ${response.statusText}` };
-    throw Object.assign(new Error(error.message), { problems: error.problems || [] });
+    throw Object.assign(new Error(error.message), { problems: error.problems || [], status: response.status });
   }
   return body;
 }
@@ -265,6 +265,12 @@ async function noteView(id, params) {
       el("h2", {}, "Discusses"), list(note.discusses, discussion),
       el("h2", {}, "Source"), sourceView(note.markdown, line), await graphSection(note.iri));
   } catch (error) {
+    if (error.status === 404) {
+      // a wikilink target not imported yet: other notes link to it, so it has a neighbourhood
+      setView(id, el("p", {}, "This note is linked from other notes but has not been imported yet."),
+        await graphSection(`${ID}note/${id}`));
+      return;
+    }
     target.replaceChildren(el("h1", {}, id));
     showError(target, error);
   }
