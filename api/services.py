@@ -87,14 +87,18 @@ class Services:
         s, encoder, folder = self.settings, self.load_encoder(), self.settings.index_dir
         # node texts do not depend on links, so the index can be synchronised before linking
         index, report = sync_index(self.store, encoder, folder, s.hnsw_threshold)
-        semantic = SemanticLinker.build(self.store, encoder, self.linker.cache, s.link_threshold, s.max_semantic_links)
-        linked = self.linker.current() if self.read_only else self.linker.relink(semantic)
+        linked = self.linker.current() if self.read_only else self._relink(encoder)
         state = hashlib.sha256(f"{index.vectors.fingerprint} {linked.fingerprint}".encode()).hexdigest()
         view = GraphView.cached(self.store, folder, state)
         generation = self._view.generation + 1 if self._view else 0
         snapshot, where = self._snapshot(generation)
         self._view = ReadView(SearchEngine(snapshot, encoder, index, view), snapshot, generation, where)
         return report, linked
+
+    def _relink(self, encoder: Encoder) -> LinkReport:
+        s = self.settings
+        semantic = SemanticLinker.build(self.store, encoder, self.linker.cache, s.link_threshold, s.max_semantic_links)
+        return self.linker.relink(semantic)
 
     def _snapshot(self, generation: int) -> tuple[Store, Path]:
         """A read-only copy of the store as it is now; later writes do not show in it."""
