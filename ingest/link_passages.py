@@ -2,9 +2,9 @@
 
 import re
 
-from ingest.map_papers import REFERENCE_HEADINGS
+from ingest.map_papers import reference_sections
 from ingest.mapping import MappedNote
-from ingest.model import Block, Note, Section
+from ingest.model import Block, Note
 from kg.iris import MLKG, kind_of
 from kg.link_inputs import LinkInputs, Passage, Reference
 
@@ -16,15 +16,6 @@ MAX_PASSAGE = 600
 def sentences(text: str) -> list[str]:
     """Split prose into sentences; very long ones are cut so one passage stays one thought."""
     return [s.strip()[:MAX_PASSAGE] for s in SENTENCE_END.split(text) if s.strip()]
-
-
-def _is_reference_section(note: Note, index: int) -> bool:
-    section: Section | None = note.sections[index]
-    while section is not None:
-        if REFERENCE_HEADINGS.match(section.title):
-            return True
-        section = note.sections[section.parent] if section.parent is not None else None
-    return False
 
 
 def _marked(block: Block) -> str:
@@ -62,8 +53,9 @@ def passages(note: Note) -> list[Passage]:
     for key in SUMMARY_KEYS:
         if isinstance(value := note.frontmatter.get(key), str):
             found += [Passage(s, note.frontmatter_lines.get(key, 1)) for s in sentences(value)]
+    references = reference_sections(note)
     for index in range(len(note.sections)):
-        if not _is_reference_section(note, index):
+        if index not in references:
             found += _section_passages(note, index)
     return found
 

@@ -50,12 +50,19 @@ def paper_node(builder: GraphBuilder, identifier: str, title: str, line: int) ->
     return node
 
 
-def _reference_blocks(note: Note) -> list[Block]:
-    blocks = list(note.trailer.references)
+def reference_sections(note: Note) -> set[int]:
+    """Indexes of the sections that list references: a reference heading and everything under it."""
+    found: set[int] = set()
     for index, section in enumerate(note.sections):
         if REFERENCE_HEADINGS.match(section.title):
-            for sub in note.subtree(index):
-                blocks.extend(sub.blocks)
+            found.update(note.subtree_indexes(index))
+    return found
+
+
+def _reference_blocks(note: Note) -> list[Block]:
+    blocks = list(note.trailer.references)
+    for index in sorted(reference_sections(note)):
+        blocks.extend(note.sections[index].blocks)
     return [item for block in blocks for item in block.walk()]
 
 

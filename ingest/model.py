@@ -146,12 +146,16 @@ class Note:
     identifiers: list[Identifier] = field(default_factory=list)
     trailer: Trailer = field(default_factory=Trailer)
 
+    def subtree_indexes(self, index: int) -> list[int]:
+        """Indexes of the section at `index` and of every section nested under it, in order."""
+        wanted = [index]
+        inside = {index}
+        for i in range(index + 1, len(self.sections)):
+            if self.sections[i].parent in inside:
+                inside.add(i)
+                wanted.append(i)
+        return wanted
+
     def subtree(self, index: int) -> list[Section]:
         """The section at `index` and every section nested under it, in order."""
-        out = [self.sections[index]]
-        wanted = {index}
-        for i in range(index + 1, len(self.sections)):
-            if self.sections[i].parent in wanted:
-                wanted.add(i)
-                out.append(self.sections[i])
-        return out
+        return [self.sections[i] for i in self.subtree_indexes(index)]

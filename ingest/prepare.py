@@ -14,6 +14,7 @@ from ingest.reading import decode_note
 from ingest.validation import ShapeValidator, default_validator
 from kg.errors import KGError, NoteValidationError
 from kg.link_inputs import LinkInputs
+from kg.ntriples import to_ntriples
 
 
 @dataclass(frozen=True)
@@ -34,10 +35,6 @@ class Prepared:
     triples: int = 0
     error: KGError | None = None
     inputs: LinkInputs | None = None
-
-
-def to_ntriples(mapped: MappedNote) -> str:
-    return "\n".join(f"{s.n3()} {p.n3()} {o.n3()} ." for s, p, o in mapped.triples)
 
 
 def _map(raw: RawNote, max_bytes: int) -> tuple[MappedNote, LinkInputs] | Prepared:
@@ -81,5 +78,5 @@ def prepare_batch(batch: list[RawNote], max_bytes: int, validate: bool = True) -
         if error := errors.get(raw.display):
             out.append(Prepared(raw, str(note.iri), error=error))
         else:
-            out.append(Prepared(raw, str(note.iri), to_ntriples(note), len(note.triples), inputs=inputs))
+            out.append(Prepared(raw, str(note.iri), to_ntriples(note.triples), len(note.triples), inputs=inputs))
     return out

@@ -10,6 +10,8 @@ import unicodedata
 from collections import defaultdict
 from dataclasses import dataclass, field
 
+import pyoxigraph as ox
+
 from kg.iris import match_key
 from kg.node_values import values_by_node
 from kg.store import Store
@@ -136,8 +138,6 @@ class NoteNames:
 
     @classmethod
     def from_store(cls, store: Store) -> "NoteNames":
-        import pyoxigraph as ox
-
         rows = store.query(PATHS)
         assert isinstance(rows, ox.QuerySolutions)
         by_path: dict[str, str] = {}

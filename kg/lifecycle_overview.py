@@ -2,16 +2,11 @@
 
 from typing import Any
 
-from kg.iris import ID_BASE
+from kg.graph_context import CAPPED_LINKS
 from kg.node_values import values_by_node
 from kg.store import Store
 
 FIRST_LINE = "?node prov:qualifiedDerivation ?d . ?d mlkg:line ?value FILTER NOT EXISTS { ?d mlkg:field ?f }"
-
-
-def _discussed_by(store: Store, kind: str) -> dict[str, list[str]]:
-    prefix = f"{ID_BASE}{kind}/"
-    return values_by_node(store, f'?value mlkg:discusses ?node FILTER(STRSTARTS(STR(?value), "{prefix}"))')
 
 
 def lifecycle_overview(store: Store) -> list[dict[str, Any]]:
@@ -21,7 +16,7 @@ def lifecycle_overview(store: Store) -> list[dict[str, Any]]:
     step_of = values_by_node(store, "?node mlkg:step ?value")
     stages = values_by_node(store, "?node a ?value VALUES ?value { mlkg:Stage }")
     lines = {node: min(int(v) for v in values) for node, values in values_by_node(store, FIRST_LINE).items()}
-    papers, notes = _discussed_by(store, "paper"), _discussed_by(store, "note")
+    papers, notes = (values_by_node(store, CAPPED_LINKS[kind]) for kind in ("papers", "notes"))
 
     def order(nodes: list[str]) -> list[str]:
         return sorted(nodes, key=lambda n: (lines.get(n, 1 << 30), n))

@@ -20,6 +20,7 @@ class NoteCache:
     folder: Path
     _loaded: dict[str, LinkInputs] = field(default_factory=dict, repr=False)
     _forms: dict[tuple[str, str], Vectors] = field(default_factory=dict, repr=False)
+    _kept: set[str] | None = field(default=None, repr=False)
 
     def _inputs_path(self, content_hash: str) -> Path:
         return self.folder / "inputs" / f"{content_hash}.json"
@@ -94,12 +95,25 @@ class NoteCache:
         return np.stack([self._forms[(encoder.model, text)] for text in texts])
 
     def prune(self, keep: set[str]) -> int:
-        """Remove cached entries of contents no stored note has any more; returns how many."""
+        """Remove cached entries of contents no stored note has any more; returns how many files.
+
+        The first call looks at every file; later ones only at the contents kept last time, so a
+        write does not list the whole cache."""
+        if self._kept is None:
+            patterns = ("inputs/*.json", "vectors/*/*.npy", "sources/*.md")
+            stale = [path for pattern in patterns for path in self.folder.glob(pattern) if path.stem not in keep]
+        else:
+            models = [folder for folder in self.folder.glob("vectors/*") if folder.is_dir()]
+            stale = [
+                path
+                for gone in self._kept - keep
+                for path in (self._inputs_path(gone), self._source_path(gone), *(m / f"{gone}.npy" for m in models))
+            ]
         removed = 0
-        kept = ("inputs/*.json", "vectors/*/*.npy", "sources/*.md")
-        for path in [found for pattern in kept for found in self.folder.glob(pattern)]:
-            if path.stem not in keep:
+        for path in stale:
+            if path.exists():
                 path.unlink(missing_ok=True)
-                self._loaded.pop(path.stem, None)
                 removed += 1
+            self._loaded.pop(path.stem, None)
+        self._kept = set(keep)
         return removed

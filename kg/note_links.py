@@ -11,6 +11,7 @@ from kg.encoder import Vectors
 from kg.iris import ID_BASE, MLKG, PROV, hashed_iri, match_key, node_iri
 from kg.lexicon import STRONG, Lexicon, NoteNames, words
 from kg.link_inputs import LinkInputs, Passage
+from kg.ntriples import Triple, to_ntriples
 
 METHOD_RANK = {"wikilink": 0, "tag": 1, "mention": 2, "semantic": 3}
 MIN_SEMANTIC_WORDS = 4
@@ -145,7 +146,7 @@ def links_ntriples(inputs: LinkInputs, links: NoteLinks, state: str) -> str:
     note = URIRef(inputs.note)
     graph = URIRef(links_graph_iri(inputs.note))
     subjects = [note, URIRef(inputs.about)] if inputs.about else [note]
-    triples: list[tuple[URIRef, URIRef, URIRef | Literal]] = [
+    triples: list[Triple] = [
         (graph, MLKG.linkState, Literal(state)),
         (graph, PROV.wasDerivedFrom, note),
     ]
@@ -168,4 +169,4 @@ def links_ntriples(inputs: LinkInputs, links: NoteLinks, state: str) -> str:
         triples += [(note, MLKG.relatedNote, other), (other, MLKG.relatedNote, note)]
         if placeholder is not None:
             triples += [(other, RDF.type, MLKG.Note), (other, DCTERMS.title, Literal(placeholder))]
-    return "\n".join(f"{s.n3()} {p.n3()} {o.n3()} ." for s, p, o in triples)
+    return to_ntriples(triples)
