@@ -15,7 +15,7 @@ from rich.table import Table
 from api.answer_view import print_answer
 from api.services import Services, build_services
 from ingest.pipeline import IngestReport, NoteOutcome, Status, delete_note
-from ingest.reading import collect
+from ingest.reading import collect, collect_changed
 from kg import __version__
 from kg.errors import KGError
 from kg.graph_stats import graph_stats
@@ -170,9 +170,9 @@ def _watch(services: Services, paths: list[Path], index: bool, as_json: bool) ->
     if not as_json:
         err.print(f"watching {', '.join(map(str, paths))} (Ctrl-C to stop)", highlight=False)
     for changes in watch(*paths, watch_filter=lambda _, name: name.endswith((".md", ".markdown"))):
-        present = sorted({Path(p) for _, p in changes if Path(p).exists()})
+        present = [Path(p) for _, p in changes if Path(p).exists()]
         gone = sorted({Path(p) for change, p in changes if change is Change.deleted and not Path(p).exists()})
-        report = services.importer.ingest_paths(present) if present else IngestReport()
+        report = services.importer.ingest_files(collect_changed(present, paths))
         report.outcomes += [_delete_watched(services, path) for path in gone]
         _link_and_index(services, report, index)
         _print_report(report, as_json)

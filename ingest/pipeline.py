@@ -85,10 +85,14 @@ class Importer:
 
     def ingest_paths(self, paths: list[Path], progress: Callable[[str], None] | None = None) -> IngestReport:
         """Import every markdown file named or found under `paths`."""
+        return self.ingest_files(collect(paths), progress)
+
+    def ingest_files(self, files: list[NoteFile], progress: Callable[[str], None] | None = None) -> IngestReport:
+        """Import these note files, each under its vault-relative path."""
         report = IngestReport()
         hashes, owners = self.store.note_hashes(), self.store.note_paths()
         pending: list[RawNote] = []
-        for note_file in collect(paths):
+        for note_file in files:
             try:
                 data = read_note(note_file, self.max_bytes)
             except KGError as error:

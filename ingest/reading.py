@@ -35,6 +35,16 @@ def collect(paths: list[Path]) -> list[NoteFile]:
     return list(found.values())
 
 
+def collect_changed(changed: list[Path], roots: list[Path]) -> list[NoteFile]:
+    """Changed files as `collect` would name them when importing `roots`: vault paths keep their folders."""
+    files = []
+    for path in sorted(set(changed)):
+        root = next((r for r in roots if r.is_dir() and r.resolve() in path.resolve().parents), None)
+        relative = path.resolve().relative_to(root.resolve()).as_posix() if root else path.name
+        files.append(NoteFile(str(path), relative, path))
+    return files
+
+
 def check_size(size: int, display: str, max_bytes: int) -> None:
     """Refuse a note larger than the configured limit."""
     if size > max_bytes:

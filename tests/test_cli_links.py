@@ -112,6 +112,8 @@ class JsonLines:
 
 @pytest.fixture
 def watcher(tmp_path: Path, vault: Path) -> Iterator[JsonLines]:
+    (vault / "papers").mkdir()
+    (vault / "papers" / "Nested.md").write_text("# Nested\nA note in a subfolder.\n", "utf-8")
     env = {**os.environ, "KG_DATA_DIR": str(tmp_path / "data"), "KG_MODEL_CACHE": str(MODELS[-1])}
     process = subprocess.Popen(
         [KG, "ingest", "--watch", "--json", str(vault)], stdout=subprocess.PIPE, text=True, env=env
@@ -138,3 +140,12 @@ def test_watch_imports_changes_and_reports_links(watcher: JsonLines, vault: Path
     (vault / "Attacks.md").unlink()
     deleted = _notes(watcher.wait_for(3))
     assert deleted["Attacks.md"]["status"] == "deleted"
+
+
+def test_watch_keeps_the_vault_path_of_a_note_in_a_subfolder(watcher: JsonLines, vault: Path):
+    assert _notes(watcher.wait_for(1))["Nested.md"]["status"] == "added"
+    time.sleep(0.5)
+    (vault / "papers" / "Nested.md").write_text("# Nested\nModel extraction, now.\n", "utf-8")
+    changed = _notes(watcher.wait_for(2))["Nested.md"]
+    assert (changed["status"], changed["error"]) == ("updated", "")
+    assert changed["links_gained"] == [f"{CONCERN}model-stealing"]
