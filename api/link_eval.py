@@ -7,8 +7,8 @@ from typing import Any
 
 from api.services import build_services
 from kg.discussions import discussions
+from kg.iris import links_graph_iri
 from kg.link_evaluation import LinkScores, read_labels, sweep
-from kg.note_links import links_graph_iri
 from kg.settings import Settings
 from kg.store import Store
 

@@ -9,9 +9,8 @@ import pyoxigraph as ox
 from api.services import Services
 from kg.discussions import discussions
 from kg.errors import NotFound
-from kg.iris import ID_BASE, node_iri
+from kg.iris import ID_BASE, links_graph_iri, node_iri
 from kg.linking import LinkChange
-from kg.note_links import links_graph_iri
 
 DERIVED = """PREFIX prov: <http://www.w3.org/ns/prov#>
 PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>

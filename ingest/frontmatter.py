@@ -1,52 +1,97 @@
-"""YAML frontmatter: split it from the body and parse it, reporting errors by line."""
+"""YAML frontmatter: split it from the body and read it as the user wrote it.
+
+Scalars that YAML would read as numbers or dates stay text (`arxiv: 1610.05820` is an identifier,
+not the float 1610.0582). Frontmatter that is not valid YAML does not stop the import: the body is
+read, the properties that can be read on their own line are kept, and a warning names the line.
+"""
 
 import re
+from dataclasses import dataclass, field
 from typing import Any
 
 import yaml
 
-from kg.errors import NoteParseError, Problem
+from kg.errors import Problem
 
 _CLOSING = re.compile(r"^(---|\.\.\.)\s*$")
-_TOP_KEY = re.compile(r"^([^\s#:][^:]*):")
+_TOP_KEY = re.compile(r"^([^\s#:\-][^:]*):(?:\s|$)")
+_BOOL = re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$")
+_KEPT_TAGS = {"tag:yaml.org,2002:null", "tag:yaml.org,2002:merge"}
 
 
-def split_frontmatter(text: str, path: str) -> tuple[dict[str, Any], dict[str, int], str, int]:
-    """Return (properties, key -> line, body, lines before the body)."""
+class TextLoader(yaml.SafeLoader):
+    """SafeLoader that resolves only null and true/false; every other plain scalar stays a string."""
+
+
+TextLoader.yaml_implicit_resolvers = {
+    first: [(tag, regexp) for tag, regexp in resolvers if tag in _KEPT_TAGS]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+TextLoader.add_implicit_resolver("tag:yaml.org,2002:bool", _BOOL, list("tTfF"))
+
+
+@dataclass
+class Frontmatter:
+    properties: dict[str, Any] = field(default_factory=dict)
+    key_lines: dict[str, int] = field(default_factory=dict)
+    body: str = ""
+    offset: int = 0
+    """Lines before the body."""
+    warnings: list[Problem] = field(default_factory=list)
+
+
+def split_frontmatter(text: str, path: str) -> Frontmatter:
+    """The properties (with the line of each key), the body and any warnings."""
     lines = text.split("\n")
     if not lines or lines[0].strip() != "---":
-        return {}, {}, text, 0
-    for index in range(1, len(lines)):
-        if _CLOSING.match(lines[index]):
-            break
-    else:
-        raise NoteParseError(
-            "frontmatter is not closed",
-            [Problem("frontmatter opened with '---' is never closed by '---'", path, 1)],
-        )
-    block = "\n".join(lines[1:index])
-    properties = _load_yaml(block, path)
-    key_lines = {
-        m.group(1).strip(): offset + 2 for offset, line in enumerate(lines[1:index]) if (m := _TOP_KEY.match(line))
-    }
-    return properties, key_lines, "\n".join(lines[index + 1 :]), index + 1
+        return Frontmatter(body=text)
+    end = next((i for i in range(1, len(lines)) if _CLOSING.match(lines[i])), None)
+    if end is None:
+        warning = Problem("frontmatter opened with '---' is never closed; read as markdown", path, 1)
+        return Frontmatter(body=text, warnings=[warning])
+    block_lines = lines[1:end]
+    key_lines = {m.group(1).strip(): i + 2 for i, line in enumerate(block_lines) if (m := _TOP_KEY.match(line))}
+    found = Frontmatter(key_lines=key_lines, body="\n".join(lines[end + 1 :]), offset=end + 1)
+    found.properties = _load(block_lines, path, found.warnings)
+    found.key_lines = {key: line for key, line in key_lines.items() if key in found.properties}
+    return found
 
 
-def _load_yaml(block: str, path: str) -> dict[str, Any]:
+def _load(block_lines: list[str], path: str, warnings: list[Problem]) -> dict[str, Any]:
+    block = "\n".join(block_lines)
     try:
-        loaded = yaml.safe_load(block) if block.strip() else {}
+        loaded = yaml.load(block, Loader=TextLoader) if block.strip() else {}  # noqa: S506 - a SafeLoader
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         line = mark.line + 2 if mark is not None else 1
         problem = getattr(error, "problem", None) or str(error).split("\n")[0]
-        raise NoteParseError("invalid YAML frontmatter", [Problem(f"YAML: {problem}", path, line)]) from error
-    except RecursionError as error:
-        raise NoteParseError("invalid YAML frontmatter", [Problem("YAML nested too deeply", path, 1)]) from error
+        salvaged = _salvage(block_lines)
+        kept = f"; kept {', '.join(salvaged)}" if salvaged else ""
+        warnings.append(Problem(f"invalid YAML frontmatter ({problem}): imported the body{kept}", path, line))
+        return salvaged
+    except RecursionError:
+        warnings.append(Problem("frontmatter nested too deeply: imported the body only", path, 1))
+        return {}
     if loaded is None:
         return {}
     if not isinstance(loaded, dict):
-        raise NoteParseError(
-            "invalid YAML frontmatter",
-            [Problem(f"frontmatter must be a mapping of keys to values, not a {type(loaded).__name__}", path, 2)],
-        )
+        kind = type(loaded).__name__
+        warnings.append(Problem(f"frontmatter is a {kind}, not key: value pairs: imported the body only", path, 2))
+        return {}
     return {str(key): value for key, value in loaded.items()}
+
+
+def _salvage(block_lines: list[str]) -> dict[str, Any]:
+    """The `key: value` lines of broken frontmatter that are valid YAML on their own."""
+    found: dict[str, Any] = {}
+    for line in block_lines:
+        match = _TOP_KEY.match(line)
+        if match is None or not line[match.end() :].strip():
+            continue
+        try:
+            loaded = yaml.load(line, Loader=TextLoader)  # noqa: S506 - a SafeLoader
+        except yaml.YAMLError:
+            continue
+        if isinstance(loaded, dict) and len(loaded) == 1:
+            found.update({str(k): v for k, v in loaded.items()})
+    return found

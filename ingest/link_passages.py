@@ -77,4 +77,5 @@ def link_inputs(note: Note, mapped: MappedNote) -> LinkInputs:
         tags=[Reference(tag.name, tag.line) for tag in note.tags],
         own=own,
         about=about,
+        path=mapped.path,
     )

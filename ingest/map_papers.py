@@ -84,18 +84,45 @@ def _map_references(note: Note, builder: GraphBuilder) -> dict[str, URIRef]:
     return titles
 
 
+ID_KEYS = ("arxiv", "arxiv_id", "doi", "paper", "url", "paper_url", "paperurl", "pdf", "link", "links", "source")
+"""Frontmatter keys that may hold the identifier of the paper a note is about, most telling first."""
+
+
+def _id_values(value: Any, key: str, top: str, found: list[tuple[int, str, str]]) -> None:
+    """(rank of the key, value, top-level key) for every identifier-like value, at any depth."""
+    if isinstance(value, dict):
+        for inner_key, inner in value.items():
+            _id_values(inner, str(inner_key).lower(), top, found)
+    elif isinstance(value, list):
+        for item in value:
+            _id_values(item, key, top, found)
+    elif value is not None and key in ID_KEYS:
+        found.append((ID_KEYS.index(key), str(value).strip(), top))
+
+
+def _frontmatter_ids(fm: dict[str, Any]) -> list[tuple[str, str]]:
+    """(identifier, top-level key) of every paper identifier in the frontmatter, most telling first."""
+    found: list[tuple[int, str, str]] = []
+    for key, value in fm.items():
+        _id_values(value, key.lower(), key, found)
+    seen: dict[str, str] = {}
+    for _, value, top in sorted(found, key=lambda item: item[0]):
+        if (identifier := normalise_identifier(value)) and identifier not in seen:
+            seen[identifier] = top
+    return list(seen.items())
+
+
 def _frontmatter_paper(note: Note, builder: GraphBuilder) -> URIRef | None:
     fm = note.frontmatter
-    raw = next((str(fm[k]) for k in ("arxiv", "doi", "url", "paper") if fm.get(k)), "")
-    identifier = normalise_identifier(raw)
-    title = str(fm.get("paper_title") or fm.get("title") or "").strip()
+    ids = _frontmatter_ids(fm)
+    identifier, key = ids[0] if ids else ("", "title")
+    title = str(fm.get("paper_title") or fm.get("link_title") or fm.get("title") or "").strip()
+    for other, other_key in ids[1:]:
+        if not other.startswith("http"):  # further arXiv ids and DOIs are papers the note cites
+            paper_node(builder, other, "", note.frontmatter_lines.get(other_key, 1))
     if not identifier and not (title and (fm.get("authors") or fm.get("year"))):
         return None
-    line = next(
-        (note.frontmatter_lines[k] for k in ("arxiv", "doi", "url", "paper", "title") if k in note.frontmatter_lines),
-        1,
-    )
-    node = paper_node(builder, identifier, title or note.title, line)
+    node = paper_node(builder, identifier, title or note.title, note.frontmatter_lines.get(key, 1))
     _paper_metadata(fm, node, builder)
     return node
 

@@ -14,7 +14,7 @@ from ingest.map_solutions import map_solutions
 from ingest.model import Note
 from ingest.vocabulary import Vocabulary, load_vocabulary
 from kg.errors import Problem
-from kg.iris import MLKG, PROV, match_key, node_iri
+from kg.iris import MLKG, PROV, match_key, note_iri
 
 KNOWN_KEYS = {
     "title",
@@ -57,11 +57,6 @@ class MappedNote:
         return graph
 
 
-def note_iri(note: Note) -> URIRef:
-    """A note's IRI comes from its file name, as wikilinks name notes by file name."""
-    return node_iri("note", PurePath(note.path).stem)
-
-
 def _metadata(note: Note, builder: GraphBuilder, relative: str) -> None:
     iri = builder.note
     builder.add(iri, RDF.type, MLKG.Note)
@@ -95,8 +90,9 @@ def _map_wikilinks(note: Note, builder: GraphBuilder, lifecycle: dict[str, URIRe
 
 def map_note(note: Note, relative: str | None = None, vocabulary: Vocabulary | None = None) -> MappedNote:
     """Build the graph a note asserts; problems found on the way are returned, not raised."""
-    builder = GraphBuilder(note=note_iri(note), path=note.path)
-    _metadata(note, builder, relative or PurePath(note.path).name)
+    relative = relative or PurePath(note.path).name
+    builder = GraphBuilder(note=note_iri(relative), path=note.path)
+    _metadata(note, builder, relative)
     lifecycle = map_lifecycle(note, builder)
     about = map_papers(note, builder)
     if about is not None:
@@ -106,7 +102,7 @@ def map_note(note: Note, relative: str | None = None, vocabulary: Vocabulary | N
     _map_wikilinks(note, builder, lifecycle)
     return MappedNote(
         builder.note,
-        relative or PurePath(note.path).name,
+        relative,
         note.path,
         note.content_hash,
         builder.triples,

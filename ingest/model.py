@@ -3,6 +3,8 @@
 from dataclasses import dataclass, field
 from typing import Any
 
+from kg.errors import Problem
+
 
 @dataclass(frozen=True)
 class Tag:
@@ -145,6 +147,8 @@ class Note:
     links: list[Link] = field(default_factory=list)
     identifiers: list[Identifier] = field(default_factory=list)
     trailer: Trailer = field(default_factory=Trailer)
+    warnings: list[Problem] = field(default_factory=list)
+    """What could not be read but did not stop the import (broken frontmatter), with lines."""
 
     def subtree_indexes(self, index: int) -> list[int]:
         """Indexes of the section at `index` and of every section nested under it, in order."""

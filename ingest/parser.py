@@ -185,9 +185,10 @@ def _frontmatter_links(frontmatter: dict[str, Any], key_lines: dict[str, int]) -
 
 
 def parse_note(text: str, path: str, content_hash: str | None = None) -> Note:
-    """Parse a note's markdown; raises NoteParseError with file and line on bad frontmatter."""
+    """Parse a note's markdown; frontmatter that cannot be read becomes a warning on the note."""
     text = text.removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
-    frontmatter, key_lines, body, offset = split_frontmatter(text, path)
+    front = split_frontmatter(text, path)
+    frontmatter, key_lines = front.properties, front.key_lines
     title = frontmatter.get("title")
     note = Note(
         path=path,
@@ -196,9 +197,10 @@ def parse_note(text: str, path: str, content_hash: str | None = None) -> Note:
         frontmatter=frontmatter,
         frontmatter_lines=key_lines,
         aliases=_aliases(frontmatter),
+        warnings=front.warnings,
     )
     note.tags.extend(_frontmatter_tags(frontmatter, key_lines.get("tags", 1)))
     note.wikilinks.extend(_frontmatter_links(frontmatter, key_lines))
-    _Walker(note, offset).run(_MARKDOWN.parse(body))
+    _Walker(note, front.offset).run(_MARKDOWN.parse(front.body))
     note.tags.extend(note.trailer.tags)
     return note

@@ -8,15 +8,14 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from enum import StrEnum
-from pathlib import Path, PurePath
+from pathlib import Path
 
 from ingest.prepare import Prepared, RawNote, prepare_batch
 from ingest.reading import NoteFile, collect, read_note
 from kg.errors import Conflict, KGError, NotFound, Problem
-from kg.iris import node_iri
+from kg.iris import links_graph_iri, note_iri
 from kg.linking import LinkChange
 from kg.note_cache import NoteCache
-from kg.note_links import links_graph_iri
 from kg.store import Store
 
 log = logging.getLogger(__name__)
@@ -40,6 +39,8 @@ class NoteOutcome:
     iri: str = ""
     triples: int = 0
     exception: KGError | None = None
+    warnings: list[Problem] = field(default_factory=list)
+    """What did not stop the import but the user should know (broken frontmatter), by file:line."""
 
     @property
     def error(self) -> str:
@@ -126,13 +127,13 @@ class Importer:
         self, note_file: NoteFile, data: bytes, hashes: dict[str, str], owners: dict[str, str]
     ) -> tuple[NoteOutcome | None, RawNote | None]:
         """Skip unchanged notes and refuse name clashes before any parsing."""
-        iri = str(node_iri("note", PurePath(note_file.relative).stem))
+        iri = str(note_iri(note_file.relative))
         if owners.setdefault(iri, note_file.relative) != note_file.relative:
-            message = f"another note, {owners[iri]!r}, already has the name of this one"
+            message = f"another note, {owners[iri]!r}, has a path that gives the same IRI ({iri}); rename one"
             clash = Conflict(message, [Problem(message, note_file.display, 1)])
             return _failed(note_file.display, clash), None
         content_hash = hashlib.sha256(data).hexdigest()
-        if hashes.get(iri) == content_hash and (self.cache is None or self.cache.has(content_hash)):
+        if hashes.get(iri) == content_hash and (self.cache is None or self.cache.has(content_hash, iri)):
             return NoteOutcome(note_file.display, Status.UNCHANGED, iri), None
         return None, RawNote(note_file.display, note_file.relative, data, content_hash)
 
@@ -157,23 +158,24 @@ class Importer:
     def _store(self, prepared: Prepared, hashes: dict[str, str]) -> NoteOutcome:
         display = prepared.raw.display
         if prepared.error is not None:
-            return _failed(display, prepared.error)
+            return _failed(display, prepared.error, prepared.warnings)
         if self.cache is not None and prepared.inputs is not None:
             # first: a stored note always has its markdown and link inputs
             self.cache.save_source(prepared.raw.content_hash, prepared.raw.data)
             self.cache.save(prepared.inputs)
         if hashes.get(prepared.iri) == prepared.raw.content_hash:
-            return NoteOutcome(display, Status.UNCHANGED, prepared.iri)  # only its link inputs were missing
+            # only its link inputs were missing
+            return NoteOutcome(display, Status.UNCHANGED, prepared.iri, warnings=prepared.warnings)
         self.store.replace_graphs({prepared.iri: prepared.ntriples})
         status = Status.UPDATED if prepared.iri in hashes else Status.ADDED
         hashes[prepared.iri] = prepared.raw.content_hash
         log.info("%s %s (%d triples)", status.value, display, prepared.triples)
-        return NoteOutcome(display, status, prepared.iri, prepared.triples)
+        return NoteOutcome(display, status, prepared.iri, prepared.triples, warnings=prepared.warnings)
 
 
-def _failed(path: str, error: KGError) -> NoteOutcome:
+def _failed(path: str, error: KGError, warnings: list[Problem] | None = None) -> NoteOutcome:
     log.info("rejected %s: %s", path, error.message)
-    return NoteOutcome(path, Status.FAILED, exception=error)
+    return NoteOutcome(path, Status.FAILED, exception=error, warnings=warnings or [])
 
 
 def delete_note(store: Store, note: str) -> str:

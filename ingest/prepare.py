@@ -3,7 +3,7 @@
 It touches no store, so the importer can run it in worker processes for large vaults.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from rdflib import Graph
 
@@ -12,7 +12,7 @@ from ingest.mapping import MappedNote, map_note
 from ingest.parser import parse_note
 from ingest.reading import decode_note
 from ingest.validation import ShapeValidator, default_validator
-from kg.errors import KGError, NoteValidationError
+from kg.errors import KGError, NoteValidationError, Problem
 from kg.link_inputs import LinkInputs
 from kg.ntriples import to_ntriples
 
@@ -35,9 +35,10 @@ class Prepared:
     triples: int = 0
     error: KGError | None = None
     inputs: LinkInputs | None = None
+    warnings: list[Problem] = field(default_factory=list)
 
 
-def _map(raw: RawNote, max_bytes: int) -> tuple[MappedNote, LinkInputs] | Prepared:
+def _map(raw: RawNote, max_bytes: int) -> tuple[MappedNote, LinkInputs, list[Problem]] | Prepared:
     try:
         text = decode_note(raw.data, raw.display, max_bytes)
         note = parse_note(text, raw.display, content_hash=raw.content_hash)
@@ -46,7 +47,7 @@ def _map(raw: RawNote, max_bytes: int) -> tuple[MappedNote, LinkInputs] | Prepar
     mapped = map_note(note, raw.relative)
     if mapped.problems:
         return Prepared(raw, str(mapped.iri), error=NoteValidationError("has problems", mapped.problems))
-    return mapped, link_inputs(note, mapped)
+    return mapped, link_inputs(note, mapped), note.warnings
 
 
 def _validate(mapped: list[MappedNote], validator: ShapeValidator) -> dict[str, KGError]:
@@ -74,9 +75,10 @@ def prepare_batch(batch: list[RawNote], max_bytes: int, validate: bool = True) -
         if isinstance(result, Prepared):
             out.append(result)
             continue
-        note, inputs = result
+        note, inputs, warnings = result
         if error := errors.get(raw.display):
-            out.append(Prepared(raw, str(note.iri), error=error))
+            out.append(Prepared(raw, str(note.iri), error=error, warnings=warnings))
         else:
-            out.append(Prepared(raw, str(note.iri), to_ntriples(note.triples), len(note.triples), inputs=inputs))
+            ntriples = to_ntriples(note.triples)
+            out.append(Prepared(raw, str(note.iri), ntriples, len(note.triples), inputs=inputs, warnings=warnings))
     return out

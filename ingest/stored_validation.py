@@ -5,7 +5,7 @@ from rdflib import Graph
 
 from ingest.validation import default_validator
 from kg.errors import Problem
-from kg.note_links import links_graph_iri
+from kg.iris import links_graph_iri
 from kg.store import Store, as_bytes
 
 TARGETS = """PREFIX mlkg: <https://w3id.org/mlkg/ontology#>

@@ -34,6 +34,34 @@ def node_iri(kind: Kind, label: str) -> URIRef:
     return URIRef(f"{ID_BASE}{kind}/{slugify(label)}")
 
 
+NOTE_SUFFIXES = (".md", ".markdown")
+
+
+def note_iri(relative: str) -> URIRef:
+    """A note's IRI from its vault-relative path: `Topic A/index.md` -> `.../note/topic-a/index`.
+
+    Each folder and the file name are slugged on their own, so `a/index.md` and `b/index.md` are
+    two notes, and a note at the top of the vault keeps the IRI its file name gives."""
+    stem = relative
+    for suffix in NOTE_SUFFIXES:
+        if stem.lower().endswith(suffix):
+            stem = stem[: -len(suffix)]
+            break
+    segments = [slugify(part) for part in stem.replace("\\", "/").split("/") if part.strip()]
+    return URIRef(f"{ID_BASE}note/{'/'.join(segments) or slugify(relative)}")
+
+
+def note_id(iri: str) -> str:
+    """The id of a note (its IRI after `.../note/`), as used in `/notes/{id}`; other IRIs: last segment."""
+    prefix = f"{ID_BASE}note/"
+    return iri[len(prefix) :] if iri.startswith(prefix) else iri.rsplit("/", 1)[-1]
+
+
+def links_graph_iri(note: str) -> str:
+    """The graph holding a note's inferred links, beside the note's own graph."""
+    return f"{ID_BASE}links/{note_id(note)}"
+
+
 def hashed_iri(kind: Kind, *parts: str) -> URIRef:
     """Deterministic IRI for a helper node (derivation, discussion) named by its parts."""
     digest = hashlib.sha1("\x1f".join(parts).encode("utf-8"), usedforsecurity=False).hexdigest()[:20]

@@ -5,6 +5,7 @@ synonym "model extraction attack".
 """
 
 import hashlib
+import posixpath
 import re
 import unicodedata
 from collections import defaultdict
@@ -129,33 +130,82 @@ PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
 SELECT ?g ?p ?t ?a WHERE { GRAPH ?g { ?g mlkg:path ?p ; dcterms:title ?t OPTIONAL { ?g skos:altLabel ?a } } }"""
 
 
+@dataclass(frozen=True)
+class Resolution:
+    """What a wikilink means: the note (None: no imported note) and, when the name was
+    ambiguous, the paths of every note it could mean."""
+
+    note: str | None
+    candidates: tuple[str, ...] = ()
+
+
+def _stem(path: str) -> str:
+    lower = path.lower()
+    for suffix in (".md", ".markdown"):
+        if lower.endswith(suffix):
+            return path[: -len(suffix)]
+    return path
+
+
+def _folder(path: str) -> str:
+    return path.rsplit("/", 1)[0] if "/" in path else ""
+
+
+def _pick(candidates: list[tuple[str, str]], source_path: str) -> Resolution:
+    """Obsidian's choice among notes sharing a name: the one in the linking note's folder, else the
+    shortest path; ambiguous whenever there was more than one."""
+    if len(candidates) == 1:
+        return Resolution(candidates[0][1])
+    here = _folder(source_path)
+    ranked = sorted(candidates, key=lambda c: (_folder(c[0]) != here, c[0].count("/"), len(c[0]), c[0]))
+    return Resolution(ranked[0][1], tuple(sorted(path for path, _ in candidates)))
+
+
 @dataclass
 class NoteNames:
     """Imported notes by the names a wikilink may use: path, file name, title and aliases."""
 
-    by_path: dict[str, str]
-    by_key: dict[str, str]
+    by_path: dict[str, tuple[str, str]]
+    """Lower-case vault path without extension -> (path, note)."""
+    by_name: dict[str, list[tuple[str, str]]]
+    """match_key of a file name -> every (path, note) with that name."""
+    by_title: dict[str, str]
 
     @classmethod
     def from_store(cls, store: Store) -> "NoteNames":
         rows = store.query(PATHS)
         assert isinstance(rows, ox.QuerySolutions)
-        by_path: dict[str, str] = {}
-        strong: dict[str, str] = {}
-        weak: dict[str, list[str]] = defaultdict(list)
+        by_path: dict[str, tuple[str, str]] = {}
+        by_name: dict[str, list[tuple[str, str]]] = defaultdict(list)
+        titles: dict[str, list[str]] = defaultdict(list)
         for row in rows:
-            note, path = row["g"].value, row["p"].value.removesuffix(".md")
-            by_path[path.lower()] = note
-            strong[match_key(path.rsplit("/", 1)[-1])] = note
-            weak[match_key(row["t"].value)].append(note)
+            note, path = row["g"].value, row["p"].value
+            if _stem(path).lower() not in by_path:
+                by_path[_stem(path).lower()] = (path, note)
+                by_name[match_key(_stem(path).rsplit("/", 1)[-1])].append((path, note))
+            titles[match_key(row["t"].value)].append(note)
             if row["a"] is not None:
-                weak[match_key(row["a"].value)].append(note)
-        # a file name wins over another note's title or alias; among those, the first IRI wins
-        by_key = {key: min(notes) for key, notes in weak.items()} | strong
-        return cls(by_path, by_key)
+                titles[match_key(row["a"].value)].append(note)
+        return cls(by_path, dict(by_name), {key: min(notes) for key, notes in titles.items()})
 
-    def resolve(self, name: str, folder: str) -> str | None:
-        """The note a `[[folder/name]]` link means; folders the vault lacks are ignored."""
-        if folder and (note := self.by_path.get(f"{folder}/{name}".lower())):
-            return note
-        return self.by_key.get(match_key(name))
+    def resolve(self, name: str, folder: str, source_path: str = "") -> Resolution:
+        """The note `[[folder/name]]` means when written in the note at `source_path`.
+
+        A link with a folder matches a vault path, a path from the linking note's folder, or the
+        end of a path; folders the vault lacks are ignored. A bare name matches a file name (see
+        `_pick` when several share it), else a title or alias."""
+        if folder and (found := self._by_folder(f"{folder}/{name}", source_path)) is not None:
+            return found
+        if candidates := self.by_name.get(match_key(name)):
+            return _pick(candidates, source_path)
+        return Resolution(self.by_title.get(match_key(name)))
+
+    def _by_folder(self, target: str, source_path: str) -> Resolution | None:
+        target = _stem(target).lower().strip("/")
+        here = _folder(source_path).lower()
+        relative = posixpath.normpath(posixpath.join(here, target)) if here else target
+        for key in (target, relative):
+            if key in self.by_path:
+                return Resolution(self.by_path[key][1])
+        suffix = [entry for key, entry in self.by_path.items() if key.endswith(f"/{target}")]
+        return _pick(suffix, source_path) if suffix else None

@@ -32,6 +32,8 @@ class LinkInputs:
     tags: list[Reference] = field(default_factory=list)
     own: list[str] = field(default_factory=list)
     about: str = ""
+    path: str = ""
+    """The note's vault path: wikilinks prefer notes in its folder."""
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), ensure_ascii=False)
@@ -47,4 +49,5 @@ class LinkInputs:
             tags=[Reference(**r) for r in raw["tags"]],
             own=list(raw["own"]),
             about=raw["about"],
+            path=raw.get("path", ""),
         )

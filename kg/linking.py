@@ -138,7 +138,7 @@ class Linker:
 
     def _inputs(self, hashes: dict[str, str], report: LinkReport) -> Iterator[LinkInputs]:
         for note, content_hash in sorted(hashes.items()):
-            inputs = self.cache.load(content_hash)
+            inputs = self.cache.load(content_hash, note)
             if inputs is None or inputs.note != note:
                 report.unlinkable += 1
                 continue
@@ -168,7 +168,7 @@ class Linker:
     @staticmethod
     def _state(inputs: LinkInputs, lexicon: Lexicon, names: NoteNames, semantic: SemanticLinker | None) -> str:
         """Digest of everything the note's links depend on."""
-        notes = sorted(resolve_notes(inputs, lexicon, names).items(), key=lambda item: item[0])
+        notes = sorted(resolve_notes(inputs, lexicon, names)[0].items(), key=lambda item: item[0])
         parts = (VERSION, inputs.content_hash, lexicon.fingerprint, notes, semantic.fingerprint if semantic else "")
         return hashlib.sha256(repr(parts).encode("utf-8")).hexdigest()
 

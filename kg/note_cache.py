@@ -1,6 +1,8 @@
 """Per-note files kept beside the store, by content hash: markdown, link inputs, sentence vectors."""
 
+import hashlib
 import logging
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -10,6 +12,14 @@ from kg.encoder import Encoder, Vectors
 from kg.link_inputs import LinkInputs
 
 log = logging.getLogger(__name__)
+CONTENT_HASH = re.compile(r"[0-9a-f]{64}")
+
+
+def _safe(content_hash: str) -> str:
+    """A content hash fit to name a file: values read from the store may have been written by anyone."""
+    if not CONTENT_HASH.fullmatch(content_hash):
+        raise ValueError(f"not a content hash: {content_hash[:80]!r}")
+    return content_hash
 
 
 @dataclass
@@ -18,21 +28,25 @@ class NoteCache:
     sentence vectors. Written before the note's graph, so a stored note always has them."""
 
     folder: Path
-    _loaded: dict[str, LinkInputs] = field(default_factory=dict, repr=False)
+    _loaded: dict[tuple[str, str], LinkInputs] = field(default_factory=dict, repr=False)
     _forms: dict[tuple[str, str], Vectors] = field(default_factory=dict, repr=False)
     _kept: set[str] | None = field(default=None, repr=False)
 
-    def _inputs_path(self, content_hash: str) -> Path:
-        return self.folder / "inputs" / f"{content_hash}.json"
+    def _inputs_path(self, content_hash: str, note: str) -> Path:
+        # the same content at two paths (empty templates, copied notes) makes two notes with two inputs
+        which = hashlib.sha256(note.encode("utf-8")).hexdigest()[:16]
+        return self.folder / "inputs" / f"{_safe(content_hash)}-{which}.json"
 
     def _vectors_path(self, content_hash: str, model: str) -> Path:
-        return self.folder / "vectors" / model.replace("/", "_") / f"{content_hash}.npy"
+        return self.folder / "vectors" / model.replace("/", "_") / f"{_safe(content_hash)}.npy"
 
     def _source_path(self, content_hash: str) -> Path:
-        return self.folder / "sources" / f"{content_hash}.md"
+        return self.folder / "sources" / f"{_safe(content_hash)}.md"
 
-    def has(self, content_hash: str) -> bool:
-        inputs = content_hash in self._loaded or self._inputs_path(content_hash).exists()
+    def has(self, content_hash: str, note: str) -> bool:
+        if not CONTENT_HASH.fullmatch(content_hash):
+            return False
+        inputs = (content_hash, note) in self._loaded or self._inputs_path(content_hash, note).exists()
         return inputs and self._source_path(content_hash).exists()
 
     def save_source(self, content_hash: str, data: bytes) -> None:
@@ -43,6 +57,8 @@ class NoteCache:
 
     def source(self, content_hash: str) -> str | None:
         """The note's markdown as imported, or None when it was never kept."""
+        if not CONTENT_HASH.fullmatch(content_hash):
+            return None
         try:
             return self._source_path(content_hash).read_text("utf-8")
         except (OSError, UnicodeDecodeError):
@@ -50,24 +66,27 @@ class NoteCache:
 
     def save(self, inputs: LinkInputs) -> None:
         """Write before the note's graph is stored, so a stored note always has its inputs."""
-        path = self._inputs_path(inputs.content_hash)
+        path = self._inputs_path(inputs.content_hash, inputs.note)
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_suffix(".tmp")
         tmp.write_text(inputs.to_json(), "utf-8")
         tmp.replace(path)
-        self._loaded[inputs.content_hash] = inputs
+        self._loaded[(inputs.content_hash, inputs.note)] = inputs
 
-    def load(self, content_hash: str) -> LinkInputs | None:
-        if (cached := self._loaded.get(content_hash)) is not None:
+    def load(self, content_hash: str, note: str) -> LinkInputs | None:
+        if (cached := self._loaded.get((content_hash, note))) is not None:
             return cached
         try:
-            inputs = LinkInputs.from_json(self._inputs_path(content_hash).read_text("utf-8"))
+            inputs = LinkInputs.from_json(self._inputs_path(content_hash, note).read_text("utf-8"))
         except (OSError, ValueError, KeyError, TypeError) as error:
             log.warning(
-                "no link inputs for content %s… (%s); import the note again to link it", content_hash[:12], error
+                "no link inputs for %s (content %s…: %s); import the note again to link it",
+                note,
+                content_hash[:12],
+                error,
             )
             return None
-        self._loaded[content_hash] = inputs
+        self._loaded[(content_hash, note)] = inputs
         return inputs
 
     def vectors(self, content_hash: str, model: str) -> Vectors | None:
@@ -99,21 +118,21 @@ class NoteCache:
 
         The first call looks at every file; later ones only at the contents kept last time, so a
         write does not list the whole cache."""
+        keep = {h for h in keep if CONTENT_HASH.fullmatch(h)}
         if self._kept is None:
             patterns = ("inputs/*.json", "vectors/*/*.npy", "sources/*.md")
-            stale = [path for pattern in patterns for path in self.folder.glob(pattern) if path.stem not in keep]
+            stale = [path for pattern in patterns for path in self.folder.glob(pattern) if path.stem[:64] not in keep]
         else:
+            gone = self._kept - keep
             models = [folder for folder in self.folder.glob("vectors/*") if folder.is_dir()]
-            stale = [
-                path
-                for gone in self._kept - keep
-                for path in (self._inputs_path(gone), self._source_path(gone), *(m / f"{gone}.npy" for m in models))
-            ]
+            inputs = [path for h in gone for path in self.folder.glob(f"inputs/{_safe(h)}-*.json")]
+            stale = [path for h in gone for path in (self._source_path(h), *(m / f"{h}.npy" for m in models))]
+            stale += inputs
         removed = 0
         for path in stale:
             if path.exists():
                 path.unlink(missing_ok=True)
                 removed += 1
-            self._loaded.pop(path.stem, None)
+        self._loaded = {key: value for key, value in self._loaded.items() if key[0] in keep}
         self._kept = set(keep)
         return removed

@@ -8,7 +8,7 @@ from rdflib import RDF, Literal, URIRef
 from rdflib.namespace import DCTERMS, XSD
 
 from kg.encoder import Vectors
-from kg.iris import ID_BASE, MLKG, PROV, hashed_iri, match_key, node_iri
+from kg.iris import MLKG, PROV, hashed_iri, links_graph_iri, match_key, note_iri
 from kg.lexicon import STRONG, Lexicon, NoteNames, words
 from kg.link_inputs import LinkInputs, Passage
 from kg.ntriples import Triple, to_ntriples
@@ -31,6 +31,16 @@ class ConceptLink:
         return mine < (-other.score, METHOD_RANK[other.method], other.line)
 
 
+@dataclass(frozen=True)
+class AmbiguousLink:
+    """A `[[name]]` that several notes share: the one chosen and the paths of all of them."""
+
+    name: str
+    line: int
+    chosen: str
+    candidates: tuple[str, ...]
+
+
 @dataclass
 class NoteLinks:
     """What linking found for one note."""
@@ -38,16 +48,12 @@ class NoteLinks:
     concepts: dict[str, ConceptLink] = field(default_factory=dict)
     notes: dict[str, str | None] = field(default_factory=dict)
     """Linked note -> its title when it is a placeholder (not imported yet), else None."""
+    ambiguous: list[AmbiguousLink] = field(default_factory=list)
 
     def offer(self, link: ConceptLink) -> None:
         current = self.concepts.get(link.concept)
         if current is None or link.beats(current):
             self.concepts[link.concept] = link
-
-
-def links_graph_iri(note: str) -> str:
-    """The graph holding a note's inferred links, beside the note's own graph."""
-    return f"{ID_BASE}links/{note.rsplit('/', 1)[-1]}"
 
 
 def tag_names(tag: str) -> list[str]:
@@ -56,24 +62,33 @@ def tag_names(tag: str) -> list[str]:
     return [tag, *parts] if len(parts) > 1 else parts
 
 
-def resolve_notes(inputs: LinkInputs, lexicon: Lexicon, names: NoteNames) -> dict[str, str | None]:
-    """Wikilinks that name no concept, resolved to notes (None) or placeholders (their title)."""
+def resolve_notes(
+    inputs: LinkInputs, lexicon: Lexicon, names: NoteNames
+) -> tuple[dict[str, str | None], list[AmbiguousLink]]:
+    """Wikilinks that name no concept, resolved to notes (None) or placeholders (their title),
+    and the links whose name several notes share."""
     found: dict[str, str | None] = {}
+    ambiguous: list[AmbiguousLink] = []
     for ref in inputs.wikilinks:
         if match_key(ref.name) in lexicon.keys:
             continue
-        target = names.resolve(ref.name, ref.folder)
-        placeholder = str(node_iri("note", ref.name))
+        resolution = names.resolve(ref.name, ref.folder, inputs.path)
+        target = resolution.note
+        placeholder = str(note_iri(f"{ref.folder}/{ref.name}" if ref.folder else ref.name))
         if target is None and placeholder != inputs.note:
             found.setdefault(placeholder, ref.name)
         elif target is not None and target != inputs.note:
             found[target] = None
-    return found
+            if resolution.candidates:
+                written = f"{ref.folder}/{ref.name}" if ref.folder else ref.name
+                ambiguous.append(AmbiguousLink(written, ref.line, target, resolution.candidates))
+    return found, ambiguous
 
 
 def explicit_links(inputs: LinkInputs, lexicon: Lexicon, names: NoteNames) -> NoteLinks:
     """Links the note states: wikilinks and tags naming a concept, and labels or synonyms in its prose."""
-    links = NoteLinks(notes=resolve_notes(inputs, lexicon, names))
+    notes, ambiguous = resolve_notes(inputs, lexicon, names)
+    links = NoteLinks(notes=notes, ambiguous=ambiguous)
     for ref in inputs.wikilinks:
         if concept := lexicon.keys.get(match_key(ref.name)):
             links.offer(ConceptLink(concept, "wikilink", STRONG, f"[[{ref.name}]]", ref.line))

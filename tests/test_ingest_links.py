@@ -11,8 +11,8 @@ from api.services import Services, build_services
 from ingest.reading import NoteFile
 from kg.discussions import discussions
 from kg.encoder import Encoder
+from kg.iris import links_graph_iri
 from kg.link_evaluation import predicted, read_labels, score
-from kg.note_links import links_graph_iri
 from kg.settings import Settings
 from tests.conftest import FIXTURES, SEED, select
 
@@ -119,7 +119,7 @@ def test_search_and_sparql_show_the_note_among_the_papers_on_its_concern(literat
     assert top["label"] == "Model stealing"
     papers = {paper["iri"] for paper in top["papers"]}
     assert "https://w3id.org/mlkg/id/paper/arxiv-1609.02943" in papers
-    assert f"{NOTE}tramer-2016-model-extraction" in {note["iri"] for note in top["notes"]}
+    assert f"{NOTE}papers/tramer-2016-model-extraction" in {note["iri"] for note in top["notes"]}
     rows = select(
         literature.store,
         f"SELECT DISTINCT ?id WHERE {{ ?p a mlkg:Paper ; dcterms:identifier ?id ; mlkg:discusses <{CONCERN}model-stealing> }}",

@@ -7,7 +7,6 @@ import pytest
 from ingest.headings import normalise_heading
 from ingest.inline import parse_inline
 from ingest.parser import parse_note
-from kg.errors import NoteParseError
 
 from .conftest import FIXTURES, SEED
 
@@ -143,22 +142,39 @@ def test_lifecycle_table_found_by_shape_when_one_header_is_unusual():
     assert table.rows[1] == ["Data", "Collection", "Cost"]
 
 
-def test_bad_yaml_is_a_parse_error_with_file_and_line():
+def test_bad_yaml_is_a_warning_with_file_and_line_and_the_body_is_read():
     path = FIXTURES / "Broken frontmatter.md"
-    with pytest.raises(NoteParseError) as caught:
-        parse_note(path.read_text("utf-8"), "Broken frontmatter.md")
-    (problem,) = caught.value.problems
-    assert problem.path == "Broken frontmatter.md"
-    assert problem.line == 3  # the unclosed flow list
-    assert "YAML" in problem.message
+    note = parse_note(path.read_text("utf-8"), "Broken frontmatter.md")
+    (warning,) = note.warnings
+    assert warning.path == "Broken frontmatter.md"
+    assert warning.line == 3  # the unclosed flow list
+    assert "invalid YAML" in warning.message and "kept title" in warning.message
+    assert note.title == "Broken"  # the line that is valid on its own is kept
+    assert [s.title for s in note.sections] == ["", "Body"]
+    assert note.sections[1].line == 5
 
 
-def test_unclosed_frontmatter_and_non_mapping_frontmatter():
-    with pytest.raises(NoteParseError, match="not closed"):
-        parse_note("---\ntitle: x\n# never closed\n", "u.md")
-    with pytest.raises(NoteParseError) as caught:
-        parse_note("---\n- a\n- b\n---\ntext\n", "l.md")
-    assert "mapping" in caught.value.problems[0].message
+def test_unclosed_frontmatter_is_markdown_and_non_mapping_frontmatter_is_ignored():
+    note = parse_note("---\ntitle: x\n# never closed\n", "u.md")
+    assert "never closed" in note.warnings[0].message and note.warnings[0].line == 1
+    assert note.title == "u" and note.sections[-1].title == "never closed"
+    note = parse_note("---\n- a\n- b\n---\ntext\n", "l.md")
+    assert "not key: value" in note.warnings[0].message
+    assert note.frontmatter == {} and note.sections[0].blocks[0].text == "text"
+
+
+def test_frontmatter_scalars_keep_the_text_the_user_wrote():
+    text = "---\narxiv: 1610.05820\nyear: 2017\ndate: 2021-03-04\nversion: 1.10\ndraft: false\nnone:\n---\n"
+    note = parse_note(text, "n.md")
+    assert note.frontmatter == {
+        "arxiv": "1610.05820",
+        "year": "2017",
+        "date": "2021-03-04",
+        "version": "1.10",
+        "draft": False,
+        "none": None,
+    }
+    assert note.warnings == []
 
 
 def test_lines_count_the_frontmatter(tmp_path: Path):
