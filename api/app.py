@@ -17,7 +17,7 @@ from api.rate_limit import RateLimiter
 from api.routes_web import install_page
 from api.services import Services, build_services
 from kg import __version__
-from kg.encoder import Encoder
+from kg.search.encoder import Encoder
 from kg.settings import Settings
 
 

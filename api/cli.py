@@ -18,10 +18,10 @@ from ingest.pipeline import IngestReport, NoteOutcome, Status, delete_note
 from ingest.reading import collect, collect_changed
 from kg import __version__
 from kg.errors import KGError
-from kg.graph_stats import graph_stats
-from kg.result_formats import DATASET, GRAPH, TABULAR, rows, serialize
-from kg.search import KINDS
+from kg.graph.stats import graph_stats
+from kg.search.engine import KINDS
 from kg.settings import Settings
+from kg.store.result_formats import DATASET, GRAPH, TABULAR, rows, serialize
 
 app = typer.Typer(
     help="mlkg: a knowledge graph of how machine learning reaches production, built from markdown notes.",
@@ -213,7 +213,7 @@ def evaluate(
     as_json: Annotated[bool, typer.Option("--json", help="Print the scores as JSON.")] = False,
 ) -> None:
     """hit@1, hit@3 and MRR of dense-only, BM25-only and hybrid ranking, side by side."""
-    from kg.evaluation import evaluate_all, read_cases
+    from kg.search.evaluation import evaluate_all, read_cases
 
     services = _services(read_only=True)
     scores = evaluate_all(services.search, read_cases(file), kind)

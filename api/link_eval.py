@@ -6,11 +6,11 @@ from pathlib import Path
 from typing import Any
 
 from api.services import build_services
-from kg.discussions import discussions
+from kg.graph.discussions import discussions
 from kg.iris import links_graph_iri
-from kg.link_evaluation import LinkScores, read_labels, sweep
+from kg.links.evaluation import LinkScores, read_labels, sweep
 from kg.settings import Settings
-from kg.store import Store
+from kg.store.quad_store import Store
 
 
 def evaluate_links(settings: Settings, vault: Path, labels: Path, lifecycle: Path) -> list[LinkScores]:

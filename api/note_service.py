@@ -7,10 +7,10 @@ from typing import Any
 import pyoxigraph as ox
 
 from api.services import Services
-from kg.discussions import discussions
 from kg.errors import NotFound
+from kg.graph.discussions import discussions
 from kg.iris import ID_BASE, links_graph_iri, node_iri
-from kg.linking import LinkChange
+from kg.links.linker import LinkChange
 
 DERIVED = """PREFIX prov: <http://www.w3.org/ns/prov#>
 PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>

@@ -18,8 +18,8 @@ import pyoxigraph as ox
 
 from api.sparql_protocol import MEDIA_TYPE, choose_format
 from kg.errors import BadRequest, KGError, QueryTimeout, QueryWorkerFailed, TooManyRows
-from kg.result_formats import is_graph_result, serialize
-from kg.store import OxigraphStore
+from kg.store.quad_store import OxigraphStore
+from kg.store.result_formats import is_graph_result, serialize
 
 log = logging.getLogger(__name__)
 

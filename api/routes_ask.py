@@ -8,7 +8,7 @@ from starlette.concurrency import run_in_threadpool
 
 from api.deps import ServicesDep
 from api.rate_limit import check_rate
-from kg.search import KINDS
+from kg.search.engine import KINDS
 
 router = APIRouter(tags=["ask"], dependencies=[Depends(check_rate)])
 KindParam = Annotated[str | None, Query(description=f"Only one kind: {', '.join(KINDS)}.", examples=["concern"])]

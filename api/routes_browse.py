@@ -9,9 +9,9 @@ from starlette.concurrency import run_in_threadpool
 from api.deps import ServicesDep
 from api.services import Services
 from kg.errors import BadRequest, NotFound
-from kg.graph_context import graph_context
+from kg.graph.context import graph_context
+from kg.graph.lifecycle import lifecycle_overview
 from kg.iris import ID_BASE
-from kg.lifecycle_overview import lifecycle_overview
 
 router = APIRouter(tags=["browse"])
 PLURAL = {

@@ -9,15 +9,15 @@ from pathlib import Path
 
 from ingest.pipeline import Importer, NoteOutcome, delete_note
 from ingest.reading import NoteFile
-from kg.encoder import Encoder
-from kg.encoder_loading import load_encoder
-from kg.graph_view import GraphView
-from kg.linking import Linker, LinkReport, SemanticLinker
-from kg.note_cache import NoteCache
-from kg.search import SearchEngine
-from kg.semantic_index import SyncReport, sync_index
+from kg.graph.view import GraphView
+from kg.links.linker import Linker, LinkReport, SemanticLinker
+from kg.links.note_cache import NoteCache
+from kg.search.encoder import Encoder
+from kg.search.encoder_loading import load_encoder
+from kg.search.engine import SearchEngine
+from kg.search.semantic_index import SyncReport, sync_index
 from kg.settings import Settings
-from kg.store import OxigraphStore, Store
+from kg.store.quad_store import OxigraphStore, Store
 
 log = logging.getLogger(__name__)
 KEPT_SNAPSHOTS = 3

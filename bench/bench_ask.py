@@ -60,7 +60,7 @@ def build(count: int, data: Path) -> dict[str, float]:
 
 def latency(data: Path, queries: int) -> dict[str, float]:
     from api.services import build_services
-    from kg.evaluation import read_cases
+    from kg.search.evaluation import read_cases
     from kg.settings import Settings
 
     questions = [c.question for f in QUESTION_FILES for c in read_cases(f)]

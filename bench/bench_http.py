@@ -66,8 +66,8 @@ def requests() -> dict[str, tuple[str, dict[str, str], dict[str, str]]]:
 def in_process(data: Path) -> dict[str, float]:
     """p50 of each operation called directly, no HTTP."""
     from api.services import build_services
-    from kg.result_formats import serialize
     from kg.settings import Settings
+    from kg.store.result_formats import serialize
 
     services = build_services(Settings(data_dir=data), read_only=True)
     engine = services.search

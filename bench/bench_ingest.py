@@ -25,7 +25,7 @@ def run_one(count: int) -> dict[str, float]:
     from synth_vault import write_vault
 
     from ingest.pipeline import Importer
-    from kg.store import OxigraphStore
+    from kg.store.quad_store import OxigraphStore
 
     vault = write_vault(count, OUT / f"vault-{count}")
     work = Path(tempfile.mkdtemp(prefix="mlkg-bench-"))

@@ -6,7 +6,7 @@ from ingest.map_papers import reference_sections
 from ingest.mapping import MappedNote
 from ingest.model import Block, Note
 from kg.iris import MLKG, kind_of
-from kg.link_inputs import LinkInputs, Passage, Reference
+from kg.links.inputs import LinkInputs, Passage, Reference
 
 SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[\"'(\[]?[A-Z0-9])")
 SUMMARY_KEYS = ("summary", "abstract", "description", "tldr")

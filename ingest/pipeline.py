@@ -14,9 +14,9 @@ from ingest.prepare import Prepared, RawNote, prepare_batch
 from ingest.reading import NoteFile, collect, read_note
 from kg.errors import Conflict, KGError, NotFound, Problem
 from kg.iris import links_graph_iri, note_iri
-from kg.linking import LinkChange
-from kg.note_cache import NoteCache
-from kg.store import Store
+from kg.links.linker import LinkChange
+from kg.links.note_cache import NoteCache
+from kg.store.quad_store import Store
 
 log = logging.getLogger(__name__)
 BATCH = 32

@@ -13,8 +13,8 @@ from ingest.parser import parse_note
 from ingest.reading import decode_note
 from ingest.validation import ShapeValidator, default_validator
 from kg.errors import KGError, NoteValidationError, Problem
-from kg.link_inputs import LinkInputs
-from kg.ntriples import to_ntriples
+from kg.links.inputs import LinkInputs
+from kg.store.ntriples import to_ntriples
 
 
 @dataclass(frozen=True)

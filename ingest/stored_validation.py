@@ -6,7 +6,7 @@ from rdflib import Graph
 from ingest.validation import default_validator
 from kg.errors import Problem
 from kg.iris import links_graph_iri
-from kg.store import Store, as_bytes
+from kg.store.quad_store import Store, as_bytes
 
 TARGETS = """PREFIX mlkg: <https://w3id.org/mlkg/ontology#>
 PREFIX skos: <http://www.w3.org/2004/02/skos/core#>

@@ -13,12 +13,12 @@ import pytest
 
 from api.services import Services, build_services
 from ingest.pipeline import Importer
-from kg.encoder import Encoder
-from kg.encoder_loading import load_encoder
-from kg.linking import Linker
-from kg.note_cache import NoteCache
+from kg.links.linker import Linker
+from kg.links.note_cache import NoteCache
+from kg.search.encoder import Encoder
+from kg.search.encoder_loading import load_encoder
 from kg.settings import Settings
-from kg.store import OxigraphStore
+from kg.store.quad_store import OxigraphStore
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures"

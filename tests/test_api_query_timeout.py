@@ -47,7 +47,7 @@ def test_a_dead_worker_is_replaced(tmp_path):
 
     from api.query_runner import QueryJob, QueryRunner
     from kg.errors import QueryWorkerFailed
-    from kg.store import OxigraphStore
+    from kg.store.quad_store import OxigraphStore
 
     OxigraphStore(tmp_path / "store").close()
     runner = QueryRunner(tmp_path / "store", timeout=10, workers=1)

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from kg.store import OxigraphStore
+from kg.store.quad_store import OxigraphStore
 
 from .conftest import KG, MODELS, SEED, kg, select
 

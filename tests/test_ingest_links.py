@@ -9,10 +9,10 @@ import pytest
 
 from api.services import Services, build_services
 from ingest.reading import NoteFile
-from kg.discussions import discussions
-from kg.encoder import Encoder
+from kg.graph.discussions import discussions
 from kg.iris import links_graph_iri
-from kg.link_evaluation import predicted, read_labels, score
+from kg.links.evaluation import predicted, read_labels, score
+from kg.search.encoder import Encoder
 from kg.settings import Settings
 from tests.conftest import FIXTURES, SEED, select
 

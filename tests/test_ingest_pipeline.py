@@ -149,7 +149,7 @@ def test_two_paths_that_give_one_iri_conflict(seeded, importer, tmp_path: Path):
 
 def test_the_graph_persists_across_store_instances(tmp_path: Path, vault):
     from ingest.pipeline import Importer
-    from kg.store import OxigraphStore
+    from kg.store.quad_store import OxigraphStore
 
     first = OxigraphStore(tmp_path / "persist")
     Importer(first, 1_000_000).ingest_paths([vault])
@@ -217,7 +217,7 @@ def test_an_oversized_file_is_refused_without_reading_it(store, importer, tmp_pa
 def test_parallel_ingest_gives_the_same_graph_as_serial(tmp_path: Path):
     from bench.synth_vault import write_vault
     from ingest.pipeline import Importer
-    from kg.store import OxigraphStore
+    from kg.store.quad_store import OxigraphStore
 
     vault = write_vault(70, tmp_path / "synthetic")
     graphs = []

@@ -6,9 +6,9 @@ import numpy as np
 import pytest
 
 from kg import encoder_loading
-from kg.encoder import TorchEncoder, resolve_model
-from kg.encoder_loading import load_encoder
-from kg.evaluation import read_cases
+from kg.search.encoder import TorchEncoder, resolve_model
+from kg.search.encoder_loading import load_encoder
+from kg.search.evaluation import read_cases
 
 from .conftest import ROOT
 

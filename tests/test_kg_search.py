@@ -3,7 +3,7 @@
 import pytest
 
 from kg.errors import BadRequest
-from kg.evaluation import evaluate_all, read_cases
+from kg.search.evaluation import evaluate_all, read_cases
 
 from .conftest import ROOT
 

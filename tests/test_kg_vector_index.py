@@ -9,9 +9,9 @@ from pathlib import Path
 
 import numpy as np
 
-from kg.encoder import Vectors
-from kg.semantic_index import sync_index
-from kg.vector_index import VectorIndex
+from kg.search.encoder import Vectors
+from kg.search.semantic_index import sync_index
+from kg.search.vector_index import VectorIndex
 
 from .conftest import FIXTURES
 
@@ -121,7 +121,7 @@ def test_a_corrupt_index_is_rebuilt_on_sync(seeded, tmp_path: Path):
 
 
 def test_bm25_over_texts_without_words_scores_zero():
-    from kg.bm25_index import Bm25Index
+    from kg.search.bm25_index import Bm25Index
 
     index = Bm25Index(["a", "b"], ["\U000df8b7\u00be", "the of and"])
     assert index.scores_for("model stealing").tolist() == [0.0, 0.0]

@@ -9,7 +9,7 @@ from urllib.parse import quote
 import pytest
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
-from kg.encoder import Encoder
+from kg.search.encoder import Encoder
 
 from .conftest import ROOT, live_server_for
 

@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from kg.encoder import Vectors
+from kg.search.encoder import Vectors
 
 log = logging.getLogger(__name__)
 FORMAT = 1

@@ -13,23 +13,22 @@ from dataclasses import dataclass, field
 import numpy as np
 import pyoxigraph as ox
 
-from kg.encoder import Encoder
-from kg.iris import kind_of
-from kg.lexicon import Lexicon, NoteNames, prose
-from kg.link_inputs import LinkInputs
-from kg.node_values import values_by_node
-from kg.note_cache import NoteCache
-from kg.note_links import (
+from kg.iris import kind_of, links_graph_iri
+from kg.links.inputs import LinkInputs
+from kg.links.lexicon import Lexicon, NoteNames, prose
+from kg.links.note_cache import NoteCache
+from kg.links.note_links import (
     ConceptLink,
     ConceptVectors,
     add_semantic,
     explicit_links,
-    links_graph_iri,
     links_ntriples,
     resolve_notes,
     semantic_passages,
 )
-from kg.store import Store
+from kg.search.encoder import Encoder
+from kg.store.node_values import values_by_node
+from kg.store.quad_store import Store
 
 log = logging.getLogger(__name__)
 VERSION = "1"

@@ -9,10 +9,10 @@ from typing import Any
 
 import pyoxigraph as ox
 
-from kg.graph_view import GraphView
+from kg.graph.view import GraphView
 from kg.iris import kind_of
-from kg.node_values import PREFIXES, values_by_node
-from kg.store import Store
+from kg.store.node_values import PREFIXES, values_by_node
+from kg.store.quad_store import Store
 
 LIST_CAP = 20
 LINKS = {

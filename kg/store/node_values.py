@@ -8,7 +8,7 @@ from collections import defaultdict
 
 import pyoxigraph as ox
 
-from kg.store import Store
+from kg.store.quad_store import Store
 
 PREFIXES = """PREFIX mlkg: <https://w3id.org/mlkg/ontology#>
 PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>

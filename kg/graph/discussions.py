@@ -4,7 +4,7 @@ from typing import Any
 
 import pyoxigraph as ox
 
-from kg.store import Store
+from kg.store.quad_store import Store
 
 DISCUSSIONS = """PREFIX mlkg: <https://w3id.org/mlkg/ontology#>
 PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>

@@ -9,11 +9,11 @@ from pathlib import Path
 
 import numpy as np
 
-from kg.bm25_index import Bm25Index
-from kg.encoder import Encoder
-from kg.node_texts import NodeText, node_texts
-from kg.store import Store
-from kg.vector_index import VectorIndex
+from kg.search.bm25_index import Bm25Index
+from kg.search.encoder import Encoder
+from kg.search.node_texts import NodeText, node_texts
+from kg.search.vector_index import VectorIndex
+from kg.store.quad_store import Store
 
 log = logging.getLogger(__name__)
 

@@ -2,9 +2,9 @@
 
 from typing import Any
 
-from kg.graph_context import CAPPED_LINKS
-from kg.node_values import values_by_node
-from kg.store import Store
+from kg.graph.context import CAPPED_LINKS
+from kg.store.node_values import values_by_node
+from kg.store.quad_store import Store
 
 FIRST_LINE = "?node prov:qualifiedDerivation ?d . ?d mlkg:line ?value FILTER NOT EXISTS { ?d mlkg:field ?f }"
 

@@ -3,7 +3,7 @@
 import pyoxigraph as ox
 
 from kg.errors import BadRequest
-from kg.store import QueryResult, as_bytes
+from kg.store.quad_store import QueryResult, as_bytes
 
 TABULAR = {
     "json": ox.QueryResultsFormat.JSON,

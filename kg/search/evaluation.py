@@ -3,7 +3,7 @@
 from dataclasses import dataclass
 from pathlib import Path
 
-from kg.search import Mode, SearchEngine
+from kg.search.engine import Mode, SearchEngine
 
 MODES: tuple[Mode, ...] = ("dense", "bm25", "hybrid")
 

@@ -3,8 +3,8 @@
 import hashlib
 from dataclasses import dataclass, field
 
-from kg.node_values import values_by_node
-from kg.store import Store
+from kg.store.node_values import values_by_node
+from kg.store.quad_store import Store
 
 KIND_OF_CLASS = {
     "Stage": "stage",

@@ -7,11 +7,11 @@ import numpy as np
 from rdflib import RDF, Literal, URIRef
 from rdflib.namespace import DCTERMS, XSD
 
-from kg.encoder import Vectors
 from kg.iris import MLKG, PROV, hashed_iri, links_graph_iri, match_key, note_iri
-from kg.lexicon import STRONG, Lexicon, NoteNames, words
-from kg.link_inputs import LinkInputs, Passage
-from kg.ntriples import Triple, to_ntriples
+from kg.links.inputs import LinkInputs, Passage
+from kg.links.lexicon import STRONG, Lexicon, NoteNames, words
+from kg.search.encoder import Vectors
+from kg.store.ntriples import Triple, to_ntriples
 
 METHOD_RANK = {"wikilink": 0, "tag": 1, "mention": 2, "semantic": 3}
 MIN_SEMANTIC_WORDS = 4

@@ -9,7 +9,7 @@ import networkx as nx
 import pyoxigraph as ox
 
 from kg.iris import kind_of
-from kg.store import Store
+from kg.store.quad_store import Store
 
 log = logging.getLogger(__name__)
 SOURCE_CAP = 200

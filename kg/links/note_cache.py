@@ -8,8 +8,8 @@ from pathlib import Path
 
 import numpy as np
 
-from kg.encoder import Encoder, Vectors
-from kg.link_inputs import LinkInputs
+from kg.links.inputs import LinkInputs
+from kg.search.encoder import Encoder, Vectors
 
 log = logging.getLogger(__name__)
 CONTENT_HASH = re.compile(r"[0-9a-f]{64}")

@@ -11,8 +11,8 @@ from typing import Any
 
 import numpy as np
 
-from kg.encoder import PROBES, Encoder, OnnxEncoder, TorchEncoder, resolve_model
 from kg.iris import slugify
+from kg.search.encoder import PROBES, Encoder, OnnxEncoder, TorchEncoder, resolve_model
 
 log = logging.getLogger(__name__)
 ONNX_FAILURES = (ImportError, OSError, RuntimeError, ValueError, KeyError, TypeError)

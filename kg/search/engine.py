@@ -6,12 +6,12 @@ from typing import Any, Literal
 
 import numpy as np
 
-from kg.encoder import Encoder
 from kg.errors import BadRequest
-from kg.graph_context import graph_context
-from kg.graph_view import GraphView
-from kg.semantic_index import SemanticIndex
-from kg.store import Store
+from kg.graph.context import graph_context
+from kg.graph.view import GraphView
+from kg.search.encoder import Encoder
+from kg.search.semantic_index import SemanticIndex
+from kg.store.quad_store import Store
 
 Mode = Literal["hybrid", "dense", "bm25"]
 KINDS = ("concern", "step", "stage", "paper", "solution", "note")

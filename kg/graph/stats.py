@@ -2,7 +2,7 @@
 
 import pyoxigraph as ox
 
-from kg.store import Store
+from kg.store.quad_store import Store
 
 COUNTS = """
 PREFIX mlkg: <https://w3id.org/mlkg/ontology#>

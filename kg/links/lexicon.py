@@ -14,8 +14,8 @@ from dataclasses import dataclass, field
 import pyoxigraph as ox
 
 from kg.iris import match_key
-from kg.node_values import values_by_node
-from kg.store import Store
+from kg.store.node_values import values_by_node
+from kg.store.quad_store import Store
 
 WORD = re.compile(r"[A-Za-z0-9]+")
 NOTE_NAME = re.compile(r"\[\[[^\]]*\]\]")

@@ -1,0 +1,1 @@
+"""The quad store behind mlkg and the SPARQL helpers over it."""
