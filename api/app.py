@@ -2,7 +2,6 @@
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import Any
 
 from fastapi import FastAPI
 from fastapi.middleware.gzip import GZipMiddleware
@@ -15,7 +14,9 @@ from api.errors import install_error_handlers
 from api.query_runner import QueryRunner
 from api.rate_limit import RateLimiter
 from api.routes_web import install_page
-from api.services import Services, build_services
+from api.service import reads, writes
+from api.service.core import Services, build_services
+from api.service.results import Health
 from kg import __version__
 from kg.search.encoder import Encoder
 from kg.settings import Settings
@@ -48,18 +49,9 @@ def create_app(settings: Settings, encoder: Encoder | None = None) -> FastAPI:
     install_page(app)
 
     @app.get("/health", tags=["service"])
-    async def health(services: ServicesDep) -> dict[str, Any]:
-        """Triples, notes, index size, model and version."""
-        engine = services.search
-        return {
-            "status": "ok",
-            "version": __version__,
-            "triples": services.reader.triple_count(),
-            "notes": len(services.reader.note_paths()),
-            "index_size": len(engine.index.texts),
-            "model": engine.encoder.model,
-            "encoder_backend": engine.encoder.backend,
-        }
+    async def health(services: ServicesDep) -> Health:
+        """Triples, notes, index size, model, version and the generation readers see."""
+        return await run_in_threadpool(reads.health, services)
 
     return app
 
@@ -67,8 +59,8 @@ def create_app(settings: Settings, encoder: Encoder | None = None) -> FastAPI:
 def _start(settings: Settings, encoder: Encoder | None) -> Services:
     services = build_services(settings, encoder=encoder, snapshots=True)
     if not services.store.note_paths() and settings.vault.is_dir():
-        services.importer.ingest_paths([settings.vault])
-    services.refresh()
+        writes.import_paths(services, [settings.vault])
+    services.start()
     return services
 
 

@@ -4,7 +4,7 @@ import json
 import logging
 import sys
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 from rich.console import Console
@@ -13,12 +13,14 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from api.answer_view import print_answer
-from api.services import Services, build_services
-from ingest.pipeline import IngestReport, NoteOutcome, Status, delete_note
+from api.service import reads, writes
+from api.service.core import Services, build_services
+from api.service.results import ImportResult, ProblemModel
 from ingest.reading import collect, collect_changed
 from kg import __version__
 from kg.errors import KGError
 from kg.graph.stats import graph_stats
+from kg.iris import note_id
 from kg.search.engine import KINDS
 from kg.settings import Settings
 from kg.store.result_formats import DATASET, GRAPH, TABULAR, rows, serialize
@@ -63,74 +65,57 @@ def main(
     State.settings = Settings(data_dir=data_dir) if data_dir else Settings()
 
 
-def _outcome_json(outcome: NoteOutcome, report: IngestReport) -> dict[str, Any]:
-    change = report.links.get(outcome.iri)
-    return {
-        "path": outcome.path,
-        "status": outcome.status.value,
-        "iri": outcome.iri,
-        "triples": outcome.triples,
-        "links_gained": change.gained if change else [],
-        "links_lost": change.lost if change else [],
-        "error": outcome.error,
-        "problems": [str(p) for p in outcome.problems],
-    }
-
-
 def _short(iris: list[str]) -> str:
-    return ", ".join(iri.rsplit("/", 1)[-1] for iri in iris)
+    return ", ".join(note_id(iri) for iri in iris)
 
 
-def _print_report(report: IngestReport, as_json: bool) -> None:
+def _print_report(result: ImportResult, as_json: bool) -> None:
     if as_json:
-        outcomes = [_outcome_json(o, report) for o in report.outcomes]
-        relinked = sorted(report.links.keys() - {o.iri for o in report.outcomes})
-        summary: dict[str, object] = {
-            "summary": report.summary(),
-            "index": report.index,
-            "notes": outcomes,
-            "relinked": relinked,
-        }
-        out.print_json(json.dumps(summary, ensure_ascii=False))
+        out.print_json(result.model_dump_json())
         return
-    for outcome in report.outcomes:
-        if outcome.status is Status.FAILED:
-            err.print(f"[red]failed[/red] {outcome.path}: {outcome.error}", highlight=False, soft_wrap=True)
-            for problem in outcome.problems:
-                err.print(f"  {problem}", highlight=False, markup=False, soft_wrap=True)
-    for note, change in sorted(report.links.items()):
-        if change.gained or change.lost:
-            gained = f" +[{_short(change.gained)}]" if change.gained else ""
-            lost = f" -[{_short(change.lost)}]" if change.lost else ""
-            out.print(f"links {note.rsplit('/', 1)[-1]}:{gained}{lost}", highlight=False, markup=False, soft_wrap=True)
-    out.print(", ".join(f"{value} {key}" for key, value in report.summary().items()))
-    if report.index:
-        out.print(f"search index: {report.index['encoded']} texts encoded, {report.index['reused']} reused")
+    for note in result.notes:
+        if note.status == "failed":
+            err.print(f"[red]failed[/red] {note.path}: {note.error}", highlight=False, soft_wrap=True)
+        for problem in note.problems:
+            err.print(f"  {_where(problem)}{problem.message}", highlight=False, markup=False, soft_wrap=True)
+        for warning in note.warnings:
+            err.print(f"[yellow]warning[/yellow] {_where(warning)}{warning.message}", highlight=False, soft_wrap=True)
+        for link in note.ambiguous_links:
+            names = ", ".join(link.candidates)
+            message = f"{note.path}:{link.line}: [[{link.name}]] is ambiguous ({names}); took {link.chosen_path}"
+            err.print(f"[yellow]warning[/yellow] {message}", highlight=False, soft_wrap=True)
+    changed = [n for n in result.notes if n.links_gained or n.links_lost]
+    for note in changed:
+        gained = f" +[{_short(note.links_gained)}]" if note.links_gained else ""
+        lost = f" -[{_short(note.links_lost)}]" if note.links_lost else ""
+        out.print(f"links {note.id}:{gained}{lost}", highlight=False, markup=False, soft_wrap=True)
+    out.print(", ".join(f"{value} {key}" for key, value in result.summary.model_dump().items()))
+    if result.index is not None:
+        out.print(f"search index: {result.index.encoded} texts encoded, {result.index.reused} reused")
 
 
-def _link_and_index(services: Services, report: IngestReport, index: bool) -> None:
-    """Link notes again where the graph moved and update the search index (both need the encoder)."""
-    if not index:
-        return  # the next `kg ingest` or `kg serve` links and indexes what changed
-    try:
-        synced, linked = services.refresh_all()
-    except (ImportError, OSError) as error:
-        # the notes are stored either way; `kg ask` and the server link and index them later
-        err.print(f"[yellow]search index not updated:[/yellow] {error}", highlight=False)
-    else:
-        report.index = {"encoded": synced.encoded, "reused": synced.reused, "removed": synced.removed}
-        report.links = linked.changes
+def _where(problem: ProblemModel) -> str:
+    return ":".join(str(part) for part in (problem.path, problem.line) if part is not None) + ": "
 
 
-def _ingest_once(services: Services, paths: list[Path], index: bool, as_json: bool) -> IngestReport:
-    """Import, then link and index; the progress bar follows both."""
+def _ingest_once(services: Services, paths: list[Path], index: bool, as_json: bool) -> ImportResult:
+    """Import, then link and index; the progress bar follows the notes."""
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
     with Progress(*columns, console=err, transient=True, disable=as_json) as progress:
-        task = progress.add_task("ingesting", total=len(collect(paths)))
-        report = services.importer.ingest_paths(paths, progress=lambda _: progress.advance(task))
-        progress.update(task, description="linking and indexing")
-        _link_and_index(services, report, index)
-    return report
+        files = collect(paths)
+        task = progress.add_task("ingesting", total=len(files))
+
+        def advance(_: str) -> None:
+            progress.advance(task)
+            if progress.tasks[0].completed >= len(files) and index:
+                progress.update(task, description="linking and indexing")
+
+        try:
+            return writes.import_files(services, files, advance, link=index)
+        except (ImportError, OSError) as error:
+            # the notes are stored either way; `kg ask` and the server link and index them later
+            err.print(f"[yellow]search index not updated:[/yellow] {error}", highlight=False)
+            return writes.import_files(services, files, None, link=False)
 
 
 @app.command()
@@ -159,7 +144,7 @@ def ingest(
             _watch(services, paths, index, as_json)
     finally:
         services.close()
-    if report.count(Status.FAILED) and not watch:
+    if report.summary.failed and not watch:
         raise typer.Exit(1)
 
 
@@ -172,17 +157,13 @@ def _watch(services: Services, paths: list[Path], index: bool, as_json: bool) ->
     for changes in watch(*paths, watch_filter=lambda _, name: name.endswith((".md", ".markdown"))):
         present = [Path(p) for _, p in changes if Path(p).exists()]
         gone = sorted({Path(p) for change, p in changes if change is Change.deleted and not Path(p).exists()})
-        report = services.importer.ingest_files(collect_changed(present, paths))
-        report.outcomes += [_delete_watched(services, path) for path in gone]
-        _link_and_index(services, report, index)
-        _print_report(report, as_json)
-
-
-def _delete_watched(services: Services, path: Path) -> NoteOutcome:
-    try:
-        return NoteOutcome(str(path), Status.DELETED, delete_note(services.store, path.name))
-    except KGError as error:
-        return NoteOutcome(str(path), Status.FAILED, exception=error)
+        if present:
+            _print_report(writes.import_files(services, collect_changed(present, paths), link=index), as_json)
+        for file in collect_changed(gone, paths):
+            try:
+                _print_report(writes.delete_note(services, file.relative), as_json)
+            except KGError as error:
+                err.print(f"[red]failed[/red] {file.display}: {error.message}", highlight=False, soft_wrap=True)
 
 
 @app.command()
@@ -195,15 +176,15 @@ def ask(
     """Find the concerns (or other nodes) a question is about, with their links and sources."""
     services = _services(read_only=True)
     try:
-        answer = services.search.ask(question, k, kind)
+        answer = reads.ask(services, question, k, kind)
     except KGError as error:
         raise _fail(error, 2) from error
     finally:
         services.close()
     if as_json:
-        out.print_json(json.dumps(answer, ensure_ascii=False))
+        out.print_json(answer.model_dump_json())
         return
-    print_answer(out, answer)
+    print_answer(out, answer.model_dump())
 
 
 @app.command(name="eval")
@@ -216,7 +197,8 @@ def evaluate(
     from kg.search.evaluation import evaluate_all, read_cases
 
     services = _services(read_only=True)
-    scores = evaluate_all(services.search, read_cases(file), kind)
+    with services.reading() as view:
+        scores = evaluate_all(view.engine, read_cases(file), kind)
     services.close()
     if as_json:
         out.print_json(json.dumps({m: vars(s) for m, s in scores.items()}))
@@ -301,7 +283,10 @@ def delete(note: Annotated[str, typer.Argument(help="Note IRI, vault path or fil
     """Remove a note's graph and links: everything only it asserted disappears; notes linking to it are relinked."""
     services = _services()
     try:
-        out.print(f"deleted {services.delete_note(note)}")
+        result = writes.delete_note(services, note)
+        out.print(f"deleted {result.notes[0].iri}")
+        for other in result.relinked:
+            out.print(f"relinked {note_id(other)}", highlight=False)
     except KGError as error:
         raise _fail(error) from error
     finally:

@@ -6,7 +6,7 @@ from typing import Annotated
 from fastapi import Depends, Request
 
 from api.query_runner import QueryRunner
-from api.services import Services
+from api.service.core import Services
 from kg.errors import Forbidden
 
 

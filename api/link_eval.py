@@ -5,7 +5,8 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from api.services import build_services
+from api.service import writes
+from api.service.core import build_services
 from kg.graph.discussions import discussions
 from kg.iris import links_graph_iri
 from kg.links.evaluation import LinkScores, read_labels, sweep
@@ -21,8 +22,7 @@ def evaluate_links(settings: Settings, vault: Path, labels: Path, lifecycle: Pat
         update = {"data_dir": scratch, "link_threshold": 0.0, "max_semantic_links": 10_000}
         services = build_services(settings.model_copy(update=update))
         try:
-            services.importer.ingest_paths([lifecycle, vault])
-            services.refresh()
+            writes.import_paths(services, [lifecycle, vault])
             found = _links_by_path(services.store)
         finally:
             services.close()

@@ -1,6 +1,6 @@
 """Natural-language questions: the answer document of `kg ask --json`."""
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel, Field
@@ -8,6 +8,8 @@ from starlette.concurrency import run_in_threadpool
 
 from api.deps import ServicesDep
 from api.rate_limit import check_rate
+from api.service import reads
+from api.service.results import Answer
 from kg.search.engine import KINDS
 
 router = APIRouter(tags=["ask"], dependencies=[Depends(check_rate)])
@@ -26,12 +28,12 @@ async def ask_get(
     q: Annotated[str, Query(min_length=1, max_length=1000, examples=["someone is copying my model through its API"])],
     k: Annotated[int, Query(ge=1, le=100)] = 5,
     type: KindParam = None,
-) -> dict[str, Any]:
+) -> Answer:
     """The nodes a question is about, best first, with stage, step, papers, notes, solutions and sources."""
-    return await run_in_threadpool(services.search.ask, q, k, type)
+    return await run_in_threadpool(reads.ask, services, q, k, type)
 
 
 @router.post("/ask")
-async def ask_post(services: ServicesDep, body: AskBody) -> dict[str, Any]:
+async def ask_post(services: ServicesDep, body: AskBody) -> Answer:
     """As GET /ask, with the question in a JSON body."""
-    return await run_in_threadpool(services.search.ask, body.q, body.k, body.type)
+    return await run_in_threadpool(reads.ask, services, body.q, body.k, body.type)

@@ -1,6 +1,5 @@
 """Importing, reading, replacing and deleting notes."""
 
-from pathlib import PurePosixPath
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request, Response
@@ -10,13 +9,15 @@ from starlette.datastructures import UploadFile
 
 from api.audit import AuditDep, AuditLog
 from api.deps import ServicesDep, WriterDep
-from api.note_service import note_detail, note_list, remove_kept_note, save_note
+from api.service import reads, writes
+from api.service.results import ImportResult, NoteDetail, NoteSummary
 from kg.errors import BadRequest, PayloadTooLarge
 
 router = APIRouter(tags=["notes"])
 MAX_NAME_BYTES = 200
+MAX_DEPTH = 16
 NoteId = Annotated[str, FastPath(examples=["challenges-in-deploying-machine-learning-a-survey-of-case-studies"])]
-NameParam = Annotated[str | None, Query(description="File name of the note, e.g. 'My paper.md'.")]
+NameParam = Annotated[str | None, Query(description="Path of the note in the vault, e.g. 'Security/My paper.md'.")]
 MARKDOWN_BODY: dict[str, Any] = {
     "requestBody": {
         "content": {
@@ -32,15 +33,19 @@ MARKDOWN_BODY: dict[str, Any] = {
 }
 
 
-def _file_name(name: str | None) -> str:
+def _note_path(name: str | None) -> str:
+    """A safe vault path from the client's name: folders kept, no '..', hidden or control characters."""
     if not name:
-        raise BadRequest("give the note's file name: ?name=My%20note.md (or upload a file)")
-    base = PurePosixPath(name.replace("\\", "/")).name
-    if not base or base.startswith(".") or base in ("..",):
-        raise BadRequest(f"{name!r} is not a usable file name")
-    if len(base.encode("utf-8")) > MAX_NAME_BYTES:
-        raise BadRequest(f"the file name is over {MAX_NAME_BYTES} bytes; give a shorter one")
-    return base if base.lower().endswith((".md", ".markdown")) else f"{base}.md"
+        raise BadRequest("give the note's path in the vault: ?name=Topic/My%20note.md (or upload a file)")
+    if any(ord(ch) < 32 or ord(ch) == 127 for ch in name):
+        raise BadRequest("the note's name holds a control character")
+    parts = [part.strip() for part in name.replace("\\", "/").split("/") if part.strip()]
+    if not parts or any(part in (".", "..") or part.startswith(".") for part in parts):
+        raise BadRequest(f"{name!r} is not a usable note path (no '..', no hidden folders or files)")
+    if any(len(part.encode("utf-8")) > MAX_NAME_BYTES for part in parts) or len(parts) > MAX_DEPTH:
+        raise BadRequest(f"the note's path is too long: at most {MAX_DEPTH} folders of {MAX_NAME_BYTES} bytes each")
+    path = "/".join(parts)
+    return path if path.lower().endswith((".md", ".markdown")) else f"{path}.md"
 
 
 async def _body(request: Request, limit: int) -> tuple[bytes, str | None]:
@@ -56,52 +61,53 @@ async def _body(request: Request, limit: int) -> tuple[bytes, str | None]:
     return await request.body(), None
 
 
-def _audit_save(audit: AuditLog, request: Request, action: str, saved: dict[str, Any]) -> None:
-    changes = {k: saved[k] for k in ("status", "content_hash", "triples_added", "triples_removed")}
-    audit.record(request, action, note=saved["iri"], **changes)
+def _audit(audit: AuditLog, request: Request, action: str, result: ImportResult) -> None:
+    for note in result.notes:
+        changes = {"status": note.status, "content_hash": note.content_hash}
+        audit.record(request, action, note=note.iri, triples_added=note.triples_added, **changes)
 
 
 @router.post("/notes", status_code=201, openapi_extra=MARKDOWN_BODY)
 async def create_note(
     request: Request, services: ServicesDep, audit: AuditDep, _: WriterDep, name: NameParam = None
-) -> dict[str, Any]:
-    """Import a note: parsed, validated (SHACL), stored and indexed in one step; 422 with file:line if invalid."""
+) -> ImportResult:
+    """Import a note: parsed, validated (SHACL), stored, linked and indexed; 422 with file:line if invalid."""
     data, uploaded = await _body(request, services.settings.max_note_bytes)
-    saved = await run_in_threadpool(save_note, services, _file_name(name or uploaded), data)
-    _audit_save(audit, request, "import", saved)
-    return saved
+    result = await run_in_threadpool(writes.import_note, services, _note_path(name or uploaded), data)
+    _audit(audit, request, "import", result)
+    return result
 
 
-@router.put("/notes/{note_id}", openapi_extra=MARKDOWN_BODY)
+@router.put("/notes/{note_id:path}", openapi_extra=MARKDOWN_BODY)
 async def replace_note(
     request: Request, note_id: NoteId, services: ServicesDep, audit: AuditDep, _: WriterDep
-) -> dict[str, Any]:
+) -> ImportResult:
     """Replace an imported note's markdown; its graph, index entries and links are replaced too."""
-    existing = await run_in_threadpool(note_detail, services, note_id, False)
+    existing = await run_in_threadpool(reads.note, services, note_id, False)
     data, _uploaded = await _body(request, services.settings.max_note_bytes)
-    saved = await run_in_threadpool(save_note, services, PurePosixPath(existing["path"]).name, data)
-    _audit_save(audit, request, "replace", saved)
-    return saved
+    result = await run_in_threadpool(writes.import_note, services, existing.path, data)
+    _audit(audit, request, "replace", result)
+    return result
 
 
-@router.delete("/notes/{note_id}", status_code=204)
+@router.delete("/notes/{note_id:path}", status_code=204)
 async def remove_note(
     request: Request, note_id: NoteId, services: ServicesDep, audit: AuditDep, _: WriterDep
 ) -> Response:
-    """Delete a note: everything only it asserted disappears."""
-    existing = await run_in_threadpool(note_detail, services, note_id, False)
-    await run_in_threadpool(remove_kept_note, services, existing)
-    audit.record(request, "delete", note=existing["iri"], path=existing["path"])
+    """Delete a note: everything only it asserted disappears; notes linking to it are linked again."""
+    existing = await run_in_threadpool(reads.note, services, note_id, False)
+    await run_in_threadpool(writes.delete_note, services, existing.iri)
+    audit.record(request, "delete", note=existing.iri, path=existing.path)
     return Response(status_code=204)
 
 
 @router.get("/notes")
-async def list_notes(services: ServicesDep) -> list[dict[str, Any]]:
-    """Every imported note: id, IRI, title and path."""
-    return await run_in_threadpool(note_list, services)
+async def list_notes(services: ServicesDep) -> list[NoteSummary]:
+    """Every imported note: id, IRI and vault path."""
+    return await run_in_threadpool(reads.notes, services)
 
 
-@router.get("/notes/{note_id}")
-async def get_note(note_id: NoteId, services: ServicesDep) -> dict[str, Any]:
+@router.get("/notes/{note_id:path}")
+async def get_note(note_id: NoteId, services: ServicesDep) -> NoteDetail:
     """A note's metadata, its markdown (when kept) and the nodes derived from it."""
-    return await run_in_threadpool(note_detail, services, note_id, True)
+    return await run_in_threadpool(reads.note, services, note_id, True)

@@ -9,7 +9,8 @@ from starlette.concurrency import run_in_threadpool
 from api.deps import QueriesDep, ServicesDep, require_writer
 from api.query_runner import QueryJob, QueryRunner
 from api.rate_limit import check_rate
-from api.services import Services
+from api.service import reads, writes
+from api.service.core import Services
 from api.sparql_protocol import apply_update_dataset, read_request, refuse_remote
 from kg.errors import PayloadTooLarge
 
@@ -62,7 +63,7 @@ async def _handle(request: Request, services: Services, queries: QueryRunner) ->
     if operation.update is not None:
         require_writer(request, services)
         update = apply_update_dataset(operation.update, operation.default_graphs, operation.named_graphs)
-        await run_in_threadpool(services.update, update, base)
+        await run_in_threadpool(writes.sparql_update, services, update, base)
         digest = hashlib.sha256(update.encode("utf-8")).hexdigest()
         request.app.state.audit.record(request, "sparql_update", update_hash=digest, update=update[:500])
         return Response(status_code=204)
@@ -74,7 +75,7 @@ async def _handle(request: Request, services: Services, queries: QueryRunner) ->
         base_iri=base,
         accept=request.headers.get("accept", ""),
         override=request.query_params.get("format"),
-        snapshot=str(services.view.snapshot_dir),
+        snapshot=str(await run_in_threadpool(reads.snapshot_dir, services)),
         max_rows=services.settings.max_result_rows,
     )
     media_type, content = await run_in_threadpool(queries.run, job)

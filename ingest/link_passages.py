@@ -40,7 +40,7 @@ def _section_passages(note: Note, index: int) -> list[Passage]:
         for row, line in zip(table.rows, table.row_lines, strict=True):
             text = "; ".join(cell for cell in row if cell)
             if text:
-                found.append(Passage(text[:MAX_PASSAGE], line))
+                found.append(Passage(text[:MAX_PASSAGE], line, "table"))
     return found
 
 

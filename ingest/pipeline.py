@@ -8,15 +8,15 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from enum import StrEnum
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 from ingest.prepare import Prepared, RawNote, prepare_batch
 from ingest.reading import NoteFile, collect, read_note
 from kg.errors import Conflict, KGError, NotFound, Problem
-from kg.iris import links_graph_iri, note_iri
-from kg.links.linker import LinkChange
+from kg.iris import links_graph_iri, note_id, note_iri
 from kg.links.note_cache import NoteCache
-from kg.store.quad_store import Store
+from kg.store.ntriples import iris_in, parse_terms
+from kg.store.quad_store import Store, TermTriple
 
 log = logging.getLogger(__name__)
 BATCH = 32
@@ -41,6 +41,10 @@ class NoteOutcome:
     exception: KGError | None = None
     warnings: list[Problem] = field(default_factory=list)
     """What did not stop the import but the user should know (broken frontmatter), by file:line."""
+    content_hash: str = ""
+    triples_added: int = 0
+    triples_removed: int = 0
+    """Against the note's graph before this import (or deletion)."""
 
     @property
     def error(self) -> str:
@@ -54,10 +58,18 @@ class NoteOutcome:
 @dataclass
 class IngestReport:
     outcomes: list[NoteOutcome] = field(default_factory=list)
-    index: dict[str, int] = field(default_factory=dict)
-    """What updating the search index did: texts encoded, reused and removed."""
-    links: dict[str, LinkChange] = field(default_factory=dict)
-    """Notes linked again, by IRI, with the concepts each gained and lost."""
+    changed: set[str] = field(default_factory=set)
+    """Notes whose graph was added, replaced or dropped."""
+    touched: set[str] = field(default_factory=set)
+    """IRIs in a triple that was added or removed: the nodes whose text or links may have changed."""
+
+    def record(self, outcome: NoteOutcome, old: set[TermTriple], new: set[TermTriple]) -> NoteOutcome:
+        """Add an outcome that replaced `old` triples of its graph by `new` ones."""
+        self.outcomes.append(outcome)
+        outcome.triples_added, outcome.triples_removed = len(new - old), len(old - new)
+        self.changed.add(outcome.iri)
+        self.touched |= iris_in(old ^ new)
+        return outcome
 
     def count(self, status: Status) -> int:
         return sum(1 for outcome in self.outcomes if outcome.status is status)
@@ -88,9 +100,11 @@ class Importer:
         """Import every markdown file named or found under `paths`."""
         return self.ingest_files(collect(paths), progress)
 
-    def ingest_files(self, files: list[NoteFile], progress: Callable[[str], None] | None = None) -> IngestReport:
+    def ingest_files(
+        self, files: list[NoteFile], progress: Callable[[str], None] | None = None, report: IngestReport | None = None
+    ) -> IngestReport:
         """Import these note files, each under its vault-relative path."""
-        report = IngestReport()
+        report = report if report is not None else IngestReport()
         hashes, owners = self.store.note_hashes(), self.store.note_paths()
         pending: list[RawNote] = []
         for note_file in files:
@@ -107,21 +121,33 @@ class Importer:
             elif raw is not None:
                 pending.append(raw)
         for prepared in self._prepare_all(pending):
-            report.outcomes.append(self._store(prepared, hashes))
+            self._store(prepared, hashes, report)
             if progress is not None:
                 progress(prepared.raw.display)
         return report
 
-    def import_bytes(self, data: bytes, note_file: NoteFile) -> NoteOutcome:
+    def import_bytes(self, data: bytes, note_file: NoteFile, report: IngestReport | None = None) -> NoteOutcome:
         """Import one note given as bytes; raises the domain error when it is rejected."""
+        report = report if report is not None else IngestReport()
         hashes, owners = self.store.note_hashes(), self.store.note_paths()
         outcome, raw = self._screen(note_file, data, hashes, owners)
         if outcome is None and raw is not None:
-            outcome = self._store(prepare_batch([raw], self.max_bytes, self.validate)[0], hashes)
+            outcome = self._store(prepare_batch([raw], self.max_bytes, self.validate)[0], hashes, report)
+        elif outcome is not None:
+            report.outcomes.append(outcome)
         assert outcome is not None
         if outcome.exception is not None:
             raise outcome.exception
         return outcome
+
+    def delete(self, note: str, report: IngestReport | None = None) -> NoteOutcome:
+        """Drop a note's graph and links graph, named by IRI, vault path or file name."""
+        report = report if report is not None else IngestReport()
+        iri, path = find_note(self.store, note)
+        old = self.store.graph_triples(iri) | self.store.graph_triples(links_graph_iri(iri))
+        self.store.drop_graphs([iri, links_graph_iri(iri)])
+        log.info("deleted %s", iri)
+        return report.record(NoteOutcome(path, Status.DELETED, iri), old, set())
 
     def _screen(
         self, note_file: NoteFile, data: bytes, hashes: dict[str, str], owners: dict[str, str]
@@ -155,22 +181,27 @@ class Importer:
             while window:
                 yield from window.popleft().result()
 
-    def _store(self, prepared: Prepared, hashes: dict[str, str]) -> NoteOutcome:
-        display = prepared.raw.display
+    def _store(self, prepared: Prepared, hashes: dict[str, str], report: IngestReport) -> NoteOutcome:
+        display, content_hash = prepared.raw.display, prepared.raw.content_hash
         if prepared.error is not None:
-            return _failed(display, prepared.error, prepared.warnings)
+            report.outcomes.append(_failed(display, prepared.error, prepared.warnings))
+            return report.outcomes[-1]
         if self.cache is not None and prepared.inputs is not None:
             # first: a stored note always has its markdown and link inputs
             self.cache.save_source(prepared.raw.content_hash, prepared.raw.data)
             self.cache.save(prepared.inputs)
-        if hashes.get(prepared.iri) == prepared.raw.content_hash:
+        if hashes.get(prepared.iri) == content_hash:
             # only its link inputs were missing
-            return NoteOutcome(display, Status.UNCHANGED, prepared.iri, warnings=prepared.warnings)
+            outcome = NoteOutcome(display, Status.UNCHANGED, prepared.iri, warnings=prepared.warnings)
+            report.outcomes.append(outcome)
+            return outcome
+        old = self.store.graph_triples(prepared.iri) if prepared.iri in hashes else set()
         self.store.replace_graphs({prepared.iri: prepared.ntriples})
         status = Status.UPDATED if prepared.iri in hashes else Status.ADDED
-        hashes[prepared.iri] = prepared.raw.content_hash
+        hashes[prepared.iri] = content_hash
         log.info("%s %s (%d triples)", status.value, display, prepared.triples)
-        return NoteOutcome(display, status, prepared.iri, prepared.triples, warnings=prepared.warnings)
+        outcome = NoteOutcome(display, status, prepared.iri, prepared.triples, None, prepared.warnings, content_hash)
+        return report.record(outcome, old, parse_terms(prepared.ntriples))
 
 
 def _failed(path: str, error: KGError, warnings: list[Problem] | None = None) -> NoteOutcome:
@@ -178,13 +209,16 @@ def _failed(path: str, error: KGError, warnings: list[Problem] | None = None) ->
     return NoteOutcome(path, Status.FAILED, exception=error, warnings=warnings or [])
 
 
-def delete_note(store: Store, note: str) -> str:
-    """Drop a note's graph, named by IRI, vault-relative path or file name; returns its IRI."""
+def find_note(store: Store, note: str) -> tuple[str, str]:
+    """The IRI and vault path of the one note named by IRI, vault path, file name or id."""
     paths = store.note_paths()
-    matches = [iri for iri, path in paths.items() if note in (iri, path, Path(path).name, Path(path).stem)]
+    matches = sorted(
+        (iri, path)
+        for iri, path in paths.items()
+        if note in (iri, note_id(iri), path, PurePosixPath(path).name, PurePosixPath(path).stem)
+    )
     if len(matches) != 1:
-        reason = "no imported note" if not matches else f"{len(matches)} notes"
-        raise NotFound(f"{reason} matches {note!r}")
-    store.drop_graphs([matches[0], links_graph_iri(matches[0])])
-    log.info("deleted %s", matches[0])
+        if not matches:
+            raise NotFound(f"no imported note matches {note!r}")
+        raise NotFound(f"{len(matches)} notes match {note!r}: {', '.join(p for _, p in matches)}; give its path")
     return matches[0]

@@ -11,7 +11,8 @@ from typing import Any
 import pyoxigraph as ox
 import pytest
 
-from api.services import Services, build_services
+from api.service import writes
+from api.service.core import Services, build_services
 from ingest.pipeline import Importer
 from kg.links.linker import Linker
 from kg.links.note_cache import NoteCache
@@ -66,9 +67,8 @@ def seed_services(tmp_path_factory: pytest.TempPathFactory, encoder: Encoder) ->
     """Real services over a store holding the seed vault, with the real encoder and index."""
     data = tmp_path_factory.mktemp("seeded")
     services = build_services(Settings(data_dir=data, ingest_workers=1), encoder=encoder)
-    report = services.importer.ingest_paths([ROOT / "notes"])
-    assert report.summary()["added"] == 1
-    services.refresh()
+    result = writes.import_paths(services, [ROOT / "notes"])
+    assert result.summary.added == 1
     yield services
     services.close()
 

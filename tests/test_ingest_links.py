@@ -7,8 +7,8 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 
-from api.services import Services, build_services
-from ingest.reading import NoteFile
+from api.service import reads, writes
+from api.service.core import Services, build_services
 from kg.graph.discussions import discussions
 from kg.iris import links_graph_iri
 from kg.links.evaluation import predicted, read_labels, score
@@ -42,9 +42,8 @@ def services_for(data: Path, encoder: Encoder) -> Services:
 def literature(tmp_path_factory: pytest.TempPathFactory, encoder: Encoder) -> Iterator[Services]:
     root = tmp_path_factory.mktemp("literature")
     services = services_for(root / "data", encoder)
-    report = services.importer.ingest_paths([make_vault(root / "vault")])
-    assert report.summary()["failed"] == 0, report.outcomes
-    services.refresh()
+    result = writes.import_paths(services, [make_vault(root / "vault")])
+    assert result.summary.failed == 0, result.notes
     yield services
     services.close()
 
@@ -114,7 +113,7 @@ def test_every_discussion_points_at_its_evidence_line(literature):
 
 
 def test_search_and_sparql_show_the_note_among_the_papers_on_its_concern(literature):
-    answer = literature.search.ask("someone copies my model through the prediction API", 3, "concern")
+    answer = reads.ask(literature, "someone copies my model through the prediction API", 3, "concern").model_dump()
     top = answer["hits"][0]
     assert top["label"] == "Model stealing"
     papers = {paper["iri"] for paper in top["papers"]}
@@ -155,15 +154,13 @@ def _dump(services: Services) -> set[str]:
 def _import_one_by_one(services: Services, vault: Path, files: list[Path]) -> None:
     for path in files:
         relative = str(path.relative_to(vault))
-        services.importer.import_bytes(path.read_bytes(), NoteFile(relative, relative))
-        services.refresh()
+        writes.import_note(services, relative, path.read_bytes())
 
 
 def test_import_order_does_not_change_the_graph(tmp_path, encoder):
     """All at once, and one note at a time in two opposite orders: the same quads every time."""
     together = services_for(tmp_path / "together", encoder)
-    together.importer.ingest_paths([make_vault(tmp_path / "v1")])
-    together.refresh()
+    writes.import_paths(together, [make_vault(tmp_path / "v1")])
     vault = make_vault(tmp_path / "v2")
     files = sorted(vault.rglob("*.md"))
     forward, backward = services_for(tmp_path / "forward", encoder), services_for(tmp_path / "backward", encoder)

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from ingest.pipeline import Status, delete_note
+from ingest.pipeline import Importer, Status
 from ingest.reading import NoteFile
 from kg.errors import NoteValidationError, NotFound, PayloadTooLarge, UnsupportedEncoding
 
@@ -69,12 +69,12 @@ def test_a_concern_asserted_by_two_notes_survives_until_both_are_gone(seeded, im
     importer.ingest_paths([vault])
     ask = "SELECT DISTINCT ?n WHERE { <https://w3id.org/mlkg/id/concern/model-stealing> a mlkg:Concern ; prov:wasDerivedFrom ?n }"
     assert len(select(seeded, ask)) == 2
-    delete_note(seeded, STEALING_NOTE)
+    Importer(seeded, 1_000_000).delete(STEALING_NOTE)
     assert [r["n"] for r in select(seeded, ask)] == [SEED_IRI]
-    delete_note(seeded, SEED_IRI)
+    Importer(seeded, 1_000_000).delete(SEED_IRI)
     assert select(seeded, ask) == []
     with pytest.raises(NotFound):
-        delete_note(seeded, SEED_IRI)
+        Importer(seeded, 1_000_000).delete(SEED_IRI)
 
 
 def test_bad_files_are_reported_with_file_and_line_and_others_are_stored(store, importer, tmp_path: Path):

@@ -5,7 +5,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from kg import encoder_loading
+from kg.search import encoder_loading
 from kg.search.encoder import TorchEncoder, resolve_model
 from kg.search.encoder_loading import load_encoder
 from kg.search.evaluation import read_cases
@@ -21,7 +21,7 @@ def torch_encoder() -> TorchEncoder:
 
 
 def test_onnx_gives_the_same_vectors_and_ranking_as_torch(encoder, torch_encoder, seed_services):
-    texts = [t.text for t in seed_services.search.index.texts]
+    texts = [t.text for t in seed_services.open().engine.index.live()]
     questions = [case.question for case in read_cases(SHARED_EVAL)]
     onnx_docs, torch_docs = encoder.encode(texts), torch_encoder.encode(texts)
     assert onnx_docs.shape == (len(texts), 384)

@@ -2,6 +2,7 @@
 
 import pytest
 
+from api.service import reads
 from kg.errors import BadRequest
 from kg.search.evaluation import evaluate_all, read_cases
 
@@ -13,7 +14,7 @@ SEED_PATH = "Challenges in Deploying Machine Learning - a Survey of Case Studies
 
 
 def test_copying_a_model_through_its_api_is_model_stealing_with_its_context(seed_services):
-    answer = seed_services.search.ask("someone is copying my model through its API", k=1)
+    answer = reads.ask(seed_services, "someone is copying my model through its API", k=1).model_dump()
     first = answer["hits"][0]
     assert first["label"] == "Model stealing" and first["kind"] == "concern"
     assert first["step"]["label"] == "Security"
@@ -29,14 +30,16 @@ def test_copying_a_model_through_its_api_is_model_stealing_with_its_context(seed
 
 
 def test_solutions_answer_with_what_they_are(seed_services):
-    answer = seed_services.search.ask("libraries that produce labels programmatically", k=3, kind="solution")
+    answer = reads.ask(
+        seed_services, "libraries that produce labels programmatically", k=3, kind="solution"
+    ).model_dump()
     assert answer["hits"][0]["label"] == "Weak supervision"
     assert {h["kind"] for h in answer["hits"]} == {"solution"}
     assert answer["hits"][0]["sources"][0]["line"] == 146
 
 
 def test_type_filter_and_determinism(seed_services):
-    engine = seed_services.search
+    engine = seed_services.open().engine
     steps = engine.ask("keeping a deployed model healthy over time", k=4, kind="step")
     assert {h["kind"] for h in steps["hits"]} == {"step"}
     assert len(steps["hits"]) == 4
@@ -47,20 +50,20 @@ def test_type_filter_and_determinism(seed_services):
 
 
 def test_a_question_of_stopwords_still_gets_dense_hits(seed_services):
-    answer = seed_services.search.ask("is it the?", k=3)
+    answer = reads.ask(seed_services, "is it the?", k=3).model_dump()
     assert len(answer["hits"]) == 3
     assert all(hit["scores"]["bm25"] == 0 for hit in answer["hits"])
 
 
 def test_bad_questions_are_clear_errors(seed_services):
     with pytest.raises(BadRequest, match="empty"):
-        seed_services.search.ask("   ")
+        reads.ask(seed_services, "   ")
     with pytest.raises(BadRequest, match="unknown type 'planet'"):
-        seed_services.search.ask("drift", kind="planet")
+        reads.ask(seed_services, "drift", kind="planet")
 
 
 def test_quality_floor_on_the_shared_questions(seed_services):
-    scores = evaluate_all(seed_services.search, read_cases(SHARED_EVAL))
+    scores = evaluate_all(seed_services.open().engine, read_cases(SHARED_EVAL))
     hybrid, dense, bm25 = scores["hybrid"], scores["dense"], scores["bm25"]
     assert hybrid.hit_at_3 >= 0.9, hybrid.misses
     assert hybrid.mrr >= 0.85, hybrid.misses
@@ -68,7 +71,7 @@ def test_quality_floor_on_the_shared_questions(seed_services):
 
 
 def test_hybrid_beats_each_alone_on_held_out_paraphrases(seed_services):
-    scores = evaluate_all(seed_services.search, read_cases(HELD_OUT))
+    scores = evaluate_all(seed_services.open().engine, read_cases(HELD_OUT))
     assert scores["hybrid"].mrr > scores["dense"].mrr
     assert scores["hybrid"].mrr > scores["bm25"].mrr
     assert scores["hybrid"].hit_at_3 >= 0.85, scores["hybrid"].misses

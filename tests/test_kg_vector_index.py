@@ -1,7 +1,6 @@
-"""The FAISS index and its synchronisation with the store (a counting fake encoder keeps these fast)."""
+"""The FAISS and BM25 indexes and their synchronisation with the store (a counting fake encoder keeps these fast)."""
 
 import hashlib
-import json
 import shutil
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -10,7 +9,9 @@ from pathlib import Path
 import numpy as np
 
 from kg.search.encoder import Vectors
-from kg.search.semantic_index import sync_index
+from ingest.pipeline import IngestReport
+from kg.search.bm25_index import Bm25Index
+from kg.search.search_index import SearchIndex
 from kg.search.vector_index import VectorIndex
 
 from .conftest import FIXTURES
@@ -39,89 +40,107 @@ def unit(rows: list[list[float]]) -> Vectors:
     return array / np.linalg.norm(array, axis=1, keepdims=True)
 
 
-def test_search_order_and_round_trip(tmp_path: Path):
-    index = VectorIndex("m", 2)
-    index.replace(["a", "b", "c"], ["1", "2", "3"], unit([[1, 0], [0, 1], [1, 1]]))
-    assert [iri for iri, _ in index.search(unit([[1, 0.1]])[0], 3)] == ["a", "c", "b"]
-    index.fingerprint = "f"
-    index.save(tmp_path)
-    loaded = VectorIndex.load(tmp_path, "m", 2, 50_000)
-    assert loaded is not None and loaded.iris == ["a", "b", "c"] and loaded.fingerprint == "f"
-    assert np.array_equal(loaded.vectors, index.vectors)
+def test_search_order_set_and_clear():
+    index = VectorIndex.of(unit([[1, 0], [0, 1], [1, 1]]), 2, 50_000)
+    assert [row for row, _ in index.search(unit([[1, 0.1]])[0], 3)] == [0, 2, 1]
+    index.clear([0])
+    assert [row for row, _ in index.search(unit([[1, 0.1]])[0], 3)] == [2, 1]
+    index.set([0, 3], unit([[0, 1], [1, 0.05]]))
+    assert [row for row, _ in index.search(unit([[1, 0.1]])[0], 2)] == [3, 2]
+    assert len(index) == 4
 
 
-def test_hnsw_above_the_threshold_finds_the_same_neighbours(tmp_path: Path):
+def test_hnsw_above_the_threshold_finds_the_same_neighbours_as_exact_search_after_changes():
     rng = np.random.default_rng(3)
     vectors = unit(rng.normal(size=(400, 8)).tolist())
-    iris = [f"n{i}" for i in range(400)]
-    flat, hnsw = VectorIndex("m", 8, 10_000), VectorIndex("m", 8, 100)
-    for index in (flat, hnsw):
-        index.replace(iris, iris, vectors)
+    flat, hnsw = VectorIndex.of(vectors, 8, 10_000), VectorIndex.of(vectors, 8, 100)
     assert (flat.kind, hnsw.kind) == ("flat", "hnsw")
     query = vectors[17]
     assert [i for i, _ in hnsw.search(query, 5)] == [i for i, _ in flat.search(query, 5)]
-    hnsw.save(tmp_path)
-    assert (tmp_path / "hnsw.faiss").exists()
-    reloaded = VectorIndex.load(tmp_path, "m", 8, 100)
-    assert reloaded is not None and reloaded.search(query, 1)[0][0] == "n17"
+    moved = unit(rng.normal(size=(3, 8)).tolist())
+    for index in (flat, hnsw):  # the graph gets new entries; the replaced ones must not answer
+        index.set([17, 400, 401], moved)
+        index.clear([18])
+    assert hnsw.search(moved[1], 1)[0][0] == 400
+    assert [i for i, _ in hnsw.search(query, 5)] == [i for i, _ in flat.search(query, 5)]
+    assert 18 not in {i for i, _ in hnsw.search(vectors[18], 10)}
 
 
-def test_missing_corrupt_or_foreign_index_is_not_served(tmp_path: Path):
-    assert VectorIndex.load(tmp_path / "missing", "m", 2, 10) is None
-    index = VectorIndex("m", 2)
-    index.replace(["a"], ["1"], unit([[1, 0]]))
-    index.save(tmp_path)
-    assert VectorIndex.load(tmp_path, "other-model", 2, 10) is None
-    assert VectorIndex.load(tmp_path, "m", 3, 10) is None
-    (tmp_path / "vectors.npy").write_bytes(b"not numpy")
-    assert VectorIndex.load(tmp_path, "m", 2, 10) is None
-    meta = json.loads((tmp_path / "index.json").read_text())
-    assert meta["iris"] == ["a"]
+def test_bm25_set_and_clear_score_as_an_index_built_at_once():
+    texts = ["model stealing through the API", "data drift in production", "stealing labels", "drift of labels"]
+    whole = Bm25Index()
+    whole.set([0, 1, 2], [texts[0], texts[3], texts[2]], [None, None, None])
+    stepwise = Bm25Index()
+    stepwise.set([0, 1], texts[:2], [None, None])
+    stepwise.set([2], [texts[2]], [None])
+    stepwise.set([1], [texts[3]], [texts[1]])
+    for query in ("stealing", "drift labels", "API"):
+        assert np.allclose(whole.scores(query, 3), stepwise.scores(query, 3))
+    assert whole.scores("stealing", 3)[1] == 0.0 and whole.scores("stealing", 3)[0] > 0
 
 
-def test_sync_encodes_only_what_changed(seeded, importer, vault, tmp_path: Path):
+def test_bm25_over_texts_without_words_scores_zero():
+    index = Bm25Index()
+    index.set([0, 1], ["\U000df8b7\u00be", "the of and"], [None, None])
+    assert index.scores("model stealing", 2).tolist() == [0.0, 0.0]
+
+
+def _synced(store, encoder, index: SearchIndex | None = None) -> tuple[SearchIndex, int]:
+    index = index or SearchIndex(encoder.model, encoder.dim)
+    change = index.apply_plan(index.plan_sync(store, encoder))
+    return index, change.encoded
+
+
+def test_sync_encodes_only_what_changed(seeded, importer, vault):
     encoder = CountingEncoder()
-    folder = tmp_path / "index"
-    index, report = sync_index(seeded, encoder, folder, 50_000)
-    total = len(index.texts)
-    assert (report.encoded, report.reused) == (total, 0) and len(encoder.seen) == total
+    index, encoded = _synced(seeded, encoder)
+    assert encoded == len(index) == len(encoder.seen) > 60
 
     encoder.seen.clear()
-    _, report = sync_index(seeded, encoder, folder, 50_000)
-    assert (report.encoded, report.reused) == (0, total) and encoder.seen == []
+    _, encoded = _synced(seeded, encoder, index)
+    assert encoded == 0 and encoder.seen == []
 
     shutil.copy(FIXTURES / STEALING_NOTE, vault / STEALING_NOTE)
-    importer.ingest_paths([vault])
-    index, report = sync_index(seeded, encoder, folder, 50_000)
+    report = importer.ingest_paths([vault])
+    plan = index.plan_update(seeded, encoder, report.touched)
+    index.apply_plan(plan)
     changed = set(encoder.seen)
     assert any(text.startswith("Cross-cutting aspects > Security > Model stealing") for text in changed)
     assert any("Membership leakage" in text for text in changed)
     assert not any(text.startswith("Data management > Data collection > Data discovery") for text in changed)
-    assert report.encoded == len(changed) < len(index.texts)
+    assert plan.change.encoded == len(changed) < len(index)
 
-    from ingest.pipeline import delete_note
-
-    delete_note(seeded, STEALING_NOTE)
     encoder.seen.clear()
-    index, report = sync_index(seeded, encoder, folder, 50_000)
-    assert report.removed > 0 and not any("membership-leakage" in t.iri for t in index.texts)
-    stealing = next(t for t in index.texts if t.iri.endswith("/concern/model-stealing"))
-    assert stealing.text in encoder.seen  # its text lost the second note's definition
+    report = IngestReport()
+    importer.delete(STEALING_NOTE, report)
+    removed = index.apply_plan(index.plan_update(seeded, encoder, report.touched))
+    assert removed.removed > 0 and index.text("https://w3id.org/mlkg/id/concern/membership-leakage") is None
+    stealing = index.text("https://w3id.org/mlkg/id/concern/model-stealing")
+    assert stealing is not None and stealing.text in encoder.seen  # its text lost the second note's definition
 
 
-def test_a_corrupt_index_is_rebuilt_on_sync(seeded, tmp_path: Path):
+def test_saved_index_round_trips_and_a_corrupt_one_is_not_served(seeded, tmp_path: Path):
     encoder = CountingEncoder()
+    index, _ = _synced(seeded, encoder)
+    index.fingerprint = "f"
     folder = tmp_path / "index"
-    index, _ = sync_index(seeded, encoder, folder, 50_000)
-    (folder / "index.json").write_text("{broken", "utf-8")
-    encoder.seen.clear()
-    rebuilt, report = sync_index(seeded, encoder, folder, 50_000)
-    assert report.encoded == len(rebuilt.texts) == len(index.texts)
-    assert VectorIndex.load(folder, "fake", 16, 50_000) is not None
-
-
-def test_bm25_over_texts_without_words_scores_zero():
-    from kg.search.bm25_index import Bm25Index
-
-    index = Bm25Index(["a", "b"], ["\U000df8b7\u00be", "the of and"])
-    assert index.scores_for("model stealing").tolist() == [0.0, 0.0]
+    index.save(folder)
+    loaded = SearchIndex.load(folder, "fake", 16, 50_000)
+    assert loaded is not None
+    again = loaded[0]
+    assert again.fingerprint == "f" and {t.iri for t in again.live()} == {t.iri for t in index.live()}
+    query = encoder.encode(["model stealing"])[0]
+    assert [again.texts[r].iri for r, _ in again.vectors.search(query, 5)] == [  # type: ignore[union-attr]
+        index.texts[r].iri
+        for r, _ in index.vectors.search(query, 5)  # type: ignore[union-attr]
+    ]
+    assert np.allclose(
+        sorted(again.bm25.scores("stealing model", len(again.texts))),
+        sorted(index.bm25.scores("stealing model", len(index.texts))),
+    )
+    assert SearchIndex.load(folder, "other-model", 16, 50_000) is None
+    assert SearchIndex.load(folder, "fake", 3, 50_000) is None
+    current = folder / (folder / "current").read_text()
+    (current / "vectors.npy").write_bytes(b"not numpy")
+    assert SearchIndex.load(folder, "fake", 16, 50_000) is None
+    assert SearchIndex.load(tmp_path / "missing", "fake", 16, 50_000) is None

@@ -17,13 +17,45 @@ EDGES = """PREFIX mlkg: <https://w3id.org/mlkg/ontology#>
 PREFIX dcterms: <http://purl.org/dc/terms/>
 PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
 SELECT DISTINCT ?s ?p ?o WHERE {
+  %s
   VALUES ?p { mlkg:step mlkg:stage mlkg:discusses mlkg:mitigates mlkg:relatedNote dcterms:references
               skos:related }
   ?s ?p ?o . FILTER(isIRI(?o))
 }"""
 LABELS = """PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
 PREFIX dcterms: <http://purl.org/dc/terms/>
-SELECT ?n (SAMPLE(?l) AS ?label) WHERE { ?n rdfs:label|dcterms:title ?l } GROUP BY ?n"""
+SELECT ?n (MIN(?l) AS ?label) WHERE { %s ?n rdfs:label|dcterms:title ?l } GROUP BY ?n"""
+
+
+def _values(variable: str, iris: list[str] | None) -> str:
+    return f"VALUES ?{variable} {{ {' '.join(f'<{i}>' for i in iris)} }}" if iris is not None else ""
+
+
+@dataclass
+class ViewDelta:
+    """Links read from the store for some subjects (None: every subject), to apply to a view."""
+
+    subjects: list[str]
+    edges: list[tuple[str, str, str]]
+    labels: dict[str, str]
+    named: list[str]
+    """Every node the delta names, whose label and kind are set again."""
+
+
+def read_links(store: Store, touched: set[str] | None) -> ViewDelta:
+    """The links of the touched nodes as the store has them now (a changed graph's triples all
+    have a touched subject, so applying this to a view gives the view built from scratch)."""
+    subjects = sorted(touched) if touched is not None else None
+    edges = store.query(EDGES % _values("s", subjects))
+    assert isinstance(edges, ox.QuerySolutions)
+    found = [(row["s"].value, row["o"].value, _relation(row["p"].value)) for row in edges]
+    named = sorted({n for s, o, _ in found for n in (s, o)} | set(subjects or []))
+    labels: dict[str, str] = {}
+    if named:
+        rows = store.query(LABELS % _values("n", named if subjects is not None else None))
+        assert isinstance(rows, ox.QuerySolutions)
+        labels = {row["n"].value: row["label"].value for row in rows}
+    return ViewDelta(subjects or [], found, labels, named)
 
 
 @dataclass
@@ -31,43 +63,41 @@ class GraphView:
     graph: nx.MultiDiGraph
 
     @classmethod
-    def cached(cls, store: Store, folder: Path, fingerprint: str) -> "GraphView":
-        """The view saved for this state of the store, else a fresh one (then saved)."""
-        path = folder / f"graph-{fingerprint[:16]}.pickle"
+    def load(cls, path: Path) -> "GraphView | None":
+        """The view saved at `path`, or None when it cannot be read."""
         try:
             with path.open("rb") as file:
-                graph = pickle.load(file)  # noqa: S301 - our own file, written below
-            if isinstance(graph, nx.MultiDiGraph):
-                return cls(graph)
+                graph = pickle.load(file)  # noqa: S301 - our own file, written by save()
         except (OSError, pickle.UnpicklingError, EOFError, AttributeError) as error:
             log.info("building the graph view (%s)", error)
-        view = cls.build(store)
-        folder.mkdir(parents=True, exist_ok=True)
-        for old in folder.glob("graph-*.pickle"):
-            old.unlink(missing_ok=True)
-        tmp = path.with_suffix(".tmp")
-        with tmp.open("wb") as file:
-            pickle.dump(view.graph, file, protocol=pickle.HIGHEST_PROTOCOL)
-        tmp.replace(path)
-        return view
+            return None
+        return cls(graph) if isinstance(graph, nx.MultiDiGraph) else None
+
+    def save(self, path: Path) -> None:
+        with path.open("wb") as file:
+            pickle.dump(self.graph, file, protocol=pickle.HIGHEST_PROTOCOL)
 
     @classmethod
     def build(cls, store: Store) -> "GraphView":
         """Read every link between mlkg nodes from the store."""
-        graph = nx.MultiDiGraph()
-        edges = store.query(EDGES)
-        assert isinstance(edges, ox.QuerySolutions)
-        graph.add_edges_from(
-            (row["s"].value, row["o"].value, row["p"].value.rsplit("#", 1)[-1].rsplit("/", 1)[-1]) for row in edges
-        )
-        labels = store.query(LABELS)
-        assert isinstance(labels, ox.QuerySolutions)
-        for row in labels:
-            if row["n"].value in graph:
-                graph.nodes[row["n"].value]["label"] = row["label"].value
-        for node in graph.nodes:
-            graph.nodes[node]["kind"] = kind_of(node) or "other"
-        return cls(graph)
+        view = cls(nx.MultiDiGraph())
+        view.apply(read_links(store, None))
+        return view
+
+    def apply(self, delta: "ViewDelta") -> None:
+        """Replace the links of the delta's subjects by the ones read for them."""
+        old = [(s, o, k) for s in delta.subjects if s in self.graph for s, o, k in self.graph.out_edges(s, keys=True)]
+        self.graph.remove_edges_from(old)
+        self.graph.add_edges_from(delta.edges)
+        for node in delta.named:
+            if node in self.graph:
+                attributes = self.graph.nodes[node]
+                attributes.pop("label", None)
+                if node in delta.labels:
+                    attributes["label"] = delta.labels[node]
+                attributes["kind"] = kind_of(node) or "other"
+        ends = set(delta.subjects) | {o for _, o, _ in old}
+        self.graph.remove_nodes_from([n for n in ends if n in self.graph and self.graph.degree(n) == 0])
 
     def label(self, iri: str) -> str:
         return str(self.graph.nodes[iri].get("label", iri)) if iri in self.graph else iri
@@ -115,3 +145,7 @@ class GraphView:
                     reasons.setdefault(other, "discussed together")
         ranked = sorted(weights.items(), key=lambda item: (-item[1], item[0]))
         return [(iri, reasons[iri]) for iri, _ in ranked[:limit]]
+
+
+def _relation(predicate: str) -> str:
+    return predicate.rsplit("#", 1)[-1].rsplit("/", 1)[-1]

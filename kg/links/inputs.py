@@ -10,6 +10,8 @@ class Passage:
 
     text: str
     line: int
+    source: str = "text"
+    """Where it comes from: text, or table (a row of a table, searched for names but not by meaning)."""
 
 
 @dataclass(frozen=True)

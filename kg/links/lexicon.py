@@ -137,6 +137,8 @@ class Resolution:
 
     note: str | None
     candidates: tuple[str, ...] = ()
+    path: str = ""
+    """The vault path of the chosen note, when the name was ambiguous."""
 
 
 def _stem(path: str) -> str:
@@ -158,7 +160,7 @@ def _pick(candidates: list[tuple[str, str]], source_path: str) -> Resolution:
         return Resolution(candidates[0][1])
     here = _folder(source_path)
     ranked = sorted(candidates, key=lambda c: (_folder(c[0]) != here, c[0].count("/"), len(c[0]), c[0]))
-    return Resolution(ranked[0][1], tuple(sorted(path for path, _ in candidates)))
+    return Resolution(ranked[0][1], tuple(sorted(path for path, _ in candidates)), ranked[0][0])
 
 
 @dataclass
@@ -169,7 +171,8 @@ class NoteNames:
     """Lower-case vault path without extension -> (path, note)."""
     by_name: dict[str, list[tuple[str, str]]]
     """match_key of a file name -> every (path, note) with that name."""
-    by_title: dict[str, str]
+    by_title: dict[str, list[str]]
+    """match_key of a title or alias -> the notes that have it."""
 
     @classmethod
     def from_store(cls, store: Store) -> "NoteNames":
@@ -186,7 +189,12 @@ class NoteNames:
             titles[match_key(row["t"].value)].append(note)
             if row["a"] is not None:
                 titles[match_key(row["a"].value)].append(note)
-        return cls(by_path, dict(by_name), {key: min(notes) for key, notes in titles.items()})
+        return cls(by_path, dict(by_name), {key: sorted(set(notes)) for key, notes in titles.items()})
+
+    def keys_of(self, notes: set[str]) -> set[str]:
+        """The keys (file name, title, alias) by which a wikilink can name one of these notes."""
+        keys = {key for key, entries in self.by_name.items() if any(note in notes for _, note in entries)}
+        return keys | {key for key, titled in self.by_title.items() if any(note in notes for note in titled)}
 
     def resolve(self, name: str, folder: str, source_path: str = "") -> Resolution:
         """The note `[[folder/name]]` means when written in the note at `source_path`.
@@ -198,7 +206,8 @@ class NoteNames:
             return found
         if candidates := self.by_name.get(match_key(name)):
             return _pick(candidates, source_path)
-        return Resolution(self.by_title.get(match_key(name)))
+        titled = self.by_title.get(match_key(name))
+        return Resolution(titled[0] if titled else None)
 
     def _by_folder(self, target: str, source_path: str) -> Resolution | None:
         target = _stem(target).lower().strip("/")

@@ -13,11 +13,12 @@ from dataclasses import dataclass, field
 import numpy as np
 import pyoxigraph as ox
 
-from kg.iris import kind_of, links_graph_iri
+from kg.iris import kind_of, links_graph_iri, match_key
 from kg.links.inputs import LinkInputs
 from kg.links.lexicon import Lexicon, NoteNames, prose
 from kg.links.note_cache import NoteCache
 from kg.links.note_links import (
+    AmbiguousLink,
     ConceptLink,
     ConceptVectors,
     add_semantic,
@@ -26,15 +27,18 @@ from kg.links.note_links import (
     resolve_notes,
     semantic_passages,
 )
-from kg.search.encoder import Encoder
+from kg.search.encoder import Encoder, Vectors
 from kg.store.node_values import values_by_node
+from kg.store.ntriples import iris_in, parse_terms
 from kg.store.quad_store import Store
 
 log = logging.getLogger(__name__)
-VERSION = "1"
+VERSION = "2"  # 2: wikilinks resolve by vault path
 WRITE_BATCH = 64
+SEEN_CAP = 50_000
 DISCUSSES = "<https://w3id.org/mlkg/ontology#discusses>"
 RELATED = "<https://w3id.org/mlkg/ontology#relatedNote>"
+HASH = "https://w3id.org/mlkg/ontology#contentHash"
 STATES = "SELECT ?g ?s WHERE { GRAPH ?g { ?g <https://w3id.org/mlkg/ontology#linkState> ?s } }"
 
 
@@ -52,8 +56,33 @@ class LinkReport:
     unlinkable: int = 0
     changes: dict[str, LinkChange] = field(default_factory=dict)
     """Notes whose links changed, with what they gained and lost (`relinked` counts every note recomputed)."""
+    ambiguous: dict[str, list[AmbiguousLink]] = field(default_factory=dict)
+    """Notes linked again whose wikilinks named a file name that several notes share."""
+    touched: set[str] = field(default_factory=set)
+    """IRIs in a links-graph triple that was added or removed."""
     fingerprint: str = ""
     """Digest of every note's link state: changes whenever any link does."""
+
+
+@dataclass
+class _Memory:
+    """What the last pass saw, so that the next one looks only where a write can have moved links."""
+
+    lexicon: str
+    semantic: str
+    states: dict[str, str]
+    """Links graph -> the state its links were computed from."""
+    hashes: dict[str, str]
+    """Note -> content hash."""
+    names: NoteNames
+    written: dict[str, set[str]] = field(default_factory=dict)
+    """match_key of a wikilink's name -> the notes whose wikilinks write it."""
+
+    def note_written(self, note: str, inputs: LinkInputs | None) -> None:
+        for notes in self.written.values():
+            notes.discard(note)
+        for ref in inputs.wikilinks if inputs is not None else []:
+            self.written.setdefault(match_key(ref.name), set()).add(note)
 
 
 FORMS = "?node rdfs:label|skos:altLabel|skos:hiddenLabel|skos:definition|skos:scopeNote ?value"
@@ -68,6 +97,17 @@ class SemanticLinker:
     threshold: float
     cap: int
     fingerprint: str
+    _seen: dict[str, Vectors] = field(default_factory=dict, repr=False)
+    """Passages encoded in this pass: boilerplate repeated across notes is encoded once."""
+
+    def encode(self, texts: list[str]) -> Vectors:
+        """Vectors of passages, encoding each distinct text once."""
+        fresh = sorted({t for t in texts if t not in self._seen}, key=len)
+        if fresh:
+            if len(self._seen) > SEEN_CAP:
+                self._seen.clear()
+            self._seen.update(zip(fresh, self.encoder.encode(fresh), strict=True))
+        return np.stack([self._seen[t] for t in texts]).astype(np.float32)
 
     @classmethod
     def build(cls, store: Store, encoder: Encoder, cache: NoteCache, threshold: float, cap: int) -> "SemanticLinker":
@@ -86,37 +126,88 @@ class SemanticLinker:
 class Linker:
     store: Store
     cache: NoteCache
+    _memory: _Memory | None = field(default=None, repr=False)
+
+    def forget(self) -> None:
+        """Look at every note next time (after a write this linker did not see, like a SPARQL update)."""
+        self._memory = None
 
     def current(self) -> LinkReport:
         """The links as stored, changing nothing (for read-only use)."""
-        return LinkReport(fingerprint=_fingerprint(self._states()))
+        return LinkReport(fingerprint=_fingerprint(link_states(self.store)))
 
-    def relink(self, semantic: SemanticLinker | None) -> LinkReport:
-        """Link again every note whose links were computed from another state of the graph."""
-        hashes = {note: h for note, h in self.store.note_hashes().items() if kind_of(note) == "note"}
-        states = self._states()
-        self._drop_orphans(states, hashes)
+    def relink(self, semantic: SemanticLinker | None, changed: set[str] | None = None) -> LinkReport:
+        """Link again every note whose links were computed from another state of the graph.
+
+        With `changed` (the notes a write added, replaced or dropped), only those and the notes
+        whose wikilinks may now mean another note are looked at, unless the concepts changed."""
         lexicon, names = Lexicon.from_store(self.store), NoteNames.from_store(self.store)
+        memory, fingerprint = self._memory, semantic.fingerprint if semantic else ""
+        if changed is None or memory is None or (memory.lexicon, memory.semantic) != (lexicon.fingerprint, fingerprint):
+            memory = _Memory(lexicon.fingerprint, fingerprint, link_states(self.store), self._note_hashes(None), names)
+            candidates = set(memory.hashes)
+        else:
+            candidates = changed | self._writing_to(changed, memory, names)
+            memory.names = names
+            memory.hashes.update(self._note_hashes(sorted(candidates)))
+        self._memory = memory
         report = LinkReport()
+        self._drop_gone(memory, candidates, report)
         pending: dict[str, str] = {}
-        for inputs in self._inputs(hashes, report):
+        for inputs in self._inputs({n: memory.hashes[n] for n in candidates if n in memory.hashes}, report):
+            memory.note_written(inputs.note, inputs)
             graph = links_graph_iri(inputs.note)
             state = self._state(inputs, lexicon, names, semantic)
-            if states.get(graph) == state:
+            if memory.states.get(graph) == state:
                 continue
-            pending[graph], report.changes[inputs.note] = self._link(inputs, graph, state, lexicon, names, semantic)
-            states[graph] = state
+            pending[graph] = self._link(inputs, graph, state, lexicon, names, semantic, report)
+            memory.states[graph] = state
             if len(pending) >= WRITE_BATCH:
-                self.store.replace_graphs(pending)
-                pending = {}
-        self.store.replace_graphs(pending)
+                self._write(pending, report)
+        self._write(pending, report)
         report.relinked = len(report.changes)
         report.changes = {note: c for note, c in report.changes.items() if c.gained or c.lost}
-        report.fingerprint = _fingerprint(states)
-        self.cache.prune(set(hashes.values()))
+        report.fingerprint = _fingerprint(memory.states)
+        self.cache.prune(set(memory.hashes.values()))
         if report.relinked:
             log.info("linked %d notes (%d could not be)", report.relinked, report.unlinkable)
         return report
+
+    def _write(self, pending: dict[str, str], report: LinkReport) -> None:
+        """Replace these links graphs, noting which IRIs' links changed."""
+        for graph, ntriples in pending.items():
+            report.touched |= iris_in(self.store.graph_triples(graph) ^ parse_terms(ntriples))
+        self.store.replace_graphs(pending)
+        pending.clear()
+
+    @staticmethod
+    def _writing_to(changed: set[str], memory: _Memory, names: NoteNames) -> set[str]:
+        """Notes whose wikilinks use a name that a changed note had or has: they may mean another note now."""
+        keys = memory.names.keys_of(changed) | names.keys_of(changed)
+        return {note for key in keys for note in memory.written.get(key, ())}
+
+    def _note_hashes(self, notes: list[str] | None) -> dict[str, str]:
+        if notes is None:
+            return {note: h for note, h in self.store.note_hashes().items() if kind_of(note) == "note"}
+        if not notes:
+            return {}
+        values = " ".join(f"<{note}>" for note in notes)
+        rows = self.store.query(f"SELECT ?g ?h WHERE {{ VALUES ?g {{ {values} }} GRAPH ?g {{ ?g <{HASH}> ?h }} }}")
+        assert isinstance(rows, ox.QuerySolutions)
+        return {row["g"].value: row["h"].value for row in rows}
+
+    def _drop_gone(self, memory: _Memory, candidates: set[str], report: LinkReport) -> None:
+        """Drop the links graphs of notes that are gone (deleted, or dropped by a SPARQL update)."""
+        present = self._note_hashes(sorted(candidates)) if len(candidates) < len(memory.hashes) else memory.hashes
+        for note in [n for n in candidates if n not in present]:
+            memory.hashes.pop(note, None)
+            memory.note_written(note, None)
+        alive = {links_graph_iri(note) for note in memory.hashes}
+        orphans = [graph for graph in memory.states if graph not in alive]
+        for graph in orphans:
+            report.touched |= iris_in(self.store.graph_triples(graph))
+            del memory.states[graph]
+        self.store.drop_graphs(orphans)
 
     def _link(
         self,
@@ -126,14 +217,18 @@ class Linker:
         lexicon: Lexicon,
         names: NoteNames,
         semantic: SemanticLinker | None,
-    ) -> tuple[str, LinkChange]:
-        """One note's links graph, and what it gains and loses against the stored one."""
+        report: LinkReport,
+    ) -> str:
+        """One note's links graph; what it gains and loses against the stored one goes in the report."""
         before = self._linked(inputs.note, graph)
         links = explicit_links(inputs, lexicon, names)
         if semantic is not None:
             add_semantic(links, inputs, self._semantic(inputs, semantic), semantic.cap)
         after = set(links.concepts) | set(links.notes)
-        return links_ntriples(inputs, links, state), LinkChange(sorted(after - before), sorted(before - after))
+        report.changes[inputs.note] = LinkChange(sorted(after - before), sorted(before - after))
+        if links.ambiguous:
+            report.ambiguous[inputs.note] = links.ambiguous
+        return links_ntriples(inputs, links, state)
 
     def _inputs(self, hashes: dict[str, str], report: LinkReport) -> Iterator[LinkInputs]:
         for note, content_hash in sorted(hashes.items()):
@@ -142,19 +237,6 @@ class Linker:
                 report.unlinkable += 1
                 continue
             yield inputs
-
-    def _states(self) -> dict[str, str]:
-        rows = self.store.query(STATES)
-        assert isinstance(rows, ox.QuerySolutions)
-        return {row["g"].value: row["s"].value for row in rows}
-
-    def _drop_orphans(self, states: dict[str, str], hashes: dict[str, str]) -> None:
-        """Drop links graphs whose note is gone (its graph dropped by a SPARQL update, say)."""
-        alive = {links_graph_iri(note) for note in hashes}
-        orphans = [graph for graph in states if graph not in alive]
-        self.store.drop_graphs(orphans)
-        for graph in orphans:
-            del states[graph]
 
     def _linked(self, note: str, graph: str) -> set[str]:
         """The concepts and notes the note's links graph links it to now."""
@@ -173,13 +255,20 @@ class Linker:
 
     def _semantic(self, inputs: LinkInputs, semantic: SemanticLinker) -> list[ConceptLink]:
         passages = semantic_passages(inputs)
-        if not passages:
-            return []
+        if not passages or not semantic.concepts.iris:
+            return []  # nothing to compare with: no passage is encoded
         vectors = self.cache.vectors(inputs.content_hash, semantic.encoder.model)
         if vectors is None or len(vectors) != len(passages):
-            vectors = semantic.encoder.encode([prose(p.text) for p in passages])
+            vectors = semantic.encode([prose(p.text) for p in passages])
             self.cache.save_vectors(inputs.content_hash, semantic.encoder.model, vectors)
         return semantic.concepts.best(passages, vectors, semantic.threshold)
+
+
+def link_states(store: Store) -> dict[str, str]:
+    """Every links graph with the state its links were computed from."""
+    rows = store.query(STATES)
+    assert isinstance(rows, ox.QuerySolutions)
+    return {row["g"].value: row["s"].value for row in rows}
 
 
 def _fingerprint(states: dict[str, str]) -> str:

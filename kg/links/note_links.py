@@ -1,5 +1,6 @@
 """One note's inferred links: to concepts (wikilink, tag, mention, semantic) and to other notes."""
 
+import re
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -39,6 +40,7 @@ class AmbiguousLink:
     line: int
     chosen: str
     candidates: tuple[str, ...]
+    chosen_path: str = ""
 
 
 @dataclass
@@ -81,7 +83,7 @@ def resolve_notes(
             found[target] = None
             if resolution.candidates:
                 written = f"{ref.folder}/{ref.name}" if ref.folder else ref.name
-                ambiguous.append(AmbiguousLink(written, ref.line, target, resolution.candidates))
+                ambiguous.append(AmbiguousLink(written, ref.line, target, resolution.candidates, resolution.path))
     return found, ambiguous
 
 
@@ -105,9 +107,25 @@ def explicit_links(inputs: LinkInputs, lexicon: Lexicon, names: NoteNames) -> No
     return links
 
 
+MATH = re.compile(r"\$[^$]+\$|\\[a-zA-Z]+\s*[{\[(]|\\\(|\\\[")
+MIN_LETTER_SHARE = 0.6
+
+
+def is_prose(text: str) -> bool:
+    """Words a reader reads, not formulae, code or numbers: those cannot be evidence of a concern."""
+    if MATH.search(text):
+        return False
+    letters = sum(ch.isalpha() or ch.isspace() for ch in text)
+    return letters >= MIN_LETTER_SHARE * len(text)
+
+
 def semantic_passages(inputs: LinkInputs) -> list[Passage]:
-    """The passages long enough to compare by meaning, in order."""
-    return [p for p in inputs.passages if len(words(p.text)) >= MIN_SEMANTIC_WORDS]
+    """The prose passages long enough to compare by meaning, in order (no table rows, no math)."""
+    return [
+        p
+        for p in inputs.passages
+        if p.source == "text" and len(words(p.text)) >= MIN_SEMANTIC_WORDS and is_prose(p.text)
+    ]
 
 
 @dataclass

@@ -1,6 +1,13 @@
-"""BM25 over the same node texts as the vector index (bm25s with a Snowball stemmer)."""
+"""BM25 (Lucene's variant, as bm25s scores it) over rows that can be set and cleared one at a time.
+
+bm25s tokenises (stop words, Snowball stemmer); the postings are kept here so that a write
+updates the terms of the texts it changed instead of rebuilding the index (1.4 s for 30,000
+texts, measured). Postings loaded from disk stay frozen arrays until a write touches their term.
+"""
 
 import logging
+import math
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -9,47 +16,125 @@ import bm25s
 import numpy as np
 import Stemmer
 
-# bm25s sets its own logger to DEBUG when imported; its index-building chatter is not ours to show
+# bm25s sets its own logger to DEBUG when imported; its chatter is not ours to show
 logging.getLogger("bm25s").setLevel(logging.WARNING)
+K1, B = 1.5, 0.75
+Postings = tuple[np.ndarray, np.ndarray]
+"""Rows holding a term and the term's count in each."""
 
 
 @dataclass
 class Bm25Index:
-    """A keyword index; scores are raw BM25, zero for documents sharing no term with the query."""
+    """Keyword scores of every row for a query; zero for rows sharing no term with it."""
 
-    iris: list[str]
-    texts: list[str]
-    _retriever: Any = None
-    _stemmer: Any = field(default=None, init=False)
+    _frozen: dict[str, Postings] = field(default_factory=dict, repr=False)
+    _open: dict[str, dict[int, int]] = field(default_factory=dict, repr=False)
+    _cache: dict[str, Postings] = field(default_factory=dict, repr=False)
+    _lengths: np.ndarray = field(default_factory=lambda: np.zeros(0, np.float64), repr=False)
+    _docs: int = 0
+    _stemmer: Any = field(default_factory=lambda: Stemmer.Stemmer("english"), repr=False)
 
-    def __post_init__(self) -> None:
-        self._stemmer = Stemmer.Stemmer("english")
-        if self.texts and self._retriever is None:
-            tokens = bm25s.tokenize(self.texts, stopwords="en", stemmer=self._stemmer, show_progress=False)
-            if tokens.vocab:  # texts of only stopwords or symbols leave nothing to index
-                self._retriever = bm25s.BM25()
-                self._retriever.index(tokens, show_progress=False)
+    def tokens(self, texts: list[str]) -> list[list[str]]:
+        if not texts:
+            return []
+        found = bm25s.tokenize(texts, stopwords="en", stemmer=self._stemmer, show_progress=False, return_ids=False)
+        return [list(t) for t in found]
 
-    def save(self, folder: Path) -> None:
-        if self._retriever is not None:
-            self._retriever.save(str(folder), show_progress=False)
+    def set(self, rows: list[int], texts: list[str], old: list[str | None]) -> None:
+        """Index `texts` at `rows`, replacing `old` (the texts those rows held, None when new)."""
+        self.clear([r for r, text in zip(rows, old, strict=True) if text is not None], [t for t in old if t])
+        if rows:
+            self._grow(max(rows) + 1)
+        for row, terms in zip(rows, self.tokens(texts), strict=True):
+            self._lengths[row] = len(terms)
+            self._docs += 1
+            for term, count in Counter(terms).items():
+                self._postings(term)[row] = count
+
+    def clear(self, rows: list[int], texts: list[str]) -> None:
+        """Remove rows, given the texts they hold."""
+        for row, terms in zip(rows, self.tokens(texts), strict=True):
+            self._lengths[row] = 0.0
+            self._docs -= 1
+            for term in set(terms):
+                self._postings(term).pop(row, None)
+
+    def _grow(self, size: int) -> None:
+        if size > len(self._lengths):
+            lengths = np.zeros(max(size, 2 * len(self._lengths), 64), np.float64)
+            lengths[: len(self._lengths)] = self._lengths
+            self._lengths = lengths
+
+    def _postings(self, term: str) -> dict[int, int]:
+        """The term's postings, opened for change."""
+        self._cache.pop(term, None)
+        if term not in self._open:
+            rows, counts = self._frozen.pop(term, (np.zeros(0, np.int64), np.zeros(0, np.int64)))
+            self._open[term] = dict(zip(rows.tolist(), counts.tolist(), strict=True))
+        return self._open[term]
+
+    def _arrays(self, term: str) -> Postings | None:
+        if (frozen := self._frozen.get(term)) is not None:
+            return frozen
+        if (cached := self._cache.get(term)) is not None:
+            return cached
+        opened = self._open.get(term)
+        if not opened:
+            return None
+        arrays = (np.fromiter(opened.keys(), np.int64, len(opened)), np.fromiter(opened.values(), np.int64))
+        self._cache[term] = arrays
+        return arrays
+
+    def scores(self, query: str, size: int) -> np.ndarray:
+        """BM25 score of rows 0..size-1 (every row the index holds) for the query."""
+        scores = np.zeros(max(size, len(self._lengths)))
+        if not self._docs:
+            return scores
+        average = float(self._lengths.sum()) / self._docs
+        for term in self.tokens([query])[0] if query.strip() else []:
+            postings = self._arrays(term)
+            if postings is None or not len(postings[0]):
+                continue
+            rows, counts = postings
+            idf = math.log(1 + (self._docs - len(rows) + 0.5) / (len(rows) + 0.5))
+            norm = K1 * (1 - B + B * self._lengths[rows] / average)
+            scores[rows] += idf * counts / (counts + norm)  # a term's rows are distinct
+        return scores[:size]
+
+    def save(self, path: Path, remap: dict[int, int]) -> None:
+        """Write the postings with rows renumbered by `remap` (old row -> saved row)."""
+        vocab = sorted({*self._frozen, *(t for t, p in self._open.items() if p)})
+        pointers, rows, counts = [0], list[int](), list[int]()
+        for term in vocab:
+            postings = self._arrays(term)
+            assert postings is not None
+            kept = [(remap[r], c) for r, c in zip(*postings, strict=True) if int(r) in remap]
+            kept.sort()
+            rows.extend(r for r, _ in kept)
+            counts.extend(c for _, c in kept)
+            pointers.append(len(rows))
+        lengths = np.zeros(len(remap))
+        for old, new in remap.items():
+            lengths[new] = self._lengths[old]
+        with path.open("wb") as file:
+            np.savez(
+                file,
+                vocab=np.array(vocab, dtype=object).astype(str),
+                pointers=np.array(pointers, np.int64),
+                rows=np.array(rows, np.int64),
+                counts=np.array(counts, np.int64),
+                lengths=lengths,
+                docs=np.array([len(remap)], np.int64),
+            )
 
     @classmethod
-    def load(cls, folder: Path, iris: list[str]) -> "Bm25Index | None":
-        """The saved index for these IRIs, or None when it cannot be read."""
-        try:
-            # read into memory: the folder may be deleted once a newer index replaces it
-            retriever = bm25s.BM25.load(str(folder), mmap=False, show_progress=False)
-        except (OSError, ValueError, KeyError) as error:
-            logging.getLogger(__name__).info("rebuilding BM25 index (%s)", error)
-            return None
-        return cls(iris, [], retriever)
-
-    def scores_for(self, query: str) -> np.ndarray:
-        """BM25 score of every document, in index order."""
-        if self._retriever is None:
-            return np.zeros(len(self.iris))
-        tokens = bm25s.tokenize([query], stopwords="en", stemmer=self._stemmer, show_progress=False, return_ids=False)
-        if not tokens or not tokens[0]:
-            return np.zeros(len(self.iris))  # only stopwords or punctuation: no keyword evidence
-        return np.asarray(self._retriever.get_scores(tokens[0]))
+    def load(cls, path: Path) -> "Bm25Index":
+        """Postings saved by `save`; raises OSError or ValueError when the file is unusable."""
+        with np.load(path, allow_pickle=False) as saved:
+            vocab, pointers = saved["vocab"].tolist(), saved["pointers"]
+            rows, counts, lengths, docs = saved["rows"], saved["counts"], saved["lengths"], saved["docs"]
+        index = cls(_lengths=lengths.astype(np.float64), _docs=int(docs[0]))
+        for i, term in enumerate(vocab):
+            start, end = int(pointers[i]), int(pointers[i + 1])
+            index._frozen[term] = (rows[start:end], counts[start:end])
+        return index

@@ -10,7 +10,7 @@ from kg.errors import BadRequest
 from kg.graph.context import graph_context
 from kg.graph.view import GraphView
 from kg.search.encoder import Encoder
-from kg.search.semantic_index import SemanticIndex
+from kg.search.search_index import SearchIndex
 from kg.store.quad_store import Store
 
 Mode = Literal["hybrid", "dense", "bm25"]
@@ -35,7 +35,7 @@ class SearchEngine:
 
     store: Store
     encoder: Encoder
-    index: SemanticIndex
+    index: SearchIndex
     view: GraphView
     timings: dict[str, float] = field(default_factory=dict)
     """Milliseconds spent in each phase of the last question (read by bench/bench_ask.py)."""
@@ -44,30 +44,30 @@ class SearchEngine:
         """The k best nodes (of one kind if given) for the question; deterministic."""
         if kind is not None and kind not in KINDS:
             raise BadRequest(f"unknown type {kind!r}; use one of {', '.join(KINDS)}")
-        texts = self.index.texts
-        if not texts:
+        index, texts = self.index, self.index.texts
+        if not len(index):
             return []
         clock = time.perf_counter()
         query = self.encoder.encode([question])[0]
         clock = self._lap("encode", clock)
         pool = len(texts) if kind else CANDIDATES
-        dense = dict(self.index.vectors.search(query, max(pool, k)))
+        dense = dict(index.vectors.search(query, max(pool, k)))
         clock = self._lap("vector_search", clock)
-        keyword = self.index.bm25.scores_for(question)
+        keyword = index.bm25.scores(question, len(texts))
         top = float(keyword.max()) if keyword.size else 0.0
         clock = self._lap("bm25", clock)
-        candidates = set(dense) | {texts[i].iri for i in np.argsort(-keyword)[:CANDIDATES] if keyword[i] > 0}
+        candidates = set(dense) | {int(r) for r in np.argsort(-keyword)[:CANDIDATES] if keyword[r] > 0}
         scored = []
-        for iri in candidates:
-            row = self.index.row[iri]
-            if kind and texts[row].kind != kind:
+        for row in candidates:
+            text = texts[row]
+            if text is None or (kind and text.kind != kind):
                 continue
-            cosine = dense.get(iri)
+            cosine = dense.get(row)
             if cosine is None:
-                cosine = float(self.index.vectors.vectors[row] @ query)
+                cosine = float(index.vectors.vector(row) @ query)
             bm25 = float(keyword[row]) / top if top > 0 else 0.0
             score = {"dense": cosine, "bm25": bm25, "hybrid": cosine + BM25_WEIGHT * bm25}[mode]
-            scored.append(Scored(iri, score, cosine, bm25))
+            scored.append(Scored(text.iri, score, cosine, bm25))
         scored.sort(key=lambda s: (-s.score, s.iri))
         self._lap("fusion", clock)
         return scored[:k]
@@ -89,7 +89,8 @@ class SearchEngine:
         self._lap("graph_context", clock)
         hits = []
         for s in ranked:
-            text = self.index.texts[self.index.row[s.iri]]
+            text = self.index.text(s.iri)
+            assert text is not None
             hits.append(
                 {
                     "iri": s.iri,

@@ -38,7 +38,7 @@ def evaluate(engine: SearchEngine, cases: list[Case], mode: Mode, kind: str | No
     misses = []
     for case in cases:
         ranked = engine.rank(case.question, 10, kind, mode)
-        labels = [engine.index.texts[engine.index.row[s.iri]].label.lower() for s in ranked]
+        labels = [text.label.lower() for s in ranked if (text := engine.index.text(s.iri)) is not None]
         rank = next((i + 1 for i, label in enumerate(labels) if label in case.expected), None)
         ranks.append(rank)
         if rank != 1:

@@ -65,11 +65,23 @@ def _path(iri: str, parents: dict[str, list[str]], labels: dict[str, str]) -> li
     return path
 
 
-def node_texts(store: Store) -> list[NodeText]:
-    """The text of every stage, step, concern, solution, paper and note, sorted by IRI."""
-    kinds = {iri: KIND_OF_CLASS[values[0].rsplit("#", 1)[1]] for iri, values in values_by_node(store, NODES).items()}
-    parts = {name: values_by_node(store, pattern) for name, pattern in PATTERNS.items()}
-    labels = {iri: max(values, key=len) for iri, values in parts["labels"].items()}
+def node_texts(store: Store, iris: list[str] | None = None) -> list[NodeText]:
+    """The text of every stage, step, concern, solution, paper and note (or of those among `iris`
+    that are still in the graph), sorted by IRI."""
+    if iris is not None and not iris:
+        return []
+    found = values_by_node(store, NODES, iris)
+    kinds = {iri: KIND_OF_CLASS[values[0].rsplit("#", 1)[1]] for iri, values in found.items()}
+    wanted = sorted(kinds) if iris is not None else None
+    parts = {name: values_by_node(store, pattern, wanted) for name, pattern in PATTERNS.items()}
+    labels = _labels(parts["labels"])
+    if iris is not None:
+        # the step and stage above a node, and what a solution mitigates, are named in its text
+        others = {v for name in ("parents", "mitigates") for vs in parts[name].values() for v in vs} - set(kinds)
+        parents = values_by_node(store, PATTERNS["parents"], sorted(others)) if others else {}
+        parts["parents"] |= parents
+        others |= {v for vs in parents.values() for v in vs} - set(kinds)
+        labels |= _labels(values_by_node(store, PATTERNS["labels"], sorted(others))) if others else {}
     texts = []
     for iri, kind in sorted(kinds.items()):
         label = labels.get(iri, "")
@@ -78,3 +90,18 @@ def node_texts(store: Store) -> list[NodeText]:
         mine["mitigates"] = [labels.get(c, c) for c in mine["mitigates"]]
         texts.append(NodeText(iri, kind, label, compose(kind, label, mine), mine["synonyms"]))
     return texts
+
+
+def _labels(found: dict[str, list[str]]) -> dict[str, str]:
+    return {iri: max(values, key=len) for iri, values in found.items()}
+
+
+def dependents(store: Store, iris: set[str]) -> set[str]:
+    """Nodes whose text names one of these: the steps and concerns below them, solutions for them."""
+    found: set[str] = set()
+    frontier = sorted(iris)
+    for _ in range(2):  # a concern's text names its step and its stage
+        below = values_by_node(store, "?value mlkg:step|mlkg:stage|mlkg:mitigates ?node", frontier) if frontier else {}
+        frontier = sorted({v for vs in below.values() for v in vs} - found - iris)
+        found.update(frontier)
+    return found

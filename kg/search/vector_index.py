@@ -1,118 +1,141 @@
-"""FAISS vector index keyed by node IRI, persisted beside the store.
+"""FAISS vector search over rows that the search index numbers; rows are set and cleared in place.
 
-The vectors themselves are kept (`vectors.npy`) so the FAISS structure can be rebuilt at any
-time: exact inner product below `hnsw_threshold` vectors, HNSW above it.
+Exact inner product below `hnsw_threshold` live vectors (rebuilt from the matrix after a change,
+a copy of the matrix), HNSW above it: new and changed vectors are added to the graph and answers
+are re-scored from the matrix, so a replaced vector only costs a stale graph entry until the next
+rebuild.
 """
 
-import json
-import logging
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from kg.search.encoder import Vectors
 
-log = logging.getLogger(__name__)
-FORMAT = 1
+STALE_SHARE = 0.2
+"""Rebuild the HNSW graph once this share of its entries is outdated."""
 
 
 @dataclass
 class VectorIndex:
-    """IRIs, their text digests and vectors, with a FAISS index over the vectors."""
-
-    model: str
     dim: int
     hnsw_threshold: int = 50_000
-    iris: list[str] = field(default_factory=list)
-    digests: list[str] = field(default_factory=list)
-    vectors: Vectors = field(default_factory=lambda: np.zeros((0, 0), np.float32))
-    fingerprint: str = ""
-    """Digest of the store's note hashes when the index was last synchronised with it."""
-    _faiss: Any = None
+    _matrix: Vectors = field(default_factory=lambda: np.zeros((0, 0), np.float32), repr=False)
+    _live: np.ndarray = field(default_factory=lambda: np.zeros(0, bool), repr=False)
+    _size: int = 0
+    _faiss: Any = field(default=None, repr=False)
+    _graph: bool = False
+    """Whether `_faiss` is an HNSW graph (else an exact index)."""
+    _stale: int = 0
 
     def __post_init__(self) -> None:
-        if self.vectors.shape != (len(self.iris), self.dim):
-            self.vectors = np.zeros((len(self.iris), self.dim), np.float32)
+        if self._matrix.shape[1:] != (self.dim,):
+            self._matrix = np.zeros((0, self.dim), np.float32)
+
+    @classmethod
+    def of(cls, vectors: Vectors, dim: int, hnsw_threshold: int) -> "VectorIndex":
+        """An index whose rows 0..n-1 hold these vectors."""
+        index = cls(dim, hnsw_threshold)
+        index.set(list(range(len(vectors))), vectors)
+        return index
 
     def __len__(self) -> int:
-        return len(self.iris)
+        return int(self._live[: self._size].sum())
 
     @property
     def kind(self) -> str:
         return "hnsw" if len(self) >= self.hnsw_threshold else "flat"
 
-    def replace(self, iris: list[str], digests: list[str], vectors: Vectors) -> None:
-        """Make the index hold exactly these entries (rows are reused by the caller)."""
-        self.iris, self.digests, self.vectors = iris, digests, vectors.astype(np.float32)
-        self._faiss = None
+    def vector(self, row: int) -> Vectors:
+        found: Vectors = self._matrix[row]
+        return found
 
-    def search(self, query: Vectors, k: int) -> list[tuple[str, float]]:
-        """The k nearest IRIs by inner product (cosine for unit vectors), best first."""
-        if not self.iris or k <= 0:
+    def live_matrix(self) -> tuple[list[int], Vectors]:
+        """Rows in use, in order, and their vectors."""
+        rows = np.flatnonzero(self._live[: self._size])
+        return rows.tolist(), self._matrix[rows]
+
+    def set(self, rows: list[int], vectors: Vectors) -> None:
+        """Put these vectors at these rows (new rows grow the index)."""
+        if not rows:
+            return
+        self._grow(max(rows) + 1)
+        replaced = int(self._live[rows].sum())
+        self._matrix[rows] = vectors.astype(np.float32, copy=False)
+        self._live[rows] = True
+        self._changed(rows, replaced)
+
+    def clear(self, rows: list[int]) -> None:
+        """Forget the vectors at these rows."""
+        rows = [r for r in rows if r < self._size and self._live[r]]
+        if rows:
+            self._live[rows] = False
+            self._matrix[rows] = 0.0
+            self._changed([], len(rows))
+
+    def _grow(self, size: int) -> None:
+        if size > len(self._matrix):
+            capacity = max(size, 2 * len(self._matrix), 64)
+            matrix = np.zeros((capacity, self.dim), np.float32)
+            matrix[: self._size] = self._matrix[: self._size]
+            live = np.zeros(capacity, bool)
+            live[: self._size] = self._live[: self._size]
+            self._matrix, self._live = matrix, live
+        self._size = max(self._size, size)
+
+    def _changed(self, added: list[int], stale: int) -> None:
+        if self._faiss is None:
+            return
+        if not self._graph or self.kind == "flat":
+            self._faiss = None  # an exact index is rebuilt from the matrix when next searched
+            return
+        self._stale += stale
+        if self._stale > STALE_SHARE * max(len(self), 1):
+            self._faiss = None
+        elif added:
+            ids = np.asarray(added, np.int64)
+            self._faiss.add_with_ids(self._matrix[ids], ids)
+
+    def search(self, query: Vectors, k: int) -> list[tuple[int, float]]:
+        """The k rows nearest to the query by inner product (cosine for unit vectors), best first."""
+        live = len(self)
+        if not live or k <= 0:
             return []
-        scores, rows = self._index().search(query.reshape(1, -1).astype(np.float32), min(k, len(self)))
-        return [(self.iris[r], float(s)) for s, r in zip(scores[0], rows[0], strict=True) if r >= 0]
+        index = self._index()
+        # outdated graph entries may take places among the nearest: ask for a few more
+        want = min(2 * k + min(self._stale, 100), index.ntotal) if self._graph else min(k, index.ntotal)
+        _, found = index.search(query.reshape(1, -1).astype(np.float32), max(want, 1))
+        rows = sorted({int(r) for r in found[0] if 0 <= r < self._size and self._live[r]})
+        scored = [(row, float(self._matrix[row] @ query)) for row in rows]
+        scored.sort(key=lambda item: (-item[1], item[0]))
+        return scored[:k]
 
     def _index(self) -> Any:
-        if self._faiss is None:
-            import faiss
+        if self._faiss is not None:
+            return self._faiss
+        import faiss
 
-            index: Any
-            if self.kind == "hnsw":
-                index = faiss.IndexHNSWFlat(self.dim, 32, faiss.METRIC_INNER_PRODUCT)
-                index.hnsw.efConstruction = 40
-                index.hnsw.efSearch = 64
-            else:
-                index = faiss.IndexFlatIP(self.dim)
-            index.add(self.vectors)
-            self._faiss = index
-        return self._faiss
-
-    def save(self, folder: Path) -> None:
-        """Write the index atomically enough: vectors first, then the metadata that names them."""
-        folder.mkdir(parents=True, exist_ok=True)
-        np.save(folder / "vectors.tmp.npy", self.vectors)
-        (folder / "vectors.tmp.npy").replace(folder / "vectors.npy")
+        rows = np.flatnonzero(self._live[: self._size]).astype(np.int64)
+        index: Any
         if self.kind == "hnsw":
-            import faiss
-
-            faiss.write_index(self._index(), str(folder / "hnsw.tmp.faiss"))
-            (folder / "hnsw.tmp.faiss").replace(folder / "hnsw.faiss")
-        meta = {
-            "format": FORMAT,
-            "model": self.model,
-            "dim": self.dim,
-            "iris": self.iris,
-            "digests": self.digests,
-            "fingerprint": self.fingerprint,
-        }
-        (folder / "index.tmp.json").write_text(json.dumps(meta), "utf-8")
-        (folder / "index.tmp.json").replace(folder / "index.json")
-
-    @classmethod
-    def load(cls, folder: Path, model: str, dim: int, hnsw_threshold: int) -> "VectorIndex | None":
-        """The saved index, or None when it is missing, corrupt or made by another model."""
-        try:
-            meta = json.loads((folder / "index.json").read_text("utf-8"))
-            vectors = np.load(folder / "vectors.npy")
-        except (OSError, ValueError) as error:
-            log.info("no usable vector index in %s (%s)", folder, error)
-            return None
-        iris, digests = meta.get("iris", []), meta.get("digests", [])
-        if (
-            (meta.get("format"), meta.get("model"), meta.get("dim")) != (FORMAT, model, dim)
-            or vectors.shape != (len(iris), dim)
-            or len(digests) != len(iris)
-        ):
-            log.warning("vector index in %s does not match model %s (%d dims); rebuilding", folder, model, dim)
-            return None
-        index = cls(model, dim, hnsw_threshold, iris, digests, vectors.astype(np.float32, copy=False))
-        index.fingerprint = str(meta.get("fingerprint", ""))
-        if index.kind == "hnsw" and (folder / "hnsw.faiss").exists():
-            import faiss
-
-            saved = faiss.read_index(str(folder / "hnsw.faiss"))
-            index._faiss = saved if saved.ntotal == len(index) else None
+            graph = faiss.IndexHNSWFlat(self.dim, 32, faiss.METRIC_INNER_PRODUCT)
+            graph.hnsw.efConstruction = 40
+            graph.hnsw.efSearch = 64
+            index = faiss.IndexIDMap2(graph)
+            index.add_with_ids(self._matrix[rows], rows)
+        else:
+            # cleared rows are zero vectors, and searched results are filtered by liveness
+            index = faiss.IndexFlatIP(self.dim)
+            index.add(self._matrix[: self._size])
+        self._faiss, self._graph, self._stale = index, self.kind == "hnsw", 0
         return index
+
+    def hnsw_state(self) -> Any:
+        """The HNSW index as built now, to persist (None for exact search)."""
+        return self._index() if self.kind == "hnsw" else None
+
+    def adopt(self, saved: Any) -> None:
+        """Use a persisted HNSW index that was built over exactly these rows."""
+        if saved is not None and saved.ntotal == len(self) and self.kind == "hnsw":
+            self._faiss, self._graph, self._stale = saved, True, 0

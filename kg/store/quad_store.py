@@ -29,6 +29,8 @@ PREFIXES = {
 """Prefixes used when writing Turtle and TriG, and declared for every SPARQL query."""
 
 QueryResult = ox.QuerySolutions | ox.QueryBoolean | ox.QueryTriples
+TermTriple = tuple[str, str, str]
+"""A triple as its three terms in N-Triples syntax (`<iri>`, `"literal"`, `_:blank`)."""
 HASH = "https://w3id.org/mlkg/ontology#contentHash"
 PATH = "https://w3id.org/mlkg/ontology#path"
 
@@ -39,6 +41,7 @@ class Store(Protocol):
     def replace_graphs(self, graphs: dict[str, str]) -> None: ...
     def drop_graphs(self, graph_iris: Iterable[str]) -> None: ...
     def note_hashes(self) -> dict[str, str]: ...
+    def graph_triples(self, graph_iri: str) -> set[TermTriple]: ...
     def note_paths(self) -> dict[str, str]: ...
     def query(
         self,
@@ -111,6 +114,11 @@ class OxigraphStore:
         rows = self._store.query(f"SELECT ?g ?h WHERE {{ GRAPH ?g {{ ?g <{HASH}> ?h }} }}")
         assert isinstance(rows, ox.QuerySolutions)
         return {row["g"].value: row["h"].value for row in rows}
+
+    def graph_triples(self, graph_iri: str) -> set[TermTriple]:
+        """The triples of one named graph."""
+        quads = self._store.quads_for_pattern(None, None, None, ox.NamedNode(graph_iri))
+        return {(str(q.subject), str(q.predicate), str(q.object)) for q in quads}
 
     def note_paths(self) -> dict[str, str]:
         """Vault-relative path of every imported note, by note IRI."""

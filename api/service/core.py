@@ -1,0 +1,221 @@
+"""The services behind every interface: the store, the importer, the linker and the published read view.
+
+Writes go one at a time (`writing`). After a write is stored, its links and search entries are
+computed beside the readers, then applied together with a new snapshot of the store while readers
+wait (`reading`), so a reader sees a note's triples, links and embeddings together or not at all.
+"""
+
+import hashlib
+import logging
+import shutil
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from api.service.index_saver import IndexSaver
+from api.service.locks import ReadWriteLock
+from ingest.pipeline import Importer, IngestReport
+from kg.graph.view import GraphView, read_links
+from kg.links.linker import Linker, LinkReport, SemanticLinker, link_states
+from kg.links.note_cache import NoteCache
+from kg.search.encoder import Encoder
+from kg.search.encoder_loading import load_encoder
+from kg.search.engine import SearchEngine
+from kg.search.search_index import IndexChange, SearchIndex
+from kg.settings import Settings
+from kg.store.quad_store import OxigraphStore, Store
+
+log = logging.getLogger(__name__)
+KEPT_SNAPSHOTS = 3
+FULL_SHARE = 0.3
+"""A write touching more than this share of the index is synchronised as a whole."""
+GRAPH_FILE = "graph.pickle"
+
+
+@dataclass
+class Refreshed:
+    index: IndexChange
+    links: LinkReport
+
+
+@dataclass
+class ReadView:
+    """What readers see: the search engine over a snapshot of the store, and its generation."""
+
+    engine: SearchEngine
+    generation: int
+    snapshot_dir: Path
+    """Where the snapshot lives, for readers in other processes (the SPARQL query workers)."""
+
+    @property
+    def store(self) -> Store:
+        return self.engine.store
+
+
+@dataclass
+class Services:
+    settings: Settings
+    store: Store
+    importer: Importer
+    linker: Linker
+    encoder: Encoder | None = None
+    read_only: bool = False
+    snapshots: bool = False
+    """Publish each write as a read-only snapshot (the server, whose readers run beside the writer)."""
+    _view: ReadView | None = field(default=None, repr=False)
+    _writes: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    _readers: ReadWriteLock = field(default_factory=ReadWriteLock, repr=False)
+    _saver: IndexSaver | None = field(default=None, repr=False)
+
+    @contextmanager
+    def writing(self) -> Iterator[None]:
+        """One writer at a time, for the whole of a write: store, link, index, publish."""
+        with self._writes:
+            yield
+
+    @contextmanager
+    def reading(self) -> Iterator[ReadView]:
+        """The published view, held steady while the caller reads it."""
+        if self._view is None:
+            with self._writes:
+                self.open()
+        with self._readers.reading():
+            assert self._view is not None
+            yield self._view
+
+    def open(self) -> ReadView:
+        """The published view, opening the saved index (brought up to date with the store) if needed."""
+        if self._view is None:
+            engine, _ = self._open_engine(self.load_encoder())
+            self._publish(engine, 0)
+        assert self._view is not None
+        return self._view
+
+    def start(self) -> Refreshed:
+        """Open the index and link again every note whose links are out of date (the server's start)."""
+        with self._writes:
+            self.open()
+            return self.refresh(IngestReport())
+
+    def load_encoder(self) -> Encoder:
+        if self.encoder is None:
+            s = self.settings
+            self.encoder = load_encoder(s.model, s.models_dir, s.encoder_backend, s.encoder_threads)
+        return self.encoder
+
+    def refresh(self, changes: IngestReport | None) -> Refreshed:
+        """Link and index what a write changed (None: anything may have) and publish it; hold `writing`.
+
+        Open the view before the write, so that the saved index still matches the store."""
+        encoder = self.load_encoder()
+        view = self.open()
+        linked = self._relink(encoder, changes)
+        index, graph = view.engine.index, view.engine.view
+        touched = None if changes is None else changes.touched | linked.touched
+        if touched is not None and len(touched) > FULL_SHARE * max(len(index), 1):
+            touched = None
+        if touched is None:
+            plan = index.plan_sync(self.store, encoder)
+        else:
+            plan = index.plan_update(self.store, encoder, touched)
+        delta = read_links(self.store, touched)
+        snapshot, where = self._snapshot(view.generation + 1)
+        with self._readers.writing():
+            change = index.apply_plan(plan)
+            if touched is None:
+                graph.graph.clear()
+            graph.apply(delta)
+            view.engine.store = snapshot
+            self._view = ReadView(view.engine, view.generation + 1, where)
+        if self._saver is not None:
+            self._saver.poke()
+        return Refreshed(change, linked)
+
+    def _relink(self, encoder: Encoder, changes: IngestReport | None) -> LinkReport:
+        if self.read_only:
+            return self.linker.current()
+        s = self.settings
+        semantic = SemanticLinker.build(self.store, encoder, self.linker.cache, s.link_threshold, s.max_semantic_links)
+        return self.linker.relink(semantic, changes.changed if changes is not None else None)
+
+    def _open_engine(self, encoder: Encoder) -> tuple[SearchEngine, IndexChange]:
+        """The saved index and graph view when they match the store, else brought up to date."""
+        s = self.settings
+        fingerprint = store_fingerprint(self.store)
+        loaded = SearchIndex.load(s.index_dir, encoder.model, encoder.dim, s.hnsw_threshold)
+        index, folder = loaded or (SearchIndex(encoder.model, encoder.dim, s.hnsw_threshold), None)
+        graph = GraphView.load(folder / GRAPH_FILE) if folder is not None else None
+        if index.fingerprint == fingerprint and graph is not None:
+            return SearchEngine(self.store, encoder, index, graph), IndexChange(reused=len(index))
+        change = index.apply_plan(index.plan_sync(self.store, encoder))
+        index.fingerprint = fingerprint
+        engine = SearchEngine(self.store, encoder, index, GraphView.build(self.store))
+        if not self.read_only:
+            save_engine(engine, s.index_dir)
+        return engine, change
+
+    def _publish(self, engine: SearchEngine, generation: int) -> None:
+        snapshot, where = self._snapshot(generation)
+        engine.store = snapshot
+        self._view = ReadView(engine, generation, where)
+        if self.snapshots and not self.read_only and self._saver is None:
+            self._saver = IndexSaver(self._save_now)
+
+    def _save_now(self) -> None:
+        """Save the published index and graph view (from the saver's thread)."""
+        with self._readers.reading():
+            view = self._view
+            if view is not None:
+                view.engine.index.fingerprint = store_fingerprint(view.store)
+                save_engine(view.engine, self.settings.index_dir)
+
+    def _snapshot(self, generation: int) -> tuple[Store, Path]:
+        """A read-only copy of the store as it is now; later writes do not show in it."""
+        if self.read_only or not self.snapshots:
+            return self.store, self.settings.store_dir
+        folder = self.settings.snapshots_dir
+        if generation == 0:
+            shutil.rmtree(folder, ignore_errors=True)  # left by an earlier process
+        target = folder / f"{generation:08d}"
+        folder.mkdir(parents=True, exist_ok=True)
+        self.store.snapshot(target)
+        # readers of older snapshots keep their open files; three generations cover queries in flight
+        for old in sorted(folder.iterdir())[:-KEPT_SNAPSHOTS]:
+            shutil.rmtree(old, ignore_errors=True)
+        return OxigraphStore(target, read_only=True), target
+
+    def close(self) -> None:
+        """Save what the index learnt since it was last saved, then release the store."""
+        if self._saver is not None:
+            self._saver.stop()
+        if self._view is not None and not self.read_only:
+            with self._writes:
+                self._save_now() if self.snapshots else save_engine(self._view.engine, self.settings.index_dir)
+        self.store.close()
+
+
+def store_fingerprint(store: Store) -> str:
+    """Changes whenever any note graph, the ontology or any note's links change."""
+    hashes = sorted(store.note_hashes().items())
+    states = sorted(link_states(store).items())
+    return hashlib.sha256(repr((hashes, states)).encode("utf-8")).hexdigest()
+
+
+def save_engine(engine: SearchEngine, folder: Path) -> None:
+    engine.index.save(folder, {GRAPH_FILE: engine.view.save})
+
+
+def build_services(
+    settings: Settings, read_only: bool = False, encoder: Encoder | None = None, snapshots: bool = False
+) -> Services:
+    """Open the store under the data directory and build the importer around it."""
+    store_dir = settings.store_dir
+    read_only = read_only and store_dir.exists()
+    store = OxigraphStore(store_dir, read_only=read_only)
+    log.debug("opened store at %s (read_only=%s)", store_dir, read_only)
+    cache = NoteCache(settings.cache_dir)
+    importer = Importer(store, settings.max_note_bytes, settings.validate_shapes, settings.ingest_workers, cache)
+    return Services(settings, store, importer, Linker(store, cache), encoder, read_only, snapshots)
+

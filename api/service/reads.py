@@ -1,0 +1,157 @@
+"""Every read, from the published view: answers, nodes, notes, neighbourhoods, paths, the lifecycle."""
+
+from pathlib import Path
+from typing import Any
+
+import networkx as nx
+import pyoxigraph as ox
+
+from api.service.core import Services
+from api.service.results import (
+    Answer,
+    DerivedNode,
+    Discussion,
+    GraphNode,
+    GraphPath,
+    Health,
+    LifecycleStage,
+    Neighbourhood,
+    NodeContext,
+    NodeSummary,
+    NoteDetail,
+    NoteSummary,
+)
+from kg import __version__
+from kg.errors import BadRequest, NotFound
+from kg.graph.context import graph_context
+from kg.graph.discussions import discussions
+from kg.graph.lifecycle import lifecycle_overview
+from kg.graph.view import GraphView
+from kg.iris import ID_BASE, links_graph_iri, note_id
+
+DERIVED = """PREFIX prov: <http://www.w3.org/ns/prov#>
+PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
+PREFIX dcterms: <http://purl.org/dc/terms/>
+PREFIX mlkg: <https://w3id.org/mlkg/ontology#>
+SELECT DISTINCT ?node ?label ?line WHERE { GRAPH <%s> {
+  ?node prov:qualifiedDerivation ?d . ?d mlkg:line ?line .
+  FILTER NOT EXISTS { ?d mlkg:field ?f }
+  OPTIONAL { ?node rdfs:label ?l } OPTIONAL { ?node dcterms:title ?t } BIND(COALESCE(?l, ?t, "") AS ?label) } }
+ORDER BY ?line"""
+
+
+def ask(services: Services, question: str, k: int = 5, kind: str | None = None) -> Answer:
+    """The nodes a question is about, best first, with their context and sources."""
+    with services.reading() as view:
+        return Answer.model_validate(view.engine.ask(question, k, kind))
+
+
+def nodes(services: Services, kind: str) -> list[NodeSummary]:
+    """Every node of one kind: IRI, id and label."""
+    with services.reading() as view:
+        texts = [t for t in view.engine.index.live() if t.kind == kind]
+    return sorted((NodeSummary(iri=t.iri, id=t.iri.rsplit("/", 1)[1], label=t.label) for t in texts), key=_by_iri)
+
+
+def _by_iri(node: NodeSummary) -> str:
+    return node.iri
+
+
+def node(services: Services, kind: str, slug: str) -> NodeContext:
+    """One node with its stage, step, papers, notes, solutions, related concerns and sources."""
+    iri = f"{ID_BASE}{kind}/{slug}"
+    with services.reading() as view:
+        text = view.engine.index.text(iri)
+        if text is None or text.kind != kind:
+            raise NotFound(f"no {kind} has the id {slug!r}")
+        context = graph_context(view.store, view.engine.view, [iri])[iri]
+    return NodeContext.model_validate({"iri": iri, "kind": kind, "label": text.label, **context})
+
+
+def notes(services: Services) -> list[NoteSummary]:
+    """Every imported note: id, IRI and vault path."""
+    with services.reading() as view:
+        paths = view.store.note_paths()
+    return [NoteSummary(id=note_id(iri), iri=iri, path=path) for iri, path in sorted(paths.items())]
+
+
+def note(services: Services, wanted: str, full: bool = True) -> NoteDetail:
+    """A note by id or IRI, with its markdown, the nodes derived from it and what it discusses."""
+    iri = wanted if wanted.startswith(ID_BASE) else f"{ID_BASE}note/{wanted}"
+    with services.reading() as view:
+        path = view.store.note_paths().get(iri)
+        if path is None:
+            raise NotFound(f"no imported note has the id {wanted!r}")
+        detail = NoteDetail(id=note_id(iri), iri=iri, path=path)
+        if full:
+            detail.markdown = services.linker.cache.source(view.store.note_hashes().get(iri, ""))
+            detail.derived = [DerivedNode.model_validate(d) for d in _derived(view.store.query(DERIVED % iri))]
+            found = discussions(view.store, iri, links_graph_iri(iri))
+            detail.discusses = [Discussion.model_validate(d) for d in found]
+    return detail
+
+
+def _derived(rows: Any) -> list[dict[str, Any]]:
+    assert isinstance(rows, ox.QuerySolutions)
+    return [{"iri": r["node"].value, "label": r["label"].value, "line": int(r["line"].value)} for r in rows]
+
+
+def lifecycle(services: Services) -> list[LifecycleStage]:
+    """Every stage with its steps and their concerns, with papers and notes per concern."""
+    with services.reading() as view:
+        return [LifecycleStage.model_validate(stage) for stage in lifecycle_overview(view.store)]
+
+
+def _node(view: GraphView, iri: str, depth: int | None = None) -> GraphNode:
+    return GraphNode(iri=iri, label=view.label(iri), kind=view.graph.nodes[iri]["kind"], depth=depth)
+
+
+def _known(view: GraphView, iri: str) -> str:
+    if iri not in view.graph:
+        raise NotFound(f"{iri!r} is not a node of the graph")
+    return iri
+
+
+def neighbours(services: Services, iri: str, depth: int = 1) -> Neighbourhood:
+    """Nodes within `depth` links of a node (either direction) and the links between them."""
+    with services.reading() as read:
+        view = read.engine.view
+        start = _known(view, iri)
+        reached = nx.single_source_shortest_path_length(view.graph.to_undirected(as_view=True), start, cutoff=depth)
+        found = [_node(view, n, d) for n, d in sorted(reached.items(), key=lambda item: (item[1], item[0]))]
+        edges = [{"from": a, "to": b, "rel": k} for a, b, k in view.graph.subgraph(reached).edges(keys=True)]
+    return Neighbourhood.model_validate({"center": start, "depth": depth, "nodes": found, "edges": edges})
+
+
+def path(services: Services, source: str, target: str) -> GraphPath:
+    """The shortest path between two nodes, ignoring link direction."""
+    with services.reading() as read:
+        view = read.engine.view
+        undirected = view.graph.to_undirected(as_view=True)
+        try:
+            steps = nx.shortest_path(undirected, _known(view, source), _known(view, target))
+        except nx.NetworkXNoPath as error:
+            raise BadRequest("the two nodes are not connected") from error
+        return GraphPath(path=[_node(view, n) for n in steps])
+
+
+def snapshot_dir(services: Services) -> Path:
+    """The folder of the published snapshot, for readers in other processes (the SPARQL workers)."""
+    with services.reading() as view:
+        return view.snapshot_dir
+
+
+def health(services: Services) -> Health:
+    """Triples, notes, index size, model, version and the generation readers see."""
+    with services.reading() as view:
+        engine = view.engine
+        return Health(
+            status="ok",
+            version=__version__,
+            triples=view.store.triple_count(),
+            notes=len(view.store.note_paths()),
+            index_size=len(engine.index),
+            model=engine.encoder.model,
+            encoder_backend=engine.encoder.backend,
+            generation=view.generation,
+        )
