@@ -62,7 +62,7 @@ def test_sigkill_during_writes_loses_no_acknowledged_note(tmp_path: Path, models
                 try:
                     response = client.post("/notes", params={"name": note.name}, content=note.read_bytes())
                     if response.status_code == 201:
-                        acknowledged.append(response.json()["id"])
+                        acknowledged.append(response.json()["notes"][0]["id"])
                     if index % 7 == 6 and acknowledged:
                         victim = acknowledged[0]
                         if client.delete(f"/notes/{victim}").status_code == 204:

@@ -138,7 +138,7 @@ def test_a_posted_note_is_searchable_and_queryable_then_gone(live_server: str):
     assert httpx.post(f"{live_server}/notes", params={"name": "Tramer.md"}, content=text).status_code == 403
     created = httpx.post(f"{live_server}/notes", params={"name": "Tramer.md"}, content=text, headers=AUTH)
     assert created.status_code == 201, created.text
-    body = created.json()
+    body = created.json()["notes"][0]  # the import result: one note
     assert body["id"] == "tramer" and body["status"] == "added" and body["triples_added"] > 50
     assert "https://w3id.org/mlkg/id/concern/membership-leakage" in {d["iri"] for d in body["discusses"]}
     hits = httpx.get(
@@ -168,15 +168,21 @@ def test_bad_notes_get_their_4xx_and_change_nothing(live_server: str):
         headers=AUTH,
         content=(FIXTURES / "Broken frontmatter.md").read_bytes(),
     )
-    assert broken.status_code == 422
-    problem = broken.json()["error"]["problems"][0]
-    assert (problem["path"], problem["line"]) == ("bad.md", 3)
+    assert broken.status_code == 201  # Obsidian opens it: imported with its body and a warning on its line
+    (warning,) = broken.json()["notes"][0]["warnings"]
+    assert (warning["path"], warning["line"]) == ("bad.md", 3) and "invalid YAML" in warning["message"]
+    assert httpx.delete(f"{live_server}/notes/bad", headers=AUTH).status_code == 204
+    orphan = b"| Stage | Step | Concern |\n|---|---|---|\n| S | | Orphan |\n"
+    refused = httpx.post(f"{live_server}/notes", params={"name": "orphan.md"}, headers=AUTH, content=orphan)
+    assert refused.status_code == 422
+    problem = refused.json()["error"]["problems"][0]
+    assert (problem["path"], problem["line"]) == ("orphan.md", 3)
     latin = httpx.post(f"{live_server}/notes", params={"name": "latin.md"}, headers=AUTH, content=b"# Caf\xe9\n")
     assert latin.status_code == 415 and latin.json()["error"]["problems"][0]["line"] == 1
     huge = httpx.post(f"{live_server}/notes", params={"name": "huge.md"}, headers=AUTH, content=b"a" * 2_000_001)
     assert huge.status_code == 413
     nameless = httpx.post(f"{live_server}/notes", headers=AUTH, content=b"# x\n")
-    assert nameless.status_code == 400 and "file name" in nameless.json()["error"]["message"]
+    assert nameless.status_code == 400 and "path in the vault" in nameless.json()["error"]["message"]
     assert httpx.get(f"{live_server}/health").json()["triples"] == before
 
 
@@ -211,16 +217,17 @@ def test_service_and_load_are_refused(live_server: str):
 def test_put_replaces_a_note_and_reports_what_changed(live_server: str):
     first = b"| Stage | Step | Concern |\n|---|---|---|\n| Ops | Serving | Cold starts |\n"
     created = httpx.post(f"{live_server}/notes", params={"name": "Serving notes.md"}, content=first, headers=AUTH)
-    assert created.status_code == 201 and created.json()["id"] == "serving-notes"
+    assert created.status_code == 201 and created.json()["notes"][0]["id"] == "serving-notes"
     second = first + b"| | | Tail latency |\n"
     replaced = httpx.put(f"{live_server}/notes/serving-notes", content=second, headers=AUTH)
     assert replaced.status_code == 200, replaced.text
-    body = replaced.json()
+    result = replaced.json()
+    body = result["notes"][0]
     assert body["status"] == "updated" and body["triples_added"] > 10
     assert body["triples_removed"] == 1  # only the old content hash: adding a row removes nothing else
     assert "https://w3id.org/mlkg/id/concern/tail-latency" in {d["iri"] for d in body["discusses"]}
-    assert body["index"]["encoded"] >= 1 and body["index"]["reused"] > 60
-    unchanged = httpx.put(f"{live_server}/notes/serving-notes", content=second, headers=AUTH).json()
+    assert result["index"]["encoded"] >= 1 and result["summary"]["updated"] == 1
+    unchanged = httpx.put(f"{live_server}/notes/serving-notes", content=second, headers=AUTH).json()["notes"][0]
     assert (unchanged["status"], unchanged["triples_added"], unchanged["triples_removed"]) == ("unchanged", 0, 0)
     assert httpx.put(f"{live_server}/notes/nobody", content=second, headers=AUTH).status_code == 404
     assert httpx.delete(f"{live_server}/notes/serving-notes", headers=AUTH).status_code == 204
@@ -230,8 +237,8 @@ def test_multipart_upload(live_server: str):
     text = b"---\ntitle: Uploaded\n---\n| Stage | Step | Concern |\n|---|---|---|\n| Ops | Serving | Upload limits |\n"
     done = httpx.post(f"{live_server}/notes", files={"file": ("Uploaded note.md", text, "text/markdown")}, headers=AUTH)
     assert done.status_code == 201, done.text
-    assert done.json()["id"] == "uploaded-note"
-    assert "https://w3id.org/mlkg/id/concern/upload-limits" in {d["iri"] for d in done.json()["discusses"]}
+    assert done.json()["notes"][0]["id"] == "uploaded-note"
+    assert "https://w3id.org/mlkg/id/concern/upload-limits" in {d["iri"] for d in done.json()["notes"][0]["discusses"]}
     assert httpx.get(f"{live_server}/notes/uploaded-note").json()["markdown"].startswith("---\ntitle: Uploaded")
     missing = httpx.post(f"{live_server}/notes", files={"other": ("x.md", b"# x", "text/markdown")}, headers=AUTH)
     assert missing.status_code == 400 and "'file' part" in missing.json()["error"]["message"]
@@ -244,19 +251,24 @@ def test_put_reports_links_gained_and_lost_and_relinks_other_notes(live_server: 
     assert httpx.post(f"{live_server}/notes", params={"name": "Reader.md"}, content=reader, headers=AUTH).is_success
     first = b"---\ntitle: Attack notes\n---\nModel extraction through a public API is cheap.\n"
     created = httpx.post(f"{live_server}/notes", params={"name": "Attacks.md"}, content=first, headers=AUTH)
-    body = created.json()
+    result = created.json()
+    body = result["notes"][0]
     assert body["links_gained"] == [f"{concern}model-stealing"]
-    assert body["notes_relinked"] == 1  # Reader's [[Attack notes]] now resolves to this note, by its title
+    assert result["notes_relinked"] == 1 and result["relinked"] == [
+        f"{note}reader"
+    ]  # Reader's [[Attack notes]] now resolves to this note, by its title
     reader_links = httpx.get(f"{live_server}/graph/neighbours", params={"iri": f"{note}reader"}).json()
     assert f"{note}attacks" in str(reader_links) and f"{note}attack-notes" not in str(reader_links)
     link = next(d for d in body["discusses"] if d["iri"] == f"{concern}model-stealing")
     assert (link["method"], link["score"], link["line"]) == ("mention", 1.0, 4)
     assert link["evidence"] == "Model extraction through a public API is cheap."
     second = b"---\ntitle: Attack notes\n---\nPoisoning attacks plant triggers in the training data.\n"
-    replaced = httpx.put(f"{live_server}/notes/attacks", content=second, headers=AUTH).json()
+    result = httpx.put(f"{live_server}/notes/attacks", content=second, headers=AUTH).json()
+    replaced = result["notes"][0]
     assert replaced["links_gained"] == [f"{concern}data-poisoning"]
     assert replaced["links_lost"] == [f"{concern}model-stealing"]
-    assert replaced["triples_removed"] > 5 and replaced["notes_relinked"] == 0
+    # the note's own graph lost only its content hash; what its links lost is in links_lost
+    assert replaced["triples_removed"] == 1 and result["notes_relinked"] == 0
     asked = httpx.get(f"{live_server}/ask", params={"q": "poisoned training data", "type": "concern", "k": 1}).json()
     assert f"{note}attacks" in {n["iri"] for n in asked["hits"][0]["notes"]}
     for name in ("attacks", "reader"):

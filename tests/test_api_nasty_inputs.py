@@ -14,7 +14,7 @@ CORPUS = [
         (TABLE_HEAD + "".join(f"| S{i % 7} | T{i % 29} | Concern {i} |\n" for i in range(3000))).encode(),
         {201, 422},
     ),
-    ("broken yaml.md", b"---\ntitle: [unclosed\n---\n# x\n", {422}),
+    ("broken yaml.md", b"---\ntitle: [unclosed\n---\n# x\n", {201}),
     ("nul.md", b"# title\x00\n", {415}),
     ("latin1.md", "# r\xe9sum\xe9\n".encode("latin-1"), {415}),
     (
@@ -28,11 +28,14 @@ CORPUS = [
     ("huge.md", b"x" * 2_000_001, {413}),
 ]
 NAMES = [
-    ("../../outside.md", {201}),
+    ("../../outside.md", {400}),
     ("/tmp/absolute.md", {201}),
     ("a" * 300 + ".md", {400}),
     ("..", {400}),
     (".hidden.md", {400}),
+    ("topic/.git/config.md", {400}),
+    ("nul\x00byte.md", {400}),
+    ("line\nbreak.md", {400}),
 ]
 
 
@@ -43,14 +46,19 @@ def test_nasty_notes(live_server: str, name: str, body: bytes, allowed: set[int]
     if response.status_code >= 400:
         assert response.json()["error"]["message"]
     else:
-        assert httpx.delete(f"{live_server}/notes/{response.json()['id']}", headers=AUTH).status_code == 204
+        note_id = response.json()["notes"][0]["id"]
+        assert httpx.delete(f"{live_server}/notes/{note_id}", headers=AUTH).status_code == 204
 
 
-@pytest.mark.parametrize(("name", "allowed"), NAMES, ids=["parent", "absolute", "long", "dots", "hidden"])
+@pytest.mark.parametrize(
+    ("name", "allowed"), NAMES, ids=["parent", "absolute", "long", "dots", "hidden", "hidden-folder", "nul", "newline"]
+)
 def test_path_tricks_in_names_stay_inside_the_data_directory(live_server: str, tmp_path, name: str, allowed):
     response = httpx.post(f"{live_server}/notes", params={"name": name}, content=b"# x\n", headers=AUTH)
     assert response.status_code in allowed, response.text[:300]
     if response.status_code == 201:
-        note = httpx.get(f"{live_server}/notes/{response.json()['id']}").json()
-        assert "/" not in note["path"] and not note["path"].startswith(".")
+        note = httpx.get(f"{live_server}/notes/{response.json()['notes'][0]['id']}").json()
+        assert note["path"] == "tmp/absolute.md"  # a vault path: folders kept, never absolute
         assert httpx.delete(f"{live_server}/notes/{note['id']}", headers=AUTH).status_code == 204
+    else:
+        assert response.json()["error"]["message"]

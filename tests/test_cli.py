@@ -93,7 +93,9 @@ def test_ingest_reports_bad_notes_with_file_and_line_and_keeps_the_rest(tmp_path
     report = json.loads(done.stdout)
     assert report["summary"]["added"] == 1 and report["summary"]["failed"] == 1
     bad = next(n for n in report["notes"] if n["status"] == "failed")
-    assert bad["problems"] == [f"{vault / 'bad.md'}:2: invalid UTF-8 byte 0xc3; save the note as UTF-8"]
+    assert bad["problems"] == [
+        {"path": str(vault / "bad.md"), "line": 2, "message": "invalid UTF-8 byte 0xc3; save the note as UTF-8"}
+    ]
     stats = json.loads(kg(data, "stats", "--json").stdout)
     assert stats["imported_notes"] == 1
 
