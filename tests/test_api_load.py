@@ -31,7 +31,7 @@ def test_readers_and_writers_together(tmp_path: Path, models_dir: Path, encoder)
     assert report["errors"] == 0, report["first_errors"]
     assert report["partial_note_seen"] == 0
     assert report["import"]["requests"] >= 3 and report["ask"]["requests"] >= 3
-    assert report["index_matches_store"] and report["kept_files_match_notes"]
+    assert report["index_matches_store"] and report["markdown_kept"]
 
 
 def test_a_note_appears_with_its_links_and_embeddings_or_not_at_all(tmp_path: Path, encoder):

@@ -47,9 +47,14 @@ function slugOf(iri) {
   return iri.slice(iri.lastIndexOf("/") + 1);
 }
 
+/** A note's id is its IRI after `.../note/`: its vault path, slugged, folders included. */
+function noteIdOf(iri) {
+  return iri.slice(`${ID}note/`.length);
+}
+
 /** Where the page shows a node: notes have their own view (with their source), others the node view. */
 function href(iri, line) {
-  if (kindOf(iri) === "note") return `#/note/${encodeURIComponent(slugOf(iri))}` + (line ? `?line=${line}` : "");
+  if (kindOf(iri) === "note") return `#/note/${encodeURIComponent(noteIdOf(iri))}` + (line ? `?line=${line}` : "");
   return `#/node/${encodeURIComponent(iri)}`;
 }
 
@@ -363,7 +368,8 @@ function importView() {
     form.append("file", chosen, chosen.name);
     try {
       const headers = token.value ? { Authorization: `Bearer ${token.value}` } : {};
-      const saved = await getJSON("/notes", { method: "POST", body: form, headers });
+      const result = await getJSON("/notes", { method: "POST", body: form, headers });
+      const saved = result.notes[0];
       showHealth();
       const inferred = saved.discusses.filter((d) => d.method !== "table");
       outcome.replaceChildren(el("h2", {}, `${saved.status}: `, link({ iri: saved.iri, label: chosen.name })),
@@ -371,7 +377,8 @@ function importView() {
           ["Triples", `${saved.triples_added} added, ${saved.triples_removed} removed`],
           ["Defines", String(saved.discusses.length - inferred.length) + " stages, steps and concerns from its tables"],
           ["Linked to", list(inferred, discussion)],
-          ["Search index", `${saved.index.encoded} texts encoded`],
+          ["Search index", `${result.index.encoded} texts encoded`],
+          ...saved.warnings.map((w) => ["Warning", `line ${w.line}: ${w.message}`]),
         ]));
     } catch (error) {
       outcome.replaceChildren();
@@ -394,7 +401,7 @@ function route() {
   if (parts[0] === "sparql") return sparqlView();
   if (parts[0] === "import") return importView();
   if (parts[0] === "node" && parts[1]) return nodeView(parts.slice(1).join("/"));
-  if (parts[0] === "note" && parts[1]) return noteView(parts[1], params);
+  if (parts[0] === "note" && parts[1]) return noteView(parts.slice(1).join("/"), params);
   return askView(params);
 }
 
