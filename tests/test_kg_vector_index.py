@@ -8,9 +8,9 @@ from pathlib import Path
 
 import numpy as np
 
-from kg.search.encoder import Vectors
 from ingest.pipeline import IngestReport
 from kg.search.bm25_index import Bm25Index
+from kg.search.encoder import Vectors
 from kg.search.search_index import SearchIndex
 from kg.search.vector_index import VectorIndex
 

@@ -218,4 +218,3 @@ def build_services(
     cache = NoteCache(settings.cache_dir)
     importer = Importer(store, settings.max_note_bytes, settings.validate_shapes, settings.ingest_workers, cache)
     return Services(settings, store, importer, Linker(store, cache), encoder, read_only, snapshots)
-
