@@ -11,7 +11,7 @@ from api.query_runner import QueryJob, QueryRunner
 from api.rate_limit import check_rate
 from api.service import reads, writes
 from api.service.core import Services
-from api.sparql_protocol import apply_update_dataset, read_request, refuse_remote
+from api.sparql_protocol import MEDIA_TYPE, apply_update_dataset, read_request, refuse_remote
 from kg.errors import PayloadTooLarge
 
 router = APIRouter(tags=["sparql"], dependencies=[Depends(check_rate)])
@@ -33,6 +33,17 @@ QUERY_DOC: dict[str, Any] = {
             "description": "Overrides Accept: json, xml, csv, tsv (SELECT/ASK); turtle, ntriples, jsonld, rdfxml.",
         },
     ],
+}
+# the answer's format follows Accept (or `format=`): JSON and XML results, CSV and TSV, or RDF for CONSTRUCT
+RESULTS: dict[int | str, dict[str, Any]] = {
+    200: {
+        "description": "SELECT/ASK results, or the triples of CONSTRUCT/DESCRIBE, in the negotiated format.",
+        "content": {
+            media: {"schema": {"type": "object"} if media.endswith("json") else {"type": "string"}}
+            for media in MEDIA_TYPE.values()
+        },
+    },
+    204: {"description": "The update was applied."},
 }
 POST_DOC: dict[str, Any] = {
     **QUERY_DOC,
@@ -98,13 +109,21 @@ def _params(request: Request) -> dict[str, list[str]]:
     return params
 
 
-@router.get("/sparql", openapi_extra=QUERY_DOC, summary="SPARQL query (GET)")
+@router.get(
+    "/sparql", openapi_extra=QUERY_DOC, summary="SPARQL query (GET)", responses=RESULTS, response_class=Response
+)
 async def sparql_get(request: Request, services: ServicesDep, queries: QueriesDep) -> Response:
     """Run a SPARQL 1.1 query; SELECT/ASK as SPARQL JSON by default, CONSTRUCT/DESCRIBE as Turtle."""
     return await _handle(request, services, queries)
 
 
-@router.post("/sparql", openapi_extra=POST_DOC, summary="SPARQL query or update (POST)")
+@router.post(
+    "/sparql",
+    openapi_extra=POST_DOC,
+    summary="SPARQL query or update (POST)",
+    responses=RESULTS,
+    response_class=Response,
+)
 async def sparql_post(request: Request, services: ServicesDep, queries: QueriesDep) -> Response:
     """Query (form `query=` or application/sparql-query) or update (needs the write token when set)."""
     return await _handle(request, services, queries)

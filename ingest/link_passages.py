@@ -2,10 +2,12 @@
 
 import re
 
+from rdflib import RDFS
+
 from ingest.map_papers import reference_sections
 from ingest.mapping import MappedNote
 from ingest.model import Block, Note
-from kg.iris import MLKG, kind_of
+from kg.iris import MLKG, kind_of, match_key
 from kg.links.inputs import LinkInputs, Passage, Reference
 
 SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[\"'(\[]?[A-Z0-9])")
@@ -27,13 +29,15 @@ def _marked(block: Block) -> str:
     return text
 
 
-def _section_passages(note: Note, index: int) -> list[Passage]:
+def _section_passages(note: Note, index: int, own: set[str]) -> list[Passage]:
     section = note.sections[index]
-    found = [Passage(section.title, section.line)] if section.title else []
-    found += [Passage(s, section.line) for s in sentences(section.rest)]
+    # a section titled like one of the note's own concepts defines it: searched for names, not by meaning
+    source = "definition" if section.title and match_key(section.title) in own else "text"
+    found = [Passage(section.title, section.line, source)] if section.title else []
+    found += [Passage(s, section.line, source) for s in sentences(section.rest)]
     for block in section.blocks:
         for item in block.walk():
-            found += [Passage(s, item.line) for s in sentences(_marked(item))]
+            found += [Passage(s, item.line, source) for s in sentences(_marked(item))]
     for table in section.tables:
         if table.kind == "lifecycle":
             continue  # its cells are the note's own concepts, already in its graph
@@ -44,7 +48,7 @@ def _section_passages(note: Note, index: int) -> list[Passage]:
     return found
 
 
-def passages(note: Note) -> list[Passage]:
+def passages(note: Note, own: set[str] | None = None) -> list[Passage]:
     """The note's frontmatter title and summary and its prose, leaving out reference lists and the trailer.
 
     A title taken from the file name is not prose the note contains, so it gives no evidence.
@@ -56,7 +60,7 @@ def passages(note: Note) -> list[Passage]:
     references = reference_sections(note)
     for index in range(len(note.sections)):
         if index not in references:
-            found += _section_passages(note, index)
+            found += _section_passages(note, index, own or set())
     return found
 
 
@@ -69,10 +73,11 @@ def link_inputs(note: Note, mapped: MappedNote) -> LinkInputs:
     ]
     about = next((str(o) for s, p, o in mapped.triples if s == mapped.iri and p == MLKG.aboutPaper), "")
     own = sorted(str(node) for node in mapped.lines if kind_of(str(node)) in ("stage", "step", "concern"))
+    labels = {match_key(str(o)) for s, p, o in mapped.triples if p == RDFS.label and str(s) in own}
     return LinkInputs(
         note=str(mapped.iri),
         content_hash=note.content_hash,
-        passages=passages(note),
+        passages=passages(note, labels),
         wikilinks=wikilinks,
         tags=[Reference(tag.name, tag.line) for tag in note.tags],
         own=own,

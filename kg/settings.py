@@ -10,6 +10,11 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 DEFAULT_VAULT = Path(__file__).resolve().parent.parent / "notes"
 
 
+def user_cache() -> Path:
+    """The user's cache folder for mlkg (XDG_CACHE_HOME, else ~/.cache)."""
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "mlkg"
+
+
 class Settings(BaseSettings):
     """mlkg settings. Environment: KG_DATA_DIR, KG_VAULT, ..."""
 
@@ -29,7 +34,10 @@ class Settings(BaseSettings):
     encoder_backend: Literal["auto", "onnx", "torch"] = Field(
         "auto", description="auto: the cached ONNX export when it matches torch, else torch."
     )
-    model_cache: Path | None = Field(None, description="Folder for exported ONNX models (default: DATA_DIR/models).")
+    model_cache: Path = Field(
+        default_factory=lambda: user_cache() / "models",
+        description="Folder for exported ONNX models, shared by every data folder (default: ~/.cache/mlkg/models).",
+    )
     encoder_threads: int = Field(2, description="Threads the ONNX encoder may use.")
     hnsw_threshold: int = Field(
         50_000, description="Vectors from which search uses an HNSW index instead of exact search."
@@ -59,7 +67,9 @@ class Settings(BaseSettings):
         0.58, description="Cosine similarity from which a note's sentence links it to a concern (see kg eval-links)."
     )
     max_semantic_links: int = Field(
-        3, description="Most semantic links per note; explicit mentions, tags and wikilinks are not capped."
+        3,
+        description="Most semantic links per note (0: none, and no passage is encoded); explicit mentions, "
+        "tags and wikilinks are not capped.",
     )
 
     @property
@@ -85,4 +95,4 @@ class Settings(BaseSettings):
     @property
     def models_dir(self) -> Path:
         """Where exported ONNX models are cached."""
-        return self.model_cache or self.data_dir / "models"
+        return self.model_cache

@@ -11,7 +11,8 @@ class Passage:
     text: str
     line: int
     source: str = "text"
-    """Where it comes from: text, or table (a row of a table, searched for names but not by meaning)."""
+    """Where it comes from: text; table (a row of a table) or definition (a section defining one of the
+    note's own concepts), which are searched for names but not compared by meaning."""
 
 
 @dataclass(frozen=True)

@@ -255,8 +255,8 @@ class Linker:
 
     def _semantic(self, inputs: LinkInputs, semantic: SemanticLinker) -> list[ConceptLink]:
         passages = semantic_passages(inputs)
-        if not passages or not semantic.concepts.iris:
-            return []  # nothing to compare with: no passage is encoded
+        if not passages or not semantic.concepts.iris or semantic.cap <= 0:
+            return []  # nothing to compare with, or semantic links are off: no passage is encoded
         vectors = self.cache.vectors(inputs.content_hash, semantic.encoder.model)
         if vectors is None or len(vectors) != len(passages):
             vectors = semantic.encode([prose(p.text) for p in passages])

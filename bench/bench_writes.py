@@ -1,0 +1,114 @@
+"""What writes cost at scale, through the service layer as the server runs it (snapshots on).
+
+For a synthetic vault of N notes: the first import from an empty store until linked and searchable;
+one new seed-sized note and its deletion, each acknowledged only once stored, linked, indexed and
+published (p50 over --repeat writes); `/ask` warm against the encoder's own time; `kg ask` from a
+fresh shell; peak memory of the process.
+
+Usage: python bench/bench_writes.py --notes 1000 10000 [--style seed|topics] [--repeat 5] [--json]
+"""
+
+import argparse
+import json
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+ROOT = Path(__file__).resolve().parent.parent
+OUT = Path(__file__).resolve().parent / "out"
+SEED = ROOT / "notes" / "Challenges in Deploying Machine Learning - a Survey of Case Studies.md"
+QUESTIONS = [
+    "someone is copying my model through its API",
+    "the data in production no longer looks like the training data",
+    "who checks the model for bias before release",
+    "labels arrive weeks after the predictions",
+]
+
+
+def timed(action: Any) -> tuple[Any, float]:
+    began = time.perf_counter()
+    result = action()
+    return result, time.perf_counter() - began
+
+
+def _ms(values: list[float]) -> float:
+    return round(1000 * statistics.median(values), 1)
+
+
+def writes_at(count: int, style: str, repeat: int) -> dict[str, Any]:
+    from synth_vault import write_vault
+
+    from api.service import reads, writes
+    from api.service.core import build_services
+    from kg.settings import Settings
+
+    vault = write_vault(count, OUT / f"vault-{style}-{count}", style=style)
+    data = Path(tempfile.mkdtemp(prefix="mlkg-bench-writes-"))
+    services = build_services(Settings(data_dir=data), snapshots=True)
+    services.load_encoder()
+    first, first_s = timed(lambda: writes.import_paths(services, [vault, ROOT / "notes"]))
+    seed = SEED.read_bytes()
+    added = [timed(lambda i=i: writes.import_note(services, f"New/Seed copy {i}.md", seed)) for i in range(repeat)]
+    deleted = [timed(lambda i=i: writes.delete_note(services, f"New/Seed copy {i}.md")) for i in range(repeat)]
+    asks, encodes = [], []
+    for question in QUESTIONS * 25:
+        _, took = timed(lambda q=question: reads.ask(services, q, 5))
+        asks.append(took)
+        encodes.append(services.open().engine.timings["encode"] / 1000)
+    index_size = len(services.open().engine.index)
+    services.close()
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    cold = [cold_ask(data) for _ in range(3)]
+    shutil.rmtree(data, ignore_errors=True)
+    return {
+        "notes": count,
+        "style": style,
+        "first_import_s": round(first_s, 1),
+        "first_import": first.summary.model_dump() | {"index": first.index.model_dump() if first.index else None},
+        "texts": index_size,
+        "new_note_p50_ms": _ms([s for _, s in added]),
+        "new_note_first_ms": round(1000 * added[0][1], 1),
+        "new_note_encoded": added[-1][0].index.encoded,
+        "delete_p50_ms": _ms([s for _, s in deleted]),
+        "ask_p50_ms": _ms(asks),
+        "encode_p50_ms": _ms(encodes),
+        "ask_over_encode": round(statistics.median(asks) / statistics.median(encodes), 2),
+        "cold_kg_ask_s": round(statistics.median(cold), 2),
+        "peak_rss_mb": round(peak_mb),
+    }
+
+
+def cold_ask(data: Path) -> float:
+    """`kg ask` in a new process, as a user in a fresh shell."""
+    env = {"KG_DATA_DIR": str(data), "PATH": str(Path(sys.executable).parent), "HOME": str(Path.home())}
+    began = time.perf_counter()
+    subprocess.run(
+        [str(Path(sys.executable).parent / "kg"), "ask", QUESTIONS[0], "-k", "3"],
+        env=env,
+        check=True,
+        capture_output=True,
+    )
+    return time.perf_counter() - began
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--notes", type=int, nargs="+", default=[1000])
+    parser.add_argument("--style", choices=["seed", "topics"], default="seed")
+    parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--json", action="store_true")
+    args = parser.parse_args()
+    for count in args.notes:
+        result = writes_at(count, args.style, args.repeat)
+        print(json.dumps(result) if args.json else "\n".join(f"{k}: {v}" for k, v in result.items()), flush=True)
+
+
+if __name__ == "__main__":
+    main()
