@@ -13,7 +13,7 @@ from pathlib import Path, PurePosixPath
 from ingest.prepare import Prepared, RawNote, prepare_batch
 from ingest.reading import NoteFile, collect, read_note
 from kg.errors import Conflict, KGError, NotFound, Problem
-from kg.iris import links_graph_iri, note_id, note_iri
+from kg.iris import ID_BASE, links_graph_iri, note_id, note_iri
 from kg.links.note_cache import NoteCache
 from kg.store.ntriples import iris_in, parse_terms
 from kg.store.quad_store import Store, TermTriple
@@ -129,7 +129,8 @@ class Importer:
     def import_bytes(self, data: bytes, note_file: NoteFile, report: IngestReport | None = None) -> NoteOutcome:
         """Import one note given as bytes; raises the domain error when it is rejected."""
         report = report if report is not None else IngestReport()
-        hashes, owners = self.store.note_hashes(), self.store.note_paths()
+        iri = [str(note_iri(note_file.relative))]
+        hashes, owners = self.store.note_hashes(iri), self.store.note_paths(iri)
         outcome, raw = self._screen(note_file, data, hashes, owners)
         if outcome is None and raw is not None:
             outcome = self._store(prepare_batch([raw], self.max_bytes, self.validate)[0], hashes, report)
@@ -211,6 +212,8 @@ def _failed(path: str, error: KGError, warnings: list[Problem] | None = None) ->
 
 def find_note(store: Store, note: str) -> tuple[str, str]:
     """The IRI and vault path of the one note named by IRI, vault path, file name or id."""
+    if note.startswith(ID_BASE) and (known := store.note_paths([note])):
+        return next(iter(known.items()))
     paths = store.note_paths()
     matches = sorted(
         (iri, path)

@@ -18,6 +18,7 @@ from api.service.index_saver import IndexSaver
 from api.service.locks import ReadWriteLock
 from ingest.pipeline import Importer, IngestReport
 from kg.graph.view import GraphView, read_links
+from kg.iris import kind_of
 from kg.links.linker import Linker, LinkReport, SemanticLinker, link_states
 from kg.links.note_cache import NoteCache
 from kg.search.encoder import Encoder
@@ -32,6 +33,8 @@ KEPT_SNAPSHOTS = 3
 FULL_SHARE = 0.3
 """A write touching more than this share of the index is synchronised as a whole."""
 GRAPH_FILE = "graph.pickle"
+HELPERS = ("derivation", "discussion")
+"""Nodes that qualify others: they have no text of their own and no place in the graph view."""
 
 
 @dataclass
@@ -68,6 +71,8 @@ class Services:
     _writes: threading.Lock = field(default_factory=threading.Lock, repr=False)
     _readers: ReadWriteLock = field(default_factory=ReadWriteLock, repr=False)
     _saver: IndexSaver | None = field(default=None, repr=False)
+    _semantic: SemanticLinker | None = field(default=None, repr=False)
+    """The concerns' vectors for semantic links, kept between writes that touch no concern."""
 
     @contextmanager
     def writing(self) -> Iterator[None]:
@@ -113,7 +118,9 @@ class Services:
         view = self.open()
         linked = self._relink(encoder, changes)
         index, graph = view.engine.index, view.engine.view
-        touched = None if changes is None else changes.touched | linked.touched
+        touched = (
+            None if changes is None else {i for i in changes.touched | linked.touched if kind_of(i) not in HELPERS}
+        )
         if touched is not None and len(touched) > FULL_SHARE * max(len(index), 1):
             touched = None
         if touched is None:
@@ -137,8 +144,15 @@ class Services:
         if self.read_only:
             return self.linker.current()
         s = self.settings
-        semantic = SemanticLinker.build(self.store, encoder, self.linker.cache, s.link_threshold, s.max_semantic_links)
-        return self.linker.relink(semantic, changes.changed if changes is not None else None)
+        semantic = None
+        if s.max_semantic_links > 0:
+            touched = changes.touched if changes is not None else None
+            knobs = (s.link_threshold, s.max_semantic_links)
+            semantic = SemanticLinker.build(self.store, encoder, self.linker.cache, knobs, self._semantic, touched)
+        self._semantic = semantic
+        if changes is None:
+            return self.linker.relink(semantic)
+        return self.linker.relink(semantic, changes.changed, changes.touched)
 
     def _open_engine(self, encoder: Encoder) -> tuple[SearchEngine, IndexChange]:
         """The saved index and graph view when they match the store, else brought up to date."""
@@ -164,12 +178,13 @@ class Services:
             self._saver = IndexSaver(self._save_now)
 
     def _save_now(self) -> None:
-        """Save the published index and graph view (from the saver's thread)."""
+        """Save the published index and graph view, and the concepts' vectors (from the saver's thread)."""
         with self._readers.reading():
             view = self._view
             if view is not None:
                 view.engine.index.fingerprint = store_fingerprint(view.store)
                 save_engine(view.engine, self.settings.index_dir)
+            self.linker.cache.save_forms()
 
     def _snapshot(self, generation: int) -> tuple[Store, Path]:
         """A read-only copy of the store as it is now; later writes do not show in it."""
@@ -192,7 +207,11 @@ class Services:
             self._saver.stop()
         if self._view is not None and not self.read_only:
             with self._writes:
-                self._save_now() if self.snapshots else save_engine(self._view.engine, self.settings.index_dir)
+                if self.snapshots:
+                    self._save_now()
+                else:
+                    save_engine(self._view.engine, self.settings.index_dir)
+                    self.linker.cache.save_forms()
         self.store.close()
 
 

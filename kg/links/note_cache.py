@@ -30,6 +30,8 @@ class NoteCache:
     folder: Path
     _loaded: dict[tuple[str, str], LinkInputs] = field(default_factory=dict, repr=False)
     _forms: dict[tuple[str, str], Vectors] = field(default_factory=dict, repr=False)
+    _forms_loaded: set[str] = field(default_factory=set, repr=False)
+    _forms_dirty: set[str] = field(default_factory=set, repr=False)
     _kept: set[str] | None = field(default=None, repr=False)
 
     def _inputs_path(self, content_hash: str, note: str) -> Path:
@@ -104,14 +106,42 @@ class NoteCache:
         path.with_suffix(".tmp").replace(path)
 
     def encode_forms(self, encoder: Encoder, texts: list[str]) -> Vectors:
-        """Vectors of concept names and descriptions, encoded once per text and model."""
+        """Vectors of concept names and descriptions, encoded once per text and model (kept on disk
+        by `save_forms`, so a new process does not encode them again)."""
+        if encoder.model not in self._forms_loaded:
+            self._load_forms(encoder.model)
         fresh = sorted({text for text in texts if (encoder.model, text) not in self._forms})
         if fresh:
             for text, vector in zip(fresh, encoder.encode(fresh), strict=True):
                 self._forms[(encoder.model, text)] = vector
+            self._forms_dirty.add(encoder.model)
         if not texts:
             return np.zeros((0, encoder.dim), np.float32)
         return np.stack([self._forms[(encoder.model, text)] for text in texts])
+
+    def _forms_path(self, model: str) -> Path:
+        return self.folder / "forms" / f"{model.replace('/', '_')}.npz"
+
+    def _load_forms(self, model: str) -> None:
+        self._forms_loaded.add(model)
+        try:
+            with np.load(self._forms_path(model), allow_pickle=False) as saved:
+                texts, vectors = saved["texts"].tolist(), saved["vectors"]
+        except (OSError, ValueError, KeyError) as error:
+            log.debug("no saved concept vectors for %s (%s)", model, error)
+            return
+        self._forms.update({(model, text): vector for text, vector in zip(texts, vectors, strict=True)})
+
+    def save_forms(self) -> None:
+        """Write the concept vectors encoded since the last save."""
+        for model in sorted(self._forms_dirty):
+            kept = [(text, vector) for (m, text), vector in self._forms.items() if m == model]
+            path = self._forms_path(model)
+            path.parent.mkdir(parents=True, exist_ok=True)
+            with path.with_suffix(".tmp").open("wb") as file:
+                np.savez(file, texts=np.array([t for t, _ in kept]), vectors=np.stack([v for _, v in kept]))
+            path.with_suffix(".tmp").replace(path)
+        self._forms_dirty.clear()
 
     def prune(self, keep: set[str]) -> int:
         """Remove cached entries of contents no stored note has any more; returns how many files.

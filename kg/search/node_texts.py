@@ -17,6 +17,10 @@ KIND_OF_CLASS = {
 # Each query has a single pattern and DISTINCT: a node asserted by many notes appears once per
 # note graph in the union, so joining two such patterns in SPARQL multiplies the duplicates.
 NODES = "?node a ?value . VALUES ?value { mlkg:Stage mlkg:Step mlkg:Concern mlkg:Solution mlkg:Paper mlkg:Note }"
+# for a few given nodes, a FILTER is 25x faster: Oxigraph would join the VALUES of classes first
+SOME_NODES = (
+    "?node a ?value FILTER(?value IN (mlkg:Stage, mlkg:Step, mlkg:Concern, mlkg:Solution, mlkg:Paper, mlkg:Note))"
+)
 PATTERNS = {
     "labels": "?node rdfs:label|dcterms:title ?value",
     "synonyms": "?node skos:altLabel|skos:hiddenLabel ?value",
@@ -70,7 +74,7 @@ def node_texts(store: Store, iris: list[str] | None = None) -> list[NodeText]:
     that are still in the graph), sorted by IRI."""
     if iris is not None and not iris:
         return []
-    found = values_by_node(store, NODES, iris)
+    found = values_by_node(store, NODES if iris is None else SOME_NODES, iris)
     kinds = {iri: KIND_OF_CLASS[values[0].rsplit("#", 1)[1]] for iri, values in found.items()}
     wanted = sorted(kinds) if iris is not None else None
     parts = {name: values_by_node(store, pattern, wanted) for name, pattern in PATTERNS.items()}

@@ -113,11 +113,16 @@ class SearchIndex:
         return self.plan(fresh, sorted(set(self.row) - {t.iri for t in fresh}), encoder)
 
     def plan_update(self, store: Store, encoder: Encoder, touched: set[str]) -> IndexPlan:
-        """Compare the nodes a write touched, and those whose text names them, with the index."""
-        affected = sorted(touched | dependents(store, touched))
-        fresh = node_texts(store, affected)
+        """Compare the nodes a write touched with the index, and the nodes whose text names one of
+        them when that one's label changed or it is gone (a concern's text names its step and stage)."""
+        fresh = node_texts(store, sorted(touched))
         present = {t.iri for t in fresh}
-        return self.plan(fresh, [iri for iri in affected if iri not in present], encoder)
+        renamed = {t.iri for t in fresh if (old := self.text(t.iri)) is not None and old.label != t.label}
+        renamed |= {iri for iri in touched - present if iri in self.row}
+        if renamed:
+            fresh += node_texts(store, sorted(dependents(store, renamed) - touched))
+        gone = [iri for iri in sorted(touched) if iri not in present]
+        return self.plan(fresh, gone, encoder)
 
     def apply_plan(self, plan: IndexPlan) -> IndexChange:
         self.apply(plan.texts, plan.vectors, plan.removed)

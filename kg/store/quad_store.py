@@ -40,9 +40,9 @@ class Store(Protocol):
 
     def replace_graphs(self, graphs: dict[str, str]) -> None: ...
     def drop_graphs(self, graph_iris: Iterable[str]) -> None: ...
-    def note_hashes(self) -> dict[str, str]: ...
+    def note_hashes(self, graphs: list[str] | None = None) -> dict[str, str]: ...
     def graph_triples(self, graph_iri: str) -> set[TermTriple]: ...
-    def note_paths(self) -> dict[str, str]: ...
+    def note_paths(self, graphs: list[str] | None = None) -> dict[str, str]: ...
     def query(
         self,
         sparql: str,
@@ -109,22 +109,24 @@ class OxigraphStore:
         if operations:
             self._store.update(" ;\n".join(operations))
 
-    def note_hashes(self) -> dict[str, str]:
-        """Content hash of every graph that records one (notes and the ontology)."""
-        rows = self._store.query(f"SELECT ?g ?h WHERE {{ GRAPH ?g {{ ?g <{HASH}> ?h }} }}")
+    def note_hashes(self, graphs: list[str] | None = None) -> dict[str, str]:
+        """Content hash of every graph that records one (notes and the ontology), or of these graphs."""
+        return self._by_graph(HASH, graphs)
+
+    def _by_graph(self, predicate: str, graphs: list[str] | None) -> dict[str, str]:
+        values = f"VALUES ?g {{ {' '.join(_iri(g) for g in graphs)} }}" if graphs is not None else ""
+        rows = self._store.query(f"SELECT ?g ?v WHERE {{ {values} GRAPH ?g {{ ?g <{predicate}> ?v }} }}")
         assert isinstance(rows, ox.QuerySolutions)
-        return {row["g"].value: row["h"].value for row in rows}
+        return {row["g"].value: row["v"].value for row in rows}
 
     def graph_triples(self, graph_iri: str) -> set[TermTriple]:
         """The triples of one named graph."""
         quads = self._store.quads_for_pattern(None, None, None, ox.NamedNode(graph_iri))
         return {(str(q.subject), str(q.predicate), str(q.object)) for q in quads}
 
-    def note_paths(self) -> dict[str, str]:
-        """Vault-relative path of every imported note, by note IRI."""
-        rows = self._store.query(f"SELECT ?g ?p WHERE {{ GRAPH ?g {{ ?g <{PATH}> ?p }} }}")
-        assert isinstance(rows, ox.QuerySolutions)
-        return {row["g"].value: row["p"].value for row in rows}
+    def note_paths(self, graphs: list[str] | None = None) -> dict[str, str]:
+        """Vault-relative path of every imported note (or of these), by note IRI."""
+        return self._by_graph(PATH, graphs)
 
     def query(
         self,
