@@ -28,9 +28,9 @@ def percentile(values: list[float], q: float) -> float:
 
 def build(count: int, data: Path) -> dict[str, float]:
     """Ingest the seed (and `count` synthetic notes) into `data`, then index it."""
-    from api.services import build_services
+    from api.service import writes
+    from api.service.core import build_services
     from bench.synth_vault import write_vault
-    from ingest.pipeline import Status
     from kg.settings import Settings
 
     paths = [ROOT / "notes"]
@@ -38,33 +38,33 @@ def build(count: int, data: Path) -> dict[str, float]:
         paths.append(write_vault(count, ROOT / "bench" / "out" / f"vault-{count}"))
     services = build_services(Settings(data_dir=data))
     started = time.perf_counter()
-    services.importer.ingest_paths(paths)
+    writes.import_paths(services, paths, link=False)
     ingest_s = time.perf_counter() - started
     services.load_encoder()
     started = time.perf_counter()
-    report = services.refresh()
+    report = writes.import_paths(services, [])  # links and indexes what was stored
     index_s = time.perf_counter() - started
     started = time.perf_counter()
-    again = services.importer.ingest_paths(paths)
+    again = writes.import_paths(services, paths)
     unchanged_s = time.perf_counter() - started
-    assert again.count(Status.UNCHANGED) == len(again.outcomes)
+    assert again.summary.unchanged == len(again.notes)
     services.close()
+    assert report.index is not None
     return {
         "ingest_s": round(ingest_s, 1),
-        "texts": report.encoded,
-        "index_s": round(index_s, 1),
-        "texts_per_s": round(report.encoded / index_s),
+        "texts": report.index.encoded,
+        "index_and_link_s": round(index_s, 1),
         "reingest_unchanged_s": round(unchanged_s, 2),
     }
 
 
 def latency(data: Path, queries: int) -> dict[str, float]:
-    from api.services import build_services
+    from api.service.core import build_services
     from kg.search.evaluation import read_cases
     from kg.settings import Settings
 
     questions = [c.question for f in QUESTION_FILES for c in read_cases(f)]
-    engine = build_services(Settings(data_dir=data), read_only=True).search
+    engine = build_services(Settings(data_dir=data), read_only=True).open().engine
     engine.ask(questions[0])
     phases: dict[str, list[float]] = {}
     totals = []

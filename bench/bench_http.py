@@ -65,12 +65,12 @@ def requests() -> dict[str, tuple[str, dict[str, str], dict[str, str]]]:
 
 def in_process(data: Path) -> dict[str, float]:
     """p50 of each operation called directly, no HTTP."""
-    from api.services import build_services
+    from api.service.core import build_services
     from kg.settings import Settings
     from kg.store.result_formats import serialize
 
     services = build_services(Settings(data_dir=data), read_only=True)
-    engine = services.search
+    engine = services.open().engine
     calls: dict[str, Callable[[], Any]] = {"ask": lambda: json.dumps(engine.ask(QUESTION, 5))}
     for name, query in QUERIES.items():
         fmt = "turtle" if name.startswith("construct") else "json"

@@ -62,3 +62,11 @@ def test_path_tricks_in_names_stay_inside_the_data_directory(live_server: str, t
         assert httpx.delete(f"{live_server}/notes/{note['id']}", headers=AUTH).status_code == 204
     else:
         assert response.json()["error"]["message"]
+
+
+@pytest.mark.parametrize("note_id", ['"', "a>b", "x} } DROP ALL ; #", "%20", "a b"])
+def test_note_ids_that_are_no_iri_are_not_found_and_never_reach_sparql(live_server: str, note_id: str):
+    response = httpx.get(f"{live_server}/notes/{note_id}")
+    assert response.status_code == 404, response.text[:300]
+    assert "no imported note" in response.json()["error"]["message"]
+    assert httpx.get(f"{live_server}/health").json()["notes"] >= 1  # nothing was dropped

@@ -9,7 +9,7 @@ import networkx as nx
 import pyoxigraph as ox
 
 from kg.iris import kind_of
-from kg.store.quad_store import Store
+from kg.store.quad_store import Store, iri_values
 
 log = logging.getLogger(__name__)
 SOURCE_CAP = 200
@@ -41,7 +41,7 @@ SELECT ?n (MIN(?l) AS ?label) WHERE { %s ?n rdfs:label|dcterms:title ?l } GROUP 
 
 
 def _values(variable: str, iris: list[str] | None) -> str:
-    return f"VALUES ?{variable} {{ {' '.join(f'<{i}>' for i in iris)} }}" if iris is not None else ""
+    return iri_values(variable, iris) if iris is not None else ""
 
 
 @dataclass

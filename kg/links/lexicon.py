@@ -15,7 +15,7 @@ import pyoxigraph as ox
 
 from kg.iris import kind_of, match_key
 from kg.store.node_values import values_by_node
-from kg.store.quad_store import Store
+from kg.store.quad_store import Store, iri_values
 
 WORD = re.compile(r"[A-Za-z0-9]+")
 NOTE_NAME = re.compile(r"\[\[[^\]]*\]\]")
@@ -214,7 +214,7 @@ class NoteNames:
             {key: left for key, titled in self.by_title.items() if (left := [n for n in titled if n not in notes])},
         )
         if notes:
-            names._read(store, "VALUES ?g { %s }" % " ".join(f"<{note}>" for note in sorted(notes)))  # noqa: UP031
+            names._read(store, iri_values("g", sorted(notes)))
         return names
 
     def _read(self, store: Store, values: str) -> None:

@@ -8,7 +8,7 @@ from collections import defaultdict
 
 import pyoxigraph as ox
 
-from kg.store.quad_store import Store
+from kg.store.quad_store import Store, iri_values
 
 PREFIXES = """PREFIX mlkg: <https://w3id.org/mlkg/ontology#>
 PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
@@ -20,7 +20,7 @@ PREFIX prov: <http://www.w3.org/ns/prov#>
 
 def values_by_node(store: Store, pattern: str, iris: list[str] | None = None) -> dict[str, list[str]]:
     """`?node -> sorted distinct ?value` for a pattern, for every node or only for `iris`."""
-    values = f"VALUES ?node {{ {' '.join(f'<{iri}>' for iri in iris)} }}" if iris is not None else ""
+    values = iri_values("node", iris) if iris is not None else ""
     rows = store.query(f"{PREFIXES}SELECT DISTINCT ?node ?value WHERE {{ {values} {pattern} }}")
     assert isinstance(rows, ox.QuerySolutions)
     found: dict[str, list[str]] = defaultdict(list)

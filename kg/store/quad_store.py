@@ -64,7 +64,19 @@ def as_bytes(serialized: bytes | None) -> bytes:
 
 
 def _iri(value: str) -> str:
-    return f"<{value}>"
+    """An IRI as a SPARQL term; raises ValueError for a string that is not an IRI (never interpolated raw)."""
+    return str(ox.NamedNode(value))
+
+
+def iri_values(variable: str, iris: list[str]) -> str:
+    """A `VALUES ?variable { ... }` clause of the strings that are IRIs (others cannot name anything stored)."""
+    terms = []
+    for iri in iris:
+        try:
+            terms.append(_iri(iri))
+        except ValueError:
+            continue
+    return f"VALUES ?{variable} {{ {' '.join(terms)} }}"
 
 
 class OxigraphStore:
@@ -114,7 +126,7 @@ class OxigraphStore:
         return self._by_graph(HASH, graphs)
 
     def _by_graph(self, predicate: str, graphs: list[str] | None) -> dict[str, str]:
-        values = f"VALUES ?g {{ {' '.join(_iri(g) for g in graphs)} }}" if graphs is not None else ""
+        values = iri_values("g", graphs) if graphs is not None else ""
         rows = self._store.query(f"SELECT ?g ?v WHERE {{ {values} GRAPH ?g {{ ?g <{predicate}> ?v }} }}")
         assert isinstance(rows, ox.QuerySolutions)
         return {row["g"].value: row["v"].value for row in rows}
