@@ -1,8 +1,8 @@
 """What the graph says around a hit: its stage and step, who discusses it, solutions, sources.
 
-Links and the names of what they point to are fetched by separate single-pattern queries and
-joined here: a node asserted by many notes appears once per note graph in the union, so a
-SPARQL join of two such patterns would multiply the duplicates.
+Links and labels come from the in-memory graph view, which holds the same edges as the store;
+the store is asked only for what the view does not keep: definitions, identifiers and paths of the
+papers and notes shown, and the note lines each fact came from (3 + k small queries for k hits).
 """
 
 from typing import Any
@@ -10,26 +10,15 @@ from typing import Any
 import pyoxigraph as ox
 
 from kg.graph.view import GraphView
-from kg.iris import kind_of
 from kg.store.node_values import PREFIXES, values_by_node
 from kg.store.quad_store import Store
 
 LIST_CAP = 20
-LINKS = {
-    "up": "?node mlkg:step|mlkg:stage ?value",
-    "definition": "?node skos:definition ?value",
-}
 CAPPED_LINKS = {
     "papers": '?value mlkg:discusses ?node FILTER(STRSTARTS(STR(?value), "https://w3id.org/mlkg/id/paper/"))',
     "notes": '?value mlkg:discusses ?node FILTER(STRSTARTS(STR(?value), "https://w3id.org/mlkg/id/note/"))',
-    "solutions": "?value mlkg:mitigates ?node",
-    "mitigates": "?node mlkg:mitigates ?value",
 }
-ATTRIBUTES = {
-    "label": "?node rdfs:label|dcterms:title ?value",
-    "identifier": "?node dcterms:identifier ?value",
-    "path": "?node mlkg:path ?value",
-}
+"""The same links as SPARQL patterns, for readers that have no view (the lifecycle overview)."""
 SOURCES = """SELECT DISTINCT ?note ?line ?field WHERE {
   <%s> prov:qualifiedDerivation ?d . ?d prov:entity ?note ; mlkg:line ?line .
   OPTIONAL { ?d mlkg:field ?field }
@@ -43,20 +32,8 @@ def _count(store: Store, iri: str, pattern: str) -> int:
     return int(next(iter(result))["n"].value)
 
 
-def _capped(store: Store, iri: str, pattern: str) -> tuple[list[str], int]:
-    """Up to LIST_CAP values for one node (sorted), and how many there are in all.
-
-    No ORDER BY in SPARQL: sorting thousands of matches costs 100x more than streaming the first
-    ones, which Oxigraph returns in the same (index) order for the same store.
-    """
-    query = f"{PREFIXES}SELECT DISTINCT ?value WHERE {{ {pattern.replace('?node', f'<{iri}>')} }}"
-    result = store.query(f"{query} LIMIT {LIST_CAP}")
-    assert isinstance(result, ox.QuerySolutions)
-    values = sorted(row["value"].value for row in result)
-    return values, (len(values) if len(values) < LIST_CAP else _count(store, iri, pattern))
-
-
 def _sources(store: Store, iri: str) -> tuple[list[dict[str, Any]], int]:
+    """The first LIST_CAP note lines a node came from (no ORDER BY: sorting thousands costs 100x more)."""
     result = store.query(PREFIXES + SOURCES % (iri, LIST_CAP))
     assert isinstance(result, ox.QuerySolutions)
     found = sorted(
@@ -74,50 +51,56 @@ def _sources(store: Store, iri: str) -> tuple[list[dict[str, Any]], int]:
     return found, (len(found) if len(found) < LIST_CAP else _count(store, iri, pattern))
 
 
-class _Names:
-    """Labels, identifiers, paths and stages of the IRIs the links point to."""
+def _place(view: GraphView, iri: str) -> tuple[str | None, str | None]:
+    """The step and stage a node sits under."""
+    step = next(iter(view.targets(iri, "step")), None)
+    stage = next(iter(view.targets(iri, "stage")), None)
+    if stage is None and step is not None:
+        stage = next(iter(view.targets(step, "stage")), None)
+    return step, stage
 
-    def __init__(self, store: Store, iris: set[str]) -> None:
-        ordered = sorted(iris)
-        self.attributes = {name: values_by_node(store, p, ordered) for name, p in ATTRIBUTES.items()} if ordered else {}
 
-    def get(self, name: str, iri: str) -> str:
-        values = self.attributes.get(name, {}).get(iri, [])
-        return max(values, key=len) if values else ""
-
-    def ref(self, iri: str) -> dict[str, str]:
-        return {"iri": iri, "label": self.get("label", iri)}
+def _links(view: GraphView, iri: str) -> dict[str, list[str]]:
+    return {
+        "papers": view.sources(iri, "discusses", "paper"),
+        "notes": view.sources(iri, "discusses", "note"),
+        "solutions": view.sources(iri, "mitigates"),
+        "mitigates": view.targets(iri, "mitigates"),
+    }
 
 
 def _entry(
     iri: str,
-    links: dict[str, dict[str, list[str]]],
-    capped: dict[str, tuple[list[str], int]],
-    names: _Names,
     view: GraphView,
+    links: dict[str, list[str]],
+    extra: dict[str, dict[str, list[str]]],
     sources: tuple[list[dict[str, Any]], int],
 ) -> dict[str, Any]:
-    up = links["up"].get(iri, [])
-    step = next((u for u in up if kind_of(u) == "step"), None)
-    stage = next((u for u in up if kind_of(u) == "stage"), None)
-    if stage is None and step is not None:
-        stage = next(iter(links["stage_of_step"].get(step, [])), None)
-    papers, notes = capped["papers"][0], capped["notes"][0]
+    step, stage = _place(view, iri)
+
+    def ref(node: str) -> dict[str, str]:
+        return {"iri": node, "label": view.label(node)}
+
+    def first(name: str, node: str) -> str:
+        values = extra[name].get(node, [])
+        return max(values, key=len) if values else ""
+
+    def title(node: str) -> str:
+        return first("title", node) or view.label(node)
+
     return {
-        "stage": names.ref(stage) if stage else None,
-        "step": names.ref(step) if step else None,
-        "definition": " ".join(links["definition"].get(iri, [])),
+        "stage": ref(stage) if stage else None,
+        "step": ref(step) if step else None,
+        "definition": " ".join(extra["definition"].get(iri, [])),
         "papers": [
-            {"iri": p, "title": names.get("label", p), "identifier": names.get("identifier", p)} for p in papers
+            {"iri": p, "title": title(p), "identifier": first("identifier", p)} for p in links["papers"][:LIST_CAP]
         ],
-        "notes": [{"iri": n, "title": names.get("label", n), "path": names.get("path", n)} for n in notes],
-        "solutions": [names.ref(s) for s in capped["solutions"][0]],
-        "mitigates": [names.ref(c) for c in capped["mitigates"][0]],
+        "notes": [{"iri": n, "title": title(n), "path": first("path", n)} for n in links["notes"][:LIST_CAP]],
+        "solutions": [ref(s) for s in links["solutions"][:LIST_CAP]],
+        "mitigates": [ref(c) for c in links["mitigates"][:LIST_CAP]],
         "related": [{"iri": r, "label": view.label(r), "reason": why} for r, why in view.related_concerns(iri)],
-        "sources": [
-            {**s, "title": names.get("label", s["note"]), "path": names.get("path", s["note"])} for s in sources[0]
-        ],
-        "counts": {name: capped[name][1] for name in ("papers", "notes")} | {"sources": sources[1]},
+        "sources": [{**s, "title": title(s["note"]), "path": first("path", s["note"])} for s in sources[0]],
+        "counts": {"papers": len(links["papers"]), "notes": len(links["notes"]), "sources": sources[1]},
     }
 
 
@@ -129,13 +112,15 @@ def graph_context(store: Store, view: GraphView, iris: list[str]) -> dict[str, d
     """
     if not iris:
         return {}
-    links = {name: values_by_node(store, pattern, iris) for name, pattern in LINKS.items()}
-    steps = sorted({u for ups in links["up"].values() for u in ups if kind_of(u) == "step"})
-    links["stage_of_step"] = values_by_node(store, "?node mlkg:stage ?value", steps) if steps else {}
-    capped = {iri: {name: _capped(store, iri, p) for name, p in CAPPED_LINKS.items()} for iri in iris}
+    links = {iri: _links(view, iri) for iri in iris}
     sources = {iri: _sources(store, iri) for iri in iris}
-    referenced = {u for name in ("up", "stage_of_step") for vs in links[name].values() for u in vs}
-    referenced |= {v for per in capped.values() for values, _ in per.values() for v in values}
-    referenced |= {s["note"] for found, _ in sources.values() for s in found}
-    names = _Names(store, referenced)
-    return {iri: _entry(iri, links, capped[iri], names, view, sources[iri]) for iri in iris}
+    shown = {n for per in links.values() for name in ("papers", "notes") for n in per[name][:LIST_CAP]}
+    shown |= {s["note"] for found, _ in sources.values() for s in found}
+    named = sorted(shown)
+    extra = {
+        "definition": values_by_node(store, "?node skos:definition ?value", iris),
+        "identifier": values_by_node(store, "?node dcterms:identifier ?value", named) if named else {},
+        "path": values_by_node(store, "?node mlkg:path ?value", named) if named else {},
+        "title": values_by_node(store, "?node dcterms:title ?value", named) if named else {},
+    }
+    return {iri: _entry(iri, view, links[iri], extra, sources[iri]) for iri in iris}

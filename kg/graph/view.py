@@ -115,6 +115,22 @@ class GraphView:
     def label(self, iri: str) -> str:
         return str(self.graph.nodes[iri].get("label", iri)) if iri in self.graph else iri
 
+    def kind(self, iri: str) -> str:
+        return str(self.graph.nodes[iri].get("kind", "other")) if iri in self.graph else kind_of(iri) or "other"
+
+    def targets(self, iri: str, relation: str) -> list[str]:
+        """What `iri` links to by `relation`, sorted."""
+        if iri not in self.graph:
+            return []
+        return sorted({o for _, o, k in self.graph.out_edges(iri, keys=True) if k == relation})
+
+    def sources(self, iri: str, relation: str, kind: str | None = None) -> list[str]:
+        """What links to `iri` by `relation` (only nodes of `kind` if given), sorted."""
+        if iri not in self.graph:
+            return []
+        found = {s for s, _, k in self.graph.in_edges(iri, keys=True) if k == relation}
+        return sorted(s for s in found if kind is None or self.graph.nodes[s]["kind"] == kind)
+
     def _concerns_discussed_by(self, source: str) -> list[str]:
         return [
             o
