@@ -13,10 +13,9 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from api.answer_view import print_answer
-from api.service import reads, writes
+from api.service import reads
 from api.service.core import Services, build_services
 from api.service.results import ImportResult, ProblemModel
-from ingest.reading import collect, collect_changed
 from kg import __version__
 from kg.errors import KGError
 from kg.graph.stats import graph_stats
@@ -100,6 +99,9 @@ def _where(problem: ProblemModel) -> str:
 
 def _ingest_once(services: Services, paths: list[Path], index: bool, as_json: bool) -> ImportResult:
     """Import, then link and index; the progress bar follows the notes."""
+    from api.service import writes
+    from ingest.reading import collect
+
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
     with Progress(*columns, console=err, transient=True, disable=as_json) as progress:
         files = collect(paths)
@@ -151,6 +153,9 @@ def ingest(
 def _watch(services: Services, paths: list[Path], index: bool, as_json: bool) -> None:
     """Import again whatever changes under `paths` until interrupted; a deleted file drops its note."""
     from watchfiles import Change, watch
+
+    from api.service import writes
+    from ingest.reading import collect_changed
 
     if not as_json:
         err.print(f"watching {', '.join(map(str, paths))} (Ctrl-C to stop)", highlight=False)
@@ -281,6 +286,8 @@ def serve(
 @app.command()
 def delete(note: Annotated[str, typer.Argument(help="Note IRI, vault path or file name.")]) -> None:
     """Remove a note's graph and links: everything only it asserted disappears; notes linking to it are relinked."""
+    from api.service import writes
+
     services = _services()
     try:
         result = writes.delete_note(services, note)

@@ -13,10 +13,10 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from api.service.index_saver import IndexSaver
 from api.service.locks import ReadWriteLock
-from ingest.pipeline import Importer, IngestReport
 from kg.graph.view import GraphView, read_links
 from kg.iris import kind_of
 from kg.links.linker import Linker, LinkReport, SemanticLinker, link_states
@@ -27,6 +27,9 @@ from kg.search.engine import SearchEngine
 from kg.search.search_index import IndexChange, SearchIndex
 from kg.settings import Settings
 from kg.store.quad_store import OxigraphStore, Store
+
+if TYPE_CHECKING:  # the importer (and its parser and SHACL) load only for writes: `kg ask` starts faster
+    from ingest.pipeline import Importer, IngestReport
 
 log = logging.getLogger(__name__)
 KEPT_SNAPSHOTS = 3
@@ -61,7 +64,6 @@ class ReadView:
 class Services:
     settings: Settings
     store: Store
-    importer: Importer
     linker: Linker
     encoder: Encoder | None = None
     read_only: bool = False
@@ -72,7 +74,20 @@ class Services:
     _readers: ReadWriteLock = field(default_factory=ReadWriteLock, repr=False)
     _saver: IndexSaver | None = field(default=None, repr=False)
     _semantic: SemanticLinker | None = field(default=None, repr=False)
+    _importer: "Importer | None" = field(default=None, repr=False)
     """The concerns' vectors for semantic links, kept between writes that touch no concern."""
+
+    @property
+    def importer(self) -> "Importer":
+        """Turns note files into graphs in the store (built on first use)."""
+        if self._importer is None:
+            from ingest.pipeline import Importer
+
+            s = self.settings
+            self._importer = Importer(
+                self.store, s.max_note_bytes, s.validate_shapes, s.ingest_workers, self.linker.cache
+            )
+        return self._importer
 
     @contextmanager
     def writing(self) -> Iterator[None]:
@@ -100,6 +115,8 @@ class Services:
 
     def start(self) -> Refreshed:
         """Open the index and link again every note whose links are out of date (the server's start)."""
+        from ingest.pipeline import IngestReport
+
         with self._writes:
             self.open()
             return self.refresh(IngestReport())
@@ -110,7 +127,7 @@ class Services:
             self.encoder = load_encoder(s.model, s.models_dir, s.encoder_backend, s.encoder_threads)
         return self.encoder
 
-    def refresh(self, changes: IngestReport | None) -> Refreshed:
+    def refresh(self, changes: "IngestReport | None") -> Refreshed:
         """Link and index what a write changed (None: anything may have) and publish it; hold `writing`.
 
         Open the view before the write, so that the saved index still matches the store."""
@@ -118,6 +135,7 @@ class Services:
         view = self.open()
         linked = self._relink(encoder, changes)
         index, graph = view.engine.index, view.engine.view
+        assert graph is not None, "a writer holds the whole view"
         touched = (
             None if changes is None else {i for i in changes.touched | linked.touched if kind_of(i) not in HELPERS}
         )
@@ -140,7 +158,7 @@ class Services:
             self._saver.poke()
         return Refreshed(change, linked)
 
-    def _relink(self, encoder: Encoder, changes: IngestReport | None) -> LinkReport:
+    def _relink(self, encoder: Encoder, changes: "IngestReport | None") -> LinkReport:
         if self.read_only:
             return self.linker.current()
         s = self.settings
@@ -160,14 +178,18 @@ class Services:
         fingerprint = store_fingerprint(self.store)
         loaded = SearchIndex.load(s.index_dir, encoder.model, encoder.dim, s.hnsw_threshold)
         index, folder = loaded or (SearchIndex(encoder.model, encoder.dim, s.hnsw_threshold), None)
+        if self.read_only:  # one question: the part of the view around its hits is read when needed
+            change = IndexChange(reused=len(index))
+            if index.fingerprint != fingerprint:
+                change = index.apply_plan(index.plan_sync(self.store, encoder))
+            return SearchEngine(self.store, encoder, index, None), change
         graph = GraphView.load(folder / GRAPH_FILE) if folder is not None else None
         if index.fingerprint == fingerprint and graph is not None:
             return SearchEngine(self.store, encoder, index, graph), IndexChange(reused=len(index))
         change = index.apply_plan(index.plan_sync(self.store, encoder))
         index.fingerprint = fingerprint
         engine = SearchEngine(self.store, encoder, index, GraphView.build(self.store))
-        if not self.read_only:
-            save_engine(engine, s.index_dir)
+        save_engine(engine, s.index_dir)
         return engine, change
 
     def _publish(self, engine: SearchEngine, generation: int) -> None:
@@ -207,11 +229,7 @@ class Services:
             self._saver.stop()
         if self._view is not None and not self.read_only:
             with self._writes:
-                if self.snapshots:
-                    self._save_now()
-                else:
-                    save_engine(self._view.engine, self.settings.index_dir)
-                    self.linker.cache.save_forms()
+                self._save_now()
         self.store.close()
 
 
@@ -223,7 +241,9 @@ def store_fingerprint(store: Store) -> str:
 
 
 def save_engine(engine: SearchEngine, folder: Path) -> None:
-    engine.index.save(folder, {GRAPH_FILE: engine.view.save})
+    view = engine.view
+    if view is not None:
+        engine.index.save(folder, {GRAPH_FILE: view.save})
 
 
 def build_services(
@@ -235,5 +255,4 @@ def build_services(
     store = OxigraphStore(store_dir, read_only=read_only)
     log.debug("opened store at %s (read_only=%s)", store_dir, read_only)
     cache = NoteCache(settings.cache_dir)
-    importer = Importer(store, settings.max_note_bytes, settings.validate_shapes, settings.ingest_workers, cache)
-    return Services(settings, store, importer, Linker(store, cache), encoder, read_only, snapshots)
+    return Services(settings, store, Linker(store, cache), encoder, read_only, snapshots)

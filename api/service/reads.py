@@ -6,7 +6,7 @@ from typing import Any
 import networkx as nx
 import pyoxigraph as ox
 
-from api.service.core import Services
+from api.service.core import ReadView, Services
 from api.service.results import (
     Answer,
     DerivedNode,
@@ -64,7 +64,7 @@ def node(services: Services, kind: str, slug: str) -> NodeContext:
         text = view.engine.index.text(iri)
         if text is None or text.kind != kind:
             raise NotFound(f"no {kind} has the id {slug!r}")
-        context = graph_context(view.store, view.engine.view, [iri])[iri]
+        context = graph_context(view.store, _view(view), [iri])[iri]
     return NodeContext.model_validate({"iri": iri, "kind": kind, "label": text.label, **context})
 
 
@@ -102,6 +102,13 @@ def lifecycle(services: Services) -> list[LifecycleStage]:
         return [LifecycleStage.model_validate(stage) for stage in lifecycle_overview(view.store)]
 
 
+def _view(read: ReadView) -> GraphView:
+    """The whole graph view (a one-off reader has none: it is built for it)."""
+    if read.engine.view is None:
+        read.engine.view = GraphView.build(read.store)
+    return read.engine.view
+
+
 def _node(view: GraphView, iri: str, depth: int | None = None) -> GraphNode:
     return GraphNode(iri=iri, label=view.label(iri), kind=view.graph.nodes[iri]["kind"], depth=depth)
 
@@ -115,7 +122,7 @@ def _known(view: GraphView, iri: str) -> str:
 def neighbours(services: Services, iri: str, depth: int = 1) -> Neighbourhood:
     """Nodes within `depth` links of a node (either direction) and the links between them."""
     with services.reading() as read:
-        view = read.engine.view
+        view = _view(read)
         start = _known(view, iri)
         reached = nx.single_source_shortest_path_length(view.graph.to_undirected(as_view=True), start, cutoff=depth)
         found = [_node(view, n, d) for n, d in sorted(reached.items(), key=lambda item: (item[1], item[0]))]
@@ -126,7 +133,7 @@ def neighbours(services: Services, iri: str, depth: int = 1) -> Neighbourhood:
 def path(services: Services, source: str, target: str) -> GraphPath:
     """The shortest path between two nodes, ignoring link direction."""
     with services.reading() as read:
-        view = read.engine.view
+        view = _view(read)
         undirected = view.graph.to_undirected(as_view=True)
         try:
             steps = nx.shortest_path(undirected, _known(view, source), _known(view, target))

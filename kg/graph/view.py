@@ -55,6 +55,36 @@ class ViewDelta:
     """Every node the delta names, whose label and kind are set again."""
 
 
+EDGES_TO = (
+    """PREFIX mlkg: <https://w3id.org/mlkg/ontology#>
+PREFIX dcterms: <http://purl.org/dc/terms/>
+PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
+SELECT DISTINCT ?s ?p ?o WHERE {
+  %s
+  """
+    + " UNION ".join(f"{{ ?s {p} ?o BIND({p} AS ?p) }}" for p in RELATIONS)
+    + """
+}"""
+)
+
+
+def read_links_to(store: Store, objects: set[str]) -> ViewDelta:
+    """The links into these nodes, to add to a view (nothing is removed)."""
+    edges = store.query(EDGES_TO % _values("o", sorted(objects)))
+    assert isinstance(edges, ox.QuerySolutions)
+    found = [(row["s"].value, row["o"].value, _relation(row["p"].value)) for row in edges]
+    named = sorted({n for s, o, _ in found for n in (s, o)})
+    return ViewDelta([], found, _labels(store, named), named)
+
+
+def _labels(store: Store, named: list[str] | None) -> dict[str, str]:
+    if named is not None and not named:
+        return {}
+    rows = store.query(LABELS % _values("n", named))
+    assert isinstance(rows, ox.QuerySolutions)
+    return {row["n"].value: row["label"].value for row in rows}
+
+
 def read_links(store: Store, touched: set[str] | None) -> ViewDelta:
     """The links of the touched nodes as the store has them now (a changed graph's triples all
     have a touched subject, so applying this to a view gives the view built from scratch)."""
@@ -63,12 +93,7 @@ def read_links(store: Store, touched: set[str] | None) -> ViewDelta:
     assert isinstance(edges, ox.QuerySolutions)
     found = [(row["s"].value, row["o"].value, _relation(row["p"].value)) for row in edges]
     named = sorted({n for s, o, _ in found for n in (s, o)} | set(subjects or []))
-    labels: dict[str, str] = {}
-    if named:
-        rows = store.query(LABELS % _values("n", named if subjects is not None else None))
-        assert isinstance(rows, ox.QuerySolutions)
-        labels = {row["n"].value: row["label"].value for row in rows}
-    return ViewDelta(subjects or [], found, labels, named)
+    return ViewDelta(subjects or [], found, _labels(store, named if subjects is not None else None), named)
 
 
 @dataclass
@@ -95,6 +120,20 @@ class GraphView:
         """Read every link between mlkg nodes from the store."""
         view = cls(nx.MultiDiGraph())
         view.apply(read_links(store, None))
+        return view
+
+    @classmethod
+    def around(cls, store: Store, iris: list[str]) -> "GraphView":
+        """The part of the view that the context of these nodes reads, from the store in a few
+        queries: for a one-off reader (`kg ask`), which need not load the whole view."""
+        view = cls(nx.MultiDiGraph())
+        hits = set(iris)
+        view.apply(read_links(store, hits))
+        view.apply(read_links_to(store, hits))
+        steps = {o for hit in hits for o in view.targets(hit, "step")}
+        sources = {s for hit in hits for s in view.sources(hit, "discusses")}
+        view.apply(read_links(store, steps | sources))
+        view.apply(read_links_to(store, steps))
         return view
 
     def apply(self, delta: "ViewDelta") -> None:

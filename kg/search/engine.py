@@ -36,7 +36,8 @@ class SearchEngine:
     store: Store
     encoder: Encoder
     index: SearchIndex
-    view: GraphView
+    view: GraphView | None
+    """The whole graph view; None for a one-off reader, which reads the part around its hits."""
     timings: dict[str, float] = field(default_factory=dict)
     """Milliseconds spent in each phase of the last question (read by bench/bench_ask.py)."""
 
@@ -85,7 +86,9 @@ class SearchEngine:
         started = time.perf_counter()
         ranked = self.rank(question, k, kind)
         clock = time.perf_counter()
-        context = graph_context(self.store, self.view, [s.iri for s in ranked])
+        iris = [s.iri for s in ranked]
+        view = self.view if self.view is not None else GraphView.around(self.store, iris)
+        context = graph_context(self.store, view, iris)
         self._lap("graph_context", clock)
         hits = []
         for s in ranked:
