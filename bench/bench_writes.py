@@ -5,7 +5,7 @@ one new seed-sized note and its deletion, each acknowledged only once stored, li
 published (p50 over --repeat writes); `/ask` warm against the encoder's own time; `kg ask` from a
 fresh shell; peak memory of the process.
 
-Usage: python bench/bench_writes.py --notes 1000 10000 [--style seed|topics] [--repeat 5] [--json]
+Usage: python bench/bench_writes.py --notes 1000 10000 [--style seed|topics] [--repeat 5] [--json] [--keep DIR]
 """
 
 import argparse
@@ -42,7 +42,7 @@ def _ms(values: list[float]) -> float:
     return round(1000 * statistics.median(values), 1)
 
 
-def writes_at(count: int, style: str, repeat: int) -> dict[str, Any]:
+def writes_at(count: int, style: str, repeat: int, keep: Path | None = None) -> dict[str, Any]:
     from synth_vault import write_vault
 
     from api.service import reads, writes
@@ -50,7 +50,7 @@ def writes_at(count: int, style: str, repeat: int) -> dict[str, Any]:
     from kg.settings import Settings
 
     vault = write_vault(count, OUT / f"vault-{style}-{count}", style=style)
-    data = Path(tempfile.mkdtemp(prefix="mlkg-bench-writes-"))
+    data = keep / f"data-{style}-{count}" if keep else Path(tempfile.mkdtemp(prefix="mlkg-bench-writes-"))
     services = build_services(Settings(data_dir=data), snapshots=True)
     services.load_encoder()
     first, first_s = timed(lambda: writes.import_paths(services, [vault, ROOT / "notes"]))
@@ -66,7 +66,8 @@ def writes_at(count: int, style: str, repeat: int) -> dict[str, Any]:
     services.close()
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     cold = [cold_ask(data) for _ in range(3)]
-    shutil.rmtree(data, ignore_errors=True)
+    if keep is None:
+        shutil.rmtree(data, ignore_errors=True)
     return {
         "notes": count,
         "style": style,
@@ -104,9 +105,10 @@ def main() -> None:
     parser.add_argument("--style", choices=["seed", "topics"], default="seed")
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--json", action="store_true")
+    parser.add_argument("--keep", type=Path, help="Keep each data folder under this folder (default: removed).")
     args = parser.parse_args()
     for count in args.notes:
-        result = writes_at(count, args.style, args.repeat)
+        result = writes_at(count, args.style, args.repeat, args.keep)
         print(json.dumps(result) if args.json else "\n".join(f"{k}: {v}" for k, v in result.items()), flush=True)
 
 

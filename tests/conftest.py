@@ -4,10 +4,12 @@ import os
 import shutil
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pyoxigraph as ox
 import pytest
 
@@ -16,7 +18,7 @@ from api.service.core import Services, build_services
 from ingest.pipeline import Importer
 from kg.links.linker import Linker
 from kg.links.note_cache import NoteCache
-from kg.search.encoder import Encoder
+from kg.search.encoder import Encoder, Vectors
 from kg.search.encoder_loading import load_encoder
 from kg.settings import Settings
 from kg.store.quad_store import OxigraphStore
@@ -31,6 +33,34 @@ PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
 PREFIX dcterms: <http://purl.org/dc/terms/>
 PREFIX prov: <http://www.w3.org/ns/prov#>
 """
+
+
+@dataclass
+class RememberingEncoder:
+    """The real encoder, asked only once per distinct text; records what it had to encode."""
+
+    inner: Encoder
+    encoded: list[str] = field(default_factory=list)
+    memo: dict[str, Vectors] = field(default_factory=dict)
+
+    @property
+    def model(self) -> str:
+        return self.inner.model
+
+    @property
+    def dim(self) -> int:
+        return self.inner.dim
+
+    @property
+    def backend(self) -> str:
+        return self.inner.backend
+
+    def encode(self, texts: Sequence[str]) -> Vectors:
+        fresh = sorted({t for t in texts if t not in self.memo})
+        if fresh:
+            self.encoded.extend(fresh)
+            self.memo.update(zip(fresh, self.inner.encode(fresh), strict=True))
+        return np.stack([self.memo[t] for t in texts]) if texts else np.zeros((0, self.dim), np.float32)
 
 
 def select(store: OxigraphStore, query: str) -> list[dict[str, str]]:

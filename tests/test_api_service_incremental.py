@@ -2,21 +2,18 @@
 the answers exactly as a full rebuild would (real store, real encoder, real FAISS and BM25)."""
 
 import shutil
-from collections.abc import Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
 
-import numpy as np
 import pyoxigraph as ox
 import pytest
 
 from api.service import reads, writes
 from api.service.core import Services, build_services
 from bench.synth_vault import write_vault
-from kg.search.encoder import Encoder, Vectors
+from kg.search.encoder import Encoder
 from kg.settings import Settings
 
-from .conftest import ROOT
+from .conftest import ROOT, RememberingEncoder
 
 QUESTIONS = ["someone is copying my model through its API", "labels drift after deployment", "audit the pipeline"]
 NEW_NOTE = b"""---
@@ -28,34 +25,6 @@ title: Extraction seminar
 
 Model extraction through a public API is cheap; membership inference leaks records. See [[Synthetic note 00003]].
 """
-
-
-@dataclass
-class RememberingEncoder:
-    """The real encoder, asked only once per distinct text; records what it had to encode."""
-
-    inner: Encoder
-    encoded: list[str] = field(default_factory=list)
-    memo: dict[str, Vectors] = field(default_factory=dict)
-
-    @property
-    def model(self) -> str:
-        return self.inner.model
-
-    @property
-    def dim(self) -> int:
-        return self.inner.dim
-
-    @property
-    def backend(self) -> str:
-        return self.inner.backend
-
-    def encode(self, texts: Sequence[str]) -> Vectors:
-        fresh = sorted({t for t in texts if t not in self.memo})
-        if fresh:
-            self.encoded.extend(fresh)
-            self.memo.update(zip(fresh, self.inner.encode(fresh), strict=True))
-        return np.stack([self.memo[t] for t in texts]) if texts else np.zeros((0, self.dim), np.float32)
 
 
 def _services(data: Path, encoder: RememberingEncoder) -> Services:
