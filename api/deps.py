@@ -32,7 +32,8 @@ def require_writer(request: Request, services: ServicesDep) -> None:
     if token is None:
         return
     scheme, _, given = request.headers.get("authorization", "").partition(" ")
-    if scheme.lower() != "bearer" or not secrets.compare_digest(given.strip(), token):
+    # bytes: compare_digest refuses non-ASCII str, and a header may carry any byte
+    if scheme.lower() != "bearer" or not secrets.compare_digest(given.strip().encode(), token.encode()):
         raise Forbidden("this write needs the header 'Authorization: Bearer <KG_API_TOKEN>'")
 
 

@@ -212,7 +212,8 @@ def _failed(path: str, error: KGError, warnings: list[Problem] | None = None) ->
 
 def find_note(store: Store, note: str) -> tuple[str, str]:
     """The IRI and vault path of the one note named by IRI, vault path, file name or id."""
-    if note.startswith(ID_BASE) and (known := store.note_paths([note])):
+    direct = note if note.startswith(ID_BASE) else str(note_iri(note))  # an IRI or a vault path: one lookup
+    if (known := store.note_paths([direct])) and (direct == note or next(iter(known.values())) == note):
         return next(iter(known.items()))
     paths = store.note_paths()
     matches = sorted(

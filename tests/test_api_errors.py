@@ -57,3 +57,14 @@ def test_an_unexpected_failure_still_answers_in_the_error_shape(tmp_path, encode
         error = assert_error_shape(response, 500, "internal_error")
         assert "a bug" not in str(error["message"])  # internals stay in the log
         assert client.get("/health").json()["notes"] == 1
+
+
+def test_a_non_ascii_token_is_refused_not_a_crash(live_server: str):
+    import httpx
+
+    response = httpx.post(
+        f"{live_server}/sparql",
+        content=b"INSERT DATA { <urn:a> <urn:b> 1 }",
+        headers={"Authorization": "Bearer é".encode(), "Content-Type": "application/sparql-update"},
+    )
+    assert response.status_code == 403 and "Authorization" in response.json()["error"]["message"]

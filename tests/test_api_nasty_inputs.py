@@ -70,3 +70,22 @@ def test_note_ids_that_are_no_iri_are_not_found_and_never_reach_sparql(live_serv
     assert response.status_code == 404, response.text[:300]
     assert "no imported note" in response.json()["error"]["message"]
     assert httpx.get(f"{live_server}/health").json()["notes"] >= 1  # nothing was dropped
+
+
+def test_content_hashes_written_by_sparql_never_become_file_paths(live_server: str, tmp_path):
+    """An update that plants `mlkg:contentHash "../../victim"` cannot make the server read or delete files."""
+    victim = tmp_path / "victim.md"
+    victim.write_text("secret", "utf-8")
+    relative = "../" * 12 + str(victim.with_suffix(""))[1:]
+    note = "https://w3id.org/mlkg/id/note/evil"
+    planted = (
+        f'INSERT DATA {{ GRAPH <{note}> {{ <{note}> <https://w3id.org/mlkg/ontology#contentHash> "{relative}" ; '
+        '<https://w3id.org/mlkg/ontology#path> "evil.md" ; <http://purl.org/dc/terms/title> "evil" } }'
+    )
+    done = httpx.post(f"{live_server}/sparql", data={"update": planted}, headers=AUTH)
+    assert done.status_code == 204, done.text
+    shown = httpx.get(f"{live_server}/notes/evil").json()
+    assert shown["markdown"] is None and "secret" not in str(shown)
+    dropped = httpx.post(f"{live_server}/sparql", data={"update": f"DROP GRAPH <{note}>"}, headers=AUTH)
+    assert dropped.status_code == 204
+    assert victim.read_text("utf-8") == "secret"

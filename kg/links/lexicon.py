@@ -15,7 +15,7 @@ import pyoxigraph as ox
 
 from kg.iris import kind_of, match_key
 from kg.store.node_values import values_by_node
-from kg.store.quad_store import Store, iri_values
+from kg.store.quad_store import Store, iri_term
 
 WORD = re.compile(r"[A-Za-z0-9]+")
 NOTE_NAME = re.compile(r"\[\[[^\]]*\]\]")
@@ -154,6 +154,12 @@ PATHS = """PREFIX mlkg: <https://w3id.org/mlkg/ontology#>
 PREFIX dcterms: <http://purl.org/dc/terms/>
 PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
 SELECT ?g ?p ?t ?a WHERE { %s GRAPH ?g { ?g mlkg:path ?p ; dcterms:title ?t OPTIONAL { ?g skos:altLabel ?a } } }"""
+NOTE_NAMES = """PREFIX mlkg: <https://w3id.org/mlkg/ontology#>
+PREFIX dcterms: <http://purl.org/dc/terms/>
+PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
+SELECT ?p ?t ?a WHERE {{
+  GRAPH {note} {{ {note} mlkg:path ?p ; dcterms:title ?t OPTIONAL {{ {note} skos:altLabel ?a }} }}
+}}"""
 
 
 @dataclass(frozen=True)
@@ -199,43 +205,57 @@ class NoteNames:
     """match_key of a file name -> every (path, note) with that name."""
     by_title: dict[str, list[str]]
     """match_key of a title or alias -> the notes that have it."""
+    keys: dict[str, set[str]] = field(default_factory=dict)
+    """Note -> its entries above, as `path:…`, `name:…` and `title:…`, so a note can be taken out."""
 
     @classmethod
     def from_store(cls, store: Store) -> "NoteNames":
         names = cls({}, {}, {})
-        names._read(store, "")
+        rows = store.query(PATHS % "")
+        assert isinstance(rows, ox.QuerySolutions)
+        for row in rows:
+            names._add(row["g"].value, row["p"].value, row["t"].value, row["a"].value if row["a"] else None)
         return names
 
     def updated(self, store: Store, notes: set[str]) -> "NoteNames":
         """A copy with these notes read again from the store (gone if they were deleted)."""
-        names = NoteNames(
-            {key: entry for key, entry in self.by_path.items() if entry[1] not in notes},
-            {key: kept for key, entries in self.by_name.items() if (kept := [e for e in entries if e[1] not in notes])},
-            {key: left for key, titled in self.by_title.items() if (left := [n for n in titled if n not in notes])},
-        )
-        if notes:
-            names._read(store, iri_values("g", sorted(notes)))
+        names = NoteNames(dict(self.by_path), dict(self.by_name), dict(self.by_title), dict(self.keys))
+        for note in notes:
+            for key in names.keys.pop(note, set()):
+                if key.startswith("path:"):
+                    names.by_path.pop(key[5:], None)
+                elif key.startswith("name:"):
+                    names.by_name[key[5:]] = [e for e in names.by_name.get(key[5:], []) if e[1] != note]
+                else:
+                    names.by_title[key[6:]] = [n for n in names.by_title.get(key[6:], []) if n != note]
+        for note in sorted(notes):
+            # one note at a time, its IRI in the query: a VALUES list makes Oxigraph scan every note (500x)
+            rows = store.query(NOTE_NAMES.format(note=iri_term(note)))
+            assert isinstance(rows, ox.QuerySolutions)
+            for row in rows:
+                names._add(note, row["p"].value, row["t"].value, row["a"].value if row["a"] else None)
         return names
 
-    def _read(self, store: Store, values: str) -> None:
-        rows = store.query(PATHS % values)
-        assert isinstance(rows, ox.QuerySolutions)
-        for row in rows:
-            note, path = row["g"].value, row["p"].value
-            if _stem(path).lower() not in self.by_path:
-                self.by_path[_stem(path).lower()] = (path, note)
-                self.by_name.setdefault(match_key(_stem(path).rsplit("/", 1)[-1]), []).append((path, note))
-            for title in (row["t"], row["a"]):
-                if title is not None:
-                    titled = self.by_title.setdefault(match_key(title.value), [])
-                    if note not in titled:
-                        titled.append(note)
-                        titled.sort()
+    def _add(self, note: str, path: str, title: str, alias: str | None) -> None:
+        keys = self.keys.setdefault(note, set())
+        stem = _stem(path).lower()
+        if stem not in self.by_path:
+            self.by_path[stem] = (path, note)
+            name = match_key(_stem(path).rsplit("/", 1)[-1])
+            self.by_name[name] = [*self.by_name.get(name, []), (path, note)]
+            keys |= {f"path:{stem}", f"name:{name}"}
+        for text in (title, alias):
+            if text is not None:
+                key = match_key(text)
+                if note not in self.by_title.get(key, []):
+                    self.by_title[key] = sorted([*self.by_title.get(key, []), note])
+                keys.add(f"title:{key}")
 
     def keys_of(self, notes: set[str]) -> set[str]:
         """The keys (file name, title, alias) by which a wikilink can name one of these notes."""
-        keys = {key for key, entries in self.by_name.items() if any(note in notes for _, note in entries)}
-        return keys | {key for key, titled in self.by_title.items() if any(note in notes for note in titled)}
+        return {
+            key.split(":", 1)[1] for note in notes for key in self.keys.get(note, ()) if not key.startswith("path:")
+        }
 
     def resolve(self, name: str, folder: str, source_path: str = "") -> Resolution:
         """The note `[[folder/name]]` means when written in the note at `source_path`.

@@ -63,7 +63,7 @@ def as_bytes(serialized: bytes | None) -> bytes:
     return serialized
 
 
-def _iri(value: str) -> str:
+def iri_term(value: str) -> str:
     """An IRI as a SPARQL term; raises ValueError for a string that is not an IRI (never interpolated raw)."""
     return str(ox.NamedNode(value))
 
@@ -73,7 +73,7 @@ def iri_values(variable: str, iris: list[str]) -> str:
     terms = []
     for iri in iris:
         try:
-            terms.append(_iri(iri))
+            terms.append(iri_term(iri))
         except ValueError:
             continue
     return f"VALUES ?{variable} {{ {' '.join(terms)} }}"
@@ -103,7 +103,7 @@ class OxigraphStore:
         graph = ox.NamedNode(ONTOLOGY_GRAPH)
         quads = [ox.Quad(t.subject, t.predicate, t.object, graph) for t in ox.parse(data, format=ox.RdfFormat.TURTLE)]
         quads.append(ox.Quad(graph, ox.NamedNode(HASH), ox.Literal(digest), graph))
-        self._store.update(f"DROP SILENT GRAPH {_iri(ONTOLOGY_GRAPH)}")
+        self._store.update(f"DROP SILENT GRAPH {iri_term(ONTOLOGY_GRAPH)}")
         self._store.extend(quads)
 
     def replace_graphs(self, graphs: dict[str, str]) -> None:
@@ -111,13 +111,14 @@ class OxigraphStore:
         if not graphs:
             return
         parts = [
-            f"DROP SILENT GRAPH {_iri(g)} ; INSERT DATA {{ GRAPH {_iri(g)} {{\n{nt}\n}} }}" for g, nt in graphs.items()
+            f"DROP SILENT GRAPH {iri_term(g)} ; INSERT DATA {{ GRAPH {iri_term(g)} {{\n{nt}\n}} }}"
+            for g, nt in graphs.items()
         ]
         self._store.update(" ;\n".join(parts))
 
     def drop_graphs(self, graph_iris: Iterable[str]) -> None:
         """Drop named graphs in one transaction; unknown graphs are ignored."""
-        operations = [f"DROP SILENT GRAPH {_iri(g)}" for g in graph_iris]
+        operations = [f"DROP SILENT GRAPH {iri_term(g)}" for g in graph_iris]
         if operations:
             self._store.update(" ;\n".join(operations))
 
