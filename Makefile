@@ -39,6 +39,7 @@ test: lint browser
 bench: setup
 	$(BIN)/python bench/bench_ingest.py --notes 1000 10000
 	$(BIN)/python bench/bench_ask.py --notes 0 10000
+	$(BIN)/python bench/bench_writes.py --notes 1000 10000
 	$(BIN)/python bench/bench_http.py --seconds 5
 	$(BIN)/python bench/bench_load.py --seconds 20
 

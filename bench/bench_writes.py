@@ -52,9 +52,9 @@ def writes_at(count: int, style: str, repeat: int, keep: Path | None = None) -> 
 
     vault = write_vault(count, OUT / f"vault-{style}-{count}", style=style)
     data = keep / f"data-{style}-{count}" if keep else Path(tempfile.mkdtemp(prefix="mlkg-bench-writes-"))
+    reused = (data / "store").exists()  # a folder kept by an earlier --keep run: measure writes on it
     services = build_services(Settings(data_dir=data), snapshots=True)
     services.load_encoder()
-    reused = (data / "store").exists()  # a folder kept by an earlier --keep run: measure writes on it
     if reused:
         services.start()
     first, first_s = timed(lambda: writes.import_paths(services, [vault, ROOT / "notes"]))

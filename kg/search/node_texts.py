@@ -31,6 +31,12 @@ PATTERNS = {
 }
 
 
+MAX_DEFINITIONS = 8
+"""Definitions and scope notes a node's text names (the first, sorted): a stage that thousands of
+notes describe would otherwise have a text of thousands of sentences, of which the encoder reads
+the first 256 tokens anyway, re-encoded whenever any of those notes changes."""
+
+
 @dataclass
 class NodeText:
     iri: str
@@ -50,7 +56,7 @@ def compose(kind: str, label: str, parts: dict[str, list[str]]) -> str:
     head = " > ".join([*path, label]) if kind in ("step", "concern") else label
     if synonyms := parts.get("synonyms"):
         head += f" ({', '.join(synonyms)})"
-    body = " ".join(parts.get("definitions", []))
+    body = " ".join(parts.get("definitions", [])[:MAX_DEFINITIONS])
     extras = ", ".join([*parts.get("mitigates", []), *parts.get("extras", [])])
     text = f"{head}: {body}" if body else head
     return f"{text} [{extras}]" if extras else text

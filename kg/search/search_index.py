@@ -136,7 +136,9 @@ class SearchIndex:
         live = [self.texts[r] for r in rows]
         np.save(target / "vectors.npy", matrix)
         self.bm25.save(target / "bm25.npz", {old: new for new, old in enumerate(rows)})
-        if (graph := self.vectors.hnsw_state()) is not None and graph.ntotal == len(rows):
+        # the graph's ids are rows: it can be saved only while they are 0..n-1, as they will be when loaded
+        graph = self.vectors.hnsw_state()
+        if graph is not None and graph.ntotal == len(rows) and rows == list(range(len(rows))):
             import faiss
 
             faiss.write_index(graph, str(target / "hnsw.faiss"))
