@@ -3,6 +3,7 @@
 import hashlib
 import logging
 import re
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -13,6 +14,7 @@ from kg.search.encoder import Encoder, Vectors
 
 log = logging.getLogger(__name__)
 CONTENT_HASH = re.compile(r"[0-9a-f]{64}")
+LOADED_CAP = 2048
 
 
 def _safe(content_hash: str) -> str:
@@ -28,7 +30,9 @@ class NoteCache:
     sentence vectors. Written before the note's graph, so a stored note always has them."""
 
     folder: Path
-    _loaded: dict[tuple[str, str], LinkInputs] = field(default_factory=dict, repr=False)
+    _loaded: OrderedDict[tuple[str, str], LinkInputs] = field(default_factory=OrderedDict, repr=False)
+    """The link inputs read or written last (at most LOADED_CAP): a first link pass over a large
+    vault reads every note's once, and keeping them all held hundreds of MB at 10,000 notes."""
     _forms: dict[tuple[str, str], Vectors] = field(default_factory=dict, repr=False)
     _forms_loaded: set[str] = field(default_factory=set, repr=False)
     _forms_dirty: set[str] = field(default_factory=set, repr=False)
@@ -73,10 +77,11 @@ class NoteCache:
         tmp = path.with_suffix(".tmp")
         tmp.write_text(inputs.to_json(), "utf-8")
         tmp.replace(path)
-        self._loaded[(inputs.content_hash, inputs.note)] = inputs
+        self._remember((inputs.content_hash, inputs.note), inputs)
 
     def load(self, content_hash: str, note: str) -> LinkInputs | None:
         if (cached := self._loaded.get((content_hash, note))) is not None:
+            self._loaded.move_to_end((content_hash, note))
             return cached
         try:
             inputs = LinkInputs.from_json(self._inputs_path(content_hash, note).read_text("utf-8"))
@@ -88,8 +93,14 @@ class NoteCache:
                 error,
             )
             return None
-        self._loaded[(content_hash, note)] = inputs
+        self._remember((content_hash, note), inputs)
         return inputs
+
+    def _remember(self, key: tuple[str, str], inputs: LinkInputs) -> None:
+        self._loaded[key] = inputs
+        self._loaded.move_to_end(key)
+        while len(self._loaded) > LOADED_CAP:
+            self._loaded.popitem(last=False)
 
     def vectors(self, content_hash: str, model: str) -> Vectors | None:
         try:
@@ -163,6 +174,6 @@ class NoteCache:
             if path.exists():
                 path.unlink(missing_ok=True)
                 removed += 1
-        self._loaded = {key: value for key, value in self._loaded.items() if key[0] in keep}
+        self._loaded = OrderedDict((key, value) for key, value in self._loaded.items() if key[0] in keep)
         self._kept = set(keep)
         return removed
