@@ -183,32 +183,8 @@ class Linker:
         With the notes a write added, replaced or dropped (`changed`) and the IRIs its triples name
         (`touched`), only those notes and the notes whose wikilinks may now mean another note are
         looked at, unless the concepts changed."""
-        memory, fingerprint = self._memory, semantic.fingerprint if semantic else ""
-        incremental = memory is not None and changed is not None and touched is not None
-        if memory is not None and incremental:
-            lexicon = Lexicon.from_store(self.store, memory.lexicon, touched)  # only touched concepts read
-        else:
-            lexicon = Lexicon.from_store(self.store)
-        if memory is None or changed is None or not incremental:
-            names = NoteNames.from_store(self.store)
-        else:
-            names = memory.names.updated(self.store, changed)
-        if (
-            memory is None
-            or changed is None
-            or (memory.lexicon.fingerprint, memory.semantic)
-            != (
-                lexicon.fingerprint,
-                fingerprint,
-            )
-        ):
-            memory = _Memory(lexicon, fingerprint, link_states(self.store), self._note_hashes(None), names)
-            candidates = set(memory.hashes)
-        else:
-            candidates = changed | self._writing_to(changed, memory, names)
-            memory.names, memory.lexicon = names, lexicon
-            memory.hashes.update(self._note_hashes(sorted(candidates)))
-        self._memory = memory
+        memory, candidates = self._look(semantic.fingerprint if semantic else "", changed, touched)
+        lexicon, names = memory.lexicon, memory.names
         report = LinkReport()
         self._drop_gone(memory, candidates, report)
         pending: dict[str, str] = {}
@@ -230,6 +206,30 @@ class Linker:
         if report.relinked:
             log.info("linked %d notes (%d could not be)", report.relinked, report.unlinkable)
         return report
+
+    def _look(self, semantic: str, changed: set[str] | None, touched: set[str] | None) -> tuple[_Memory, set[str]]:
+        """What the graph looks like now and which notes to look at: every note on a first pass, after
+        an unknown change or when concepts changed; else the changed notes and those whose wikilinks
+        use a name a changed note had or has."""
+        previous = self._memory
+        incremental = previous is not None and changed is not None and touched is not None
+        if previous is not None and incremental:
+            lexicon = Lexicon.from_store(self.store, previous.lexicon, touched)  # only touched concepts read
+        else:
+            lexicon = Lexicon.from_store(self.store)
+        same = previous is not None and (previous.lexicon.fingerprint, previous.semantic) == (
+            lexicon.fingerprint,
+            semantic,
+        )
+        if previous is None or changed is None or not (incremental and same):
+            names = NoteNames.from_store(self.store)
+            self._memory = _Memory(lexicon, semantic, link_states(self.store), self._note_hashes(None), names)
+            return self._memory, set(self._memory.hashes)
+        names = previous.names.updated(self.store, changed)
+        candidates = changed | self._writing_to(changed, previous, names)
+        previous.names, previous.lexicon = names, lexicon
+        previous.hashes.update(self._note_hashes(sorted(candidates)))
+        return previous, candidates
 
     def _write(self, pending: dict[str, str], report: LinkReport) -> None:
         """Replace these links graphs, noting which IRIs' links changed."""
