@@ -35,6 +35,7 @@ SELECT DISTINCT ?s ?p ?o WHERE {
   FILTER(isIRI(?o))
 }"""
 )
+"""Links between nodes, with a VALUES clause of subjects or of objects (or none: every link)."""
 LABELS = """PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
 PREFIX dcterms: <http://purl.org/dc/terms/>
 SELECT ?n (MIN(?l) AS ?label) WHERE { %s ?n rdfs:label|dcterms:title ?l } GROUP BY ?n"""
@@ -55,22 +56,9 @@ class ViewDelta:
     """Every node the delta names, whose label and kind are set again."""
 
 
-EDGES_TO = (
-    """PREFIX mlkg: <https://w3id.org/mlkg/ontology#>
-PREFIX dcterms: <http://purl.org/dc/terms/>
-PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
-SELECT DISTINCT ?s ?p ?o WHERE {
-  %s
-  """
-    + " UNION ".join(f"{{ ?s {p} ?o BIND({p} AS ?p) }}" for p in RELATIONS)
-    + """
-}"""
-)
-
-
 def read_links_to(store: Store, objects: set[str]) -> ViewDelta:
     """The links into these nodes, to add to a view (nothing is removed)."""
-    edges = store.query(EDGES_TO % _values("o", sorted(objects)))
+    edges = store.query(EDGES % _values("o", sorted(objects)))
     assert isinstance(edges, ox.QuerySolutions)
     found = [(row["s"].value, row["o"].value, _relation(row["p"].value)) for row in edges]
     named = sorted({n for s, o, _ in found for n in (s, o)})
