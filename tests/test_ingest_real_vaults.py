@@ -166,3 +166,21 @@ def test_openapi_describes_every_response(live_server: str):
     assert answer == {"$ref": "#/components/schemas/Answer"}
     imported = spec["paths"]["/notes"]["post"]["responses"]["201"]["content"]["application/json"]["schema"]
     assert imported == {"$ref": "#/components/schemas/ImportResult"}
+
+
+def test_a_synthetic_folder_per_topic_vault_imports_whole(tmp_path: Path, encoder: Encoder):
+    from bench.synth_vault import write_vault
+
+    vault = write_vault(40, tmp_path / "vault", style="topics")
+    assert len(list(vault.rglob("index.md"))) == 5  # the same file names in every topic folder
+    settings = Settings(data_dir=tmp_path / "data", ingest_workers=1, max_semantic_links=0)
+    services = build_services(settings, encoder=encoder)
+    try:
+        result = writes.import_paths(services, [vault])
+    finally:
+        services.close()
+    assert (result.summary.added, result.summary.failed) == (40, 0)
+    broken = [n for n in result.notes if n.warnings]
+    assert [Path(n.path).name for n in broken] == ["Paper 00007.md", "Paper 00037.md"]  # invalid YAML, 1 in 30
+    assert any(link.name in ("index", "overview", "README") for n in result.notes for link in n.ambiguous_links)
+    assert all(n.id.startswith("topic-") for n in result.notes)
