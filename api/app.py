@@ -14,6 +14,7 @@ from api.errors import install_error_handlers
 from api.query_runner import QueryRunner
 from api.rate_limit import RateLimiter
 from api.routes_web import install_page
+from api.security_headers import SecurityHeaders
 from api.service import reads, writes
 from api.service.core import Services, build_services
 from api.service.results import Health
@@ -44,6 +45,7 @@ def create_app(settings: Settings, encoder: Encoder | None = None) -> FastAPI:
     )
     install_error_handlers(app)
     app.add_middleware(GZipMiddleware, minimum_size=1024)
+    app.add_middleware(SecurityHeaders)
     for module in (routes_ask, routes_sparql, routes_notes, routes_browse):
         app.include_router(module.router)
     install_page(app)

@@ -68,3 +68,13 @@ def test_a_non_ascii_token_is_refused_not_a_crash(live_server: str):
         headers={"Authorization": "Bearer é".encode(), "Content-Type": "application/sparql-update"},
     )
     assert response.status_code == 403 and "Authorization" in response.json()["error"]["message"]
+
+
+@pytest.mark.parametrize("path", ["/health", "/", "/ask?q=drift", "/notes/nothing-here", "/static/app.js"])
+def test_every_answer_forbids_sniffing_referrers_and_framing(live_server: str, path: str):
+    import httpx
+
+    headers = httpx.get(f"{live_server}{path}").headers
+    assert headers["x-content-type-options"] == "nosniff"
+    assert headers["referrer-policy"] == "no-referrer"
+    assert headers["x-frame-options"] == "DENY"
