@@ -153,7 +153,7 @@ class Lexicon:
 PATHS = """PREFIX mlkg: <https://w3id.org/mlkg/ontology#>
 PREFIX dcterms: <http://purl.org/dc/terms/>
 PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
-SELECT ?g ?p ?t ?a WHERE { %s GRAPH ?g { ?g mlkg:path ?p ; dcterms:title ?t OPTIONAL { ?g skos:altLabel ?a } } }"""
+SELECT ?g ?p ?t ?a WHERE { GRAPH ?g { ?g mlkg:path ?p ; dcterms:title ?t OPTIONAL { ?g skos:altLabel ?a } } }"""
 NOTE_NAMES = """PREFIX mlkg: <https://w3id.org/mlkg/ontology#>
 PREFIX dcterms: <http://purl.org/dc/terms/>
 PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
@@ -211,7 +211,7 @@ class NoteNames:
     @classmethod
     def from_store(cls, store: Store) -> "NoteNames":
         names = cls({}, {}, {})
-        rows = store.query(PATHS % "")
+        rows = store.query(PATHS)
         assert isinstance(rows, ox.QuerySolutions)
         for row in rows:
             names._add(row["g"].value, row["p"].value, row["t"].value, row["a"].value if row["a"] else None)
