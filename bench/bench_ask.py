@@ -18,7 +18,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-QUESTION_FILES = [ROOT.parent / "shared" / "eval" / "questions.tsv", ROOT / "bench" / "eval" / "heldout.tsv"]
+QUESTION_FILES = [ROOT / "bench" / "eval" / "questions.tsv", ROOT / "bench" / "eval" / "heldout.tsv"]
 
 
 def percentile(values: list[float], q: float) -> float:

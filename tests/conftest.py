@@ -26,6 +26,20 @@ from kg.store.quad_store import OxigraphStore
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 SEED = ROOT / "notes" / "Challenges in Deploying Machine Learning - a Survey of Case Studies.md"
+
+
+def _refuse_reads_beside_the_clone(event: str, args: tuple[Any, ...]) -> None:
+    """A user's clone has nothing beside it: any test that opens a path there fails at once."""
+    if event not in ("open", "os.listdir", "os.scandir") or not args or not isinstance(args[0], str | Path):
+        return
+    path = os.path.abspath(args[0])
+    if path.startswith(OUTSIDE) and not path.startswith(INSIDE):
+        raise PermissionError(f"tests must not read outside the repository: {path}")
+
+
+INSIDE, OUTSIDE = str(ROOT) + os.sep, str(ROOT.parent) + os.sep
+if ROOT.parent != ROOT.parent.parent:  # a clone at the file system's top has no "beside"
+    sys.addaudithook(_refuse_reads_beside_the_clone)
 PREFIXES = """
 PREFIX mlkg: <https://w3id.org/mlkg/ontology#>
 PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>

@@ -11,7 +11,7 @@ from rdflib.collection import Collection
 
 from .conftest import ROOT
 
-SUITE = ROOT.parent / "shared" / "w3c" / "sparql" / "sparql11" / "protocol"
+SUITE = ROOT / "tests" / "fixtures" / "w3c" / "protocol"
 MF = Namespace("http://www.w3.org/2001/sw/DataAccess/tests/test-manifest#")
 HT = Namespace("http://www.w3.org/2011/http#")
 CNT = Namespace("http://www.w3.org/2011/content#")

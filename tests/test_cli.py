@@ -156,12 +156,12 @@ def test_ask_from_a_fresh_process(data_dir: Path):
 
 
 def test_eval_prints_the_three_rankings(data_dir: Path):
-    done = kg(data_dir, "eval", "--json", str(ROOT.parent / "shared" / "eval" / "questions.tsv"))
+    done = kg(data_dir, "eval", "--json", str(ROOT / "bench" / "eval" / "questions.tsv"))
     assert done.returncode == 0, done.stderr
     scores = json.loads(done.stdout)
     assert set(scores) == {"dense", "bm25", "hybrid"}
     assert scores["hybrid"]["hit_at_3"] >= 0.9
-    table = kg(data_dir, "eval", str(ROOT.parent / "shared" / "eval" / "questions.tsv")).stdout
+    table = kg(data_dir, "eval", str(ROOT / "bench" / "eval" / "questions.tsv")).stdout
     assert "hybrid" in table and "MRR" in table
 
 

@@ -12,7 +12,7 @@ from kg.search.evaluation import read_cases
 
 from .conftest import ROOT
 
-SHARED_EVAL = ROOT.parent / "shared" / "eval" / "questions.tsv"
+SHARED_EVAL = ROOT / "bench" / "eval" / "questions.tsv"
 
 
 @pytest.fixture(scope="module")

@@ -8,7 +8,7 @@ from kg.search.evaluation import evaluate_all, read_cases
 
 from .conftest import ROOT
 
-SHARED_EVAL = ROOT.parent / "shared" / "eval" / "questions.tsv"
+SHARED_EVAL = ROOT / "bench" / "eval" / "questions.tsv"
 HELD_OUT = ROOT / "bench" / "eval" / "heldout.tsv"
 SEED_PATH = "Challenges in Deploying Machine Learning - a Survey of Case Studies.md"
 
