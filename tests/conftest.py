@@ -32,7 +32,7 @@ def _refuse_reads_beside_the_clone(event: str, args: tuple[Any, ...]) -> None:
     """A user's clone has nothing beside it: any test that opens a path there fails at once."""
     if event not in ("open", "os.listdir", "os.scandir") or not args or not isinstance(args[0], str | Path):
         return
-    path = os.path.abspath(args[0])
+    path = os.path.abspath(args[0]) + os.sep
     if path.startswith(OUTSIDE) and not path.startswith(INSIDE):
         raise PermissionError(f"tests must not read outside the repository: {path}")
 
