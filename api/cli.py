@@ -1,28 +1,29 @@
-"""The `kg` command line: a thin layer over the services; commands hold no logic."""
+"""The `kg` command line: a thin layer over the services; commands hold no logic.
+
+Heavy modules are imported inside the commands that need them, so `kg --help` and
+`kg --version` answer at once.
+"""
+
+from __future__ import annotations
 
 import json
 import logging
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
-from rich.logging import RichHandler
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-from rich.table import Table
 
-from api.answer_view import print_answer
-from api.service import reads
-from api.service.core import Services, build_services
-from api.service.results import ImportResult, ProblemModel
 from kg import __version__
 from kg.errors import KGError
-from kg.graph.stats import graph_stats
-from kg.iris import note_id
-from kg.search.engine import KINDS
-from kg.settings import Settings
-from kg.store.result_formats import DATASET, GRAPH, TABULAR, rows, serialize
+from kg.search.kinds import KINDS
+from kg.store.formats import DATASET, GRAPH, TABULAR
+
+if TYPE_CHECKING:
+    from api.service.core import Services
+    from api.service.results import ImportResult, ProblemModel
+    from kg.settings import Settings
 
 app = typer.Typer(
     help="mlkg: a knowledge graph of how machine learning reaches production, built from markdown notes.",
@@ -35,11 +36,23 @@ SPARQL_FORMATS = ["table", *TABULAR, *GRAPH]
 
 
 class State:
-    settings: Settings = Settings()
+    data_dir: Path | None = None
+    loaded: Settings | None = None
+
+    @classmethod
+    def settings(cls) -> Settings:
+        """The settings, read from the environment on first use."""
+        if cls.loaded is None:
+            from kg.settings import Settings
+
+            cls.loaded = Settings(data_dir=cls.data_dir) if cls.data_dir else Settings()
+        return cls.loaded
 
 
 def _services(read_only: bool = False) -> Services:
-    return build_services(State.settings, read_only=read_only)
+    from api.service.core import build_services
+
+    return build_services(State.settings(), read_only=read_only)
 
 
 def _fail(error: KGError, code: int = 1) -> typer.Exit:
@@ -49,22 +62,31 @@ def _fail(error: KGError, code: int = 1) -> typer.Exit:
     return typer.Exit(code)
 
 
+def _print_version(value: bool) -> None:
+    if value:
+        out.print(f"mlkg {__version__}", highlight=False)
+        raise typer.Exit()
+
+
 @app.callback()
 def main(
     data_dir: Annotated[Path | None, typer.Option(help="Data directory (default: KG_DATA_DIR or .mlkg).")] = None,
     verbose: Annotated[int, typer.Option("--verbose", "-v", count=True, help="-v: info logs, -vv: debug.")] = 0,
-    version: Annotated[bool, typer.Option("--version", help="Print the version and exit.")] = False,
+    version: Annotated[
+        bool, typer.Option("--version", callback=_print_version, is_eager=True, help="Print the version and exit.")
+    ] = False,
 ) -> None:
     """Build, query and serve the mlkg knowledge graph. Settings come from KG_* variables."""
-    if version:
-        out.print(f"mlkg {__version__}")
-        raise typer.Exit()
+    from rich.logging import RichHandler
+
     level = [logging.WARNING, logging.INFO, logging.DEBUG][min(verbose, 2)]
     logging.basicConfig(level=level, format="%(message)s", handlers=[RichHandler(console=err, show_path=False)])
-    State.settings = Settings(data_dir=data_dir) if data_dir else Settings()
+    State.data_dir, State.loaded = data_dir, None
 
 
 def _short(iris: list[str]) -> str:
+    from kg.iris import note_id
+
     return ", ".join(note_id(iri) for iri in iris)
 
 
@@ -99,6 +121,8 @@ def _where(problem: ProblemModel) -> str:
 
 def _ingest_once(services: Services, paths: list[Path], index: bool, as_json: bool) -> ImportResult:
     """Import, then link and index; the progress bar follows the notes."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
     from api.service import writes
     from ingest.reading import collect
 
@@ -179,6 +203,9 @@ def ask(
     as_json: Annotated[bool, typer.Option("--json", help="The full answer as JSON (the /ask shape).")] = False,
 ) -> None:
     """Find the concerns (or other nodes) a question is about, with their links and sources."""
+    from api.answer_view import print_answer
+    from api.service import reads
+
     services = _services(read_only=True)
     try:
         answer = reads.ask(services, question, k, kind)
@@ -199,6 +226,8 @@ def evaluate(
     as_json: Annotated[bool, typer.Option("--json", help="Print the scores as JSON.")] = False,
 ) -> None:
     """hit@1, hit@3 and MRR of dense-only, BM25-only and hybrid ranking, side by side."""
+    from rich.table import Table
+
     from kg.search.evaluation import evaluate_all, read_cases
 
     services = _services(read_only=True)
@@ -229,9 +258,11 @@ def evaluate_links(
 
     Runs in a scratch store; the row of the configured KG_LINK_THRESHOLD is marked.
     """
+    from rich.table import Table
+
     from api.link_eval import evaluate_links as run
 
-    settings = State.settings
+    settings = State.settings()
     scores = run(settings, vault, labels or vault / "labels.tsv", lifecycle or settings.vault)
     if as_json:
         out.print_json(json.dumps({"threshold": settings.link_threshold, "sweep": [vars(s) for s in scores]}))
@@ -269,7 +300,7 @@ def serve(
     """
     import uvicorn
 
-    settings = State.settings
+    settings = State.settings()
     bind = host or settings.host
     if bind not in LOOPBACK and not settings.api_token:
         raise _fail(KGError(f"refusing to listen on {bind} without KG_API_TOKEN: anyone could write"), 2)
@@ -287,6 +318,7 @@ def serve(
 def delete(note: Annotated[str, typer.Argument(help="Note IRI, vault path or file name.")]) -> None:
     """Remove a note's graph and links: everything only it asserted disappears; notes linking to it are relinked."""
     from api.service import writes
+    from kg.iris import note_id
 
     services = _services()
     try:
@@ -312,6 +344,8 @@ def sparql(
         raise _fail(KGError("give a query or --file FILE"), 2)
     if fmt not in SPARQL_FORMATS:
         raise _fail(KGError(f"unknown format {fmt!r}; use one of {', '.join(SPARQL_FORMATS)}"), 2)
+    from kg.store.result_formats import serialize
+
     services = _services(read_only=True)
     try:
         result = services.store.query(text)
@@ -327,6 +361,9 @@ def sparql(
 
 def _print_table(result: object) -> None:
     import pyoxigraph as ox
+    from rich.table import Table
+
+    from kg.store.result_formats import rows, serialize
 
     if isinstance(result, ox.QueryBoolean):
         out.print("true" if bool(result) else "false")
@@ -382,6 +419,10 @@ def export(
 @app.command()
 def stats(as_json: Annotated[bool, typer.Option("--json", help="Print as JSON.")] = False) -> None:
     """Triples, notes, stages, steps, concerns, papers and solutions in the graph."""
+    from rich.table import Table
+
+    from kg.graph.stats import graph_stats
+
     services = _services(read_only=True)
     figures = graph_stats(services.store)
     services.close()

@@ -10,7 +10,7 @@ from api.deps import ServicesDep
 from api.rate_limit import check_rate
 from api.service import reads
 from api.service.results import Answer
-from kg.search.engine import KINDS
+from kg.search.kinds import KINDS
 
 router = APIRouter(tags=["ask"], dependencies=[Depends(check_rate)])
 KindParam = Annotated[str | None, Query(description=f"Only one kind: {', '.join(KINDS)}.", examples=["concern"])]

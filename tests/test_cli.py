@@ -183,3 +183,24 @@ def test_ingest_keeps_the_notes_when_the_model_cannot_load(tmp_path: Path):
     assert done.returncode == 0, done.stderr
     assert "1 added" in done.stdout and "search index not updated" in done.stderr
     assert "neither the bundled all-MiniLM-L6-v2 nor a folder" in done.stderr
+
+
+def test_version_and_help_load_no_heavy_module(tmp_path: Path):
+    """`kg --version` and `kg --help` import neither the model, the store's services nor the web stack."""
+    probe = (
+        "import sys; from typer.testing import CliRunner; from api.cli import app;"
+        "runner = CliRunner(); print(runner.invoke(app, ['--version']).output.strip());"
+        "print(runner.invoke(app, ['--help']).output.count('ingest'));"
+        "print(runner.invoke(app, ['sparql', '--help']).output.count('turtle'));"
+        "heavy = ['numpy', 'torch', 'onnxruntime', 'pydantic_settings', 'fastapi', 'networkx', 'rdflib'];"
+        "print(sorted(m for m in heavy if m in sys.modules))"
+    )
+    done = subprocess.run([str(Path(KG).parent / "python"), "-c", probe], capture_output=True, text=True, check=True)
+    version, ingest_mentions, turtle_mentions, heavy = done.stdout.splitlines()
+    from kg import __version__
+
+    assert version == f"mlkg {__version__}"
+    assert int(ingest_mentions) >= 1 and int(turtle_mentions) >= 1
+    assert heavy == "[]"
+    shown = subprocess.run([KG, "--version"], capture_output=True, text=True, check=True)
+    assert shown.stdout.strip() == f"mlkg {__version__}"

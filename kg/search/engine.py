@@ -10,11 +10,11 @@ from kg.errors import BadRequest
 from kg.graph.context import graph_context
 from kg.graph.view import GraphView
 from kg.search.encoder import Encoder
+from kg.search.kinds import KINDS
 from kg.search.search_index import SearchIndex
 from kg.store.quad_store import Store
 
 Mode = Literal["hybrid", "dense", "bm25"]
-KINDS = ("concern", "step", "stage", "paper", "solution", "note")
 CANDIDATES = 50
 BM25_WEIGHT = 0.2
 """Most a keyword match can add to a cosine score: enough to order close dense hits, too
