@@ -4,7 +4,7 @@ Starts `kg serve` on a free loopback port over a data directory holding the bund
 (1) one client, sequential requests: latency p50/p99, next to the same call made in-process;
 (2) N concurrent clients for a fixed time: throughput and p50/p99 under load.
 The load generator (httpx, asyncio) runs on the same 2 cores as the server.
-Usage: python bench/bench_http.py [--seconds 10] [--clients 8]
+Usage: python bench/bench_http.py [--seconds 10] [--clients 8] [--repeat 300]
 """
 
 import argparse
@@ -63,7 +63,7 @@ def requests() -> dict[str, tuple[str, dict[str, str], dict[str, str]]]:
     return out
 
 
-def in_process(data: Path) -> dict[str, float]:
+def in_process(data: Path, repeat: int) -> dict[str, float]:
     """p50 of each operation called directly, no HTTP."""
     from api.service.core import build_services
     from kg.settings import Settings
@@ -79,7 +79,7 @@ def in_process(data: Path) -> dict[str, float]:
     for name, call in calls.items():
         call()
         times = []
-        for _ in range(300):
+        for _ in range(repeat):
             started = time.perf_counter()
             call()
             times.append(1000 * (time.perf_counter() - started))
@@ -88,13 +88,13 @@ def in_process(data: Path) -> dict[str, float]:
     return out
 
 
-def sequential(base: str) -> dict[str, tuple[float, float]]:
+def sequential(base: str, repeat: int) -> dict[str, tuple[float, float]]:
     out = {}
     with httpx.Client(base_url=base) as client:
         for name, (path, params, headers) in requests().items():
             client.get(path, params=params, headers=headers).raise_for_status()
             times = []
-            for _ in range(300):
+            for _ in range(repeat):
                 started = time.perf_counter()
                 client.get(path, params=params, headers=headers).raise_for_status()
                 times.append(1000 * (time.perf_counter() - started))
@@ -134,10 +134,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--seconds", type=float, default=10)
     parser.add_argument("--clients", type=int, default=8)
+    parser.add_argument("--repeat", type=int, default=300, help="Sequential calls per operation.")
     args = parser.parse_args()
     data = Path(tempfile.mkdtemp(prefix="mlkg-http-"))
     port = free_port()
-    env = {**os.environ, "KG_DATA_DIR": str(data), "KG_PORT": str(port)}
+    # the benchmark is the only client: the per-client rate limit would stop it at its first burst
+    env = {**os.environ, "KG_DATA_DIR": str(data), "KG_PORT": str(port), "KG_RATE_LIMIT_PER_MINUTE": "0"}
     server = subprocess.Popen([str(Path(sys.executable).parent / "kg"), "serve"], env=env, stderr=subprocess.DEVNULL)
     base = f"http://127.0.0.1:{port}"
     try:
@@ -147,8 +149,8 @@ def main() -> None:
                     break
             except httpx.TransportError:
                 time.sleep(0.1)
-        direct = in_process(data)
-        over_http = sequential(base)
+        direct = in_process(data, args.repeat)
+        over_http = sequential(base, args.repeat)
         for name in requests():
             p50, p99 = over_http[name]
             row = {

@@ -1,7 +1,7 @@
 """The page in Chromium: bytes transferred for the first page and a concern page, and how long an
 answer takes to render once the API's reply has arrived.
 
-Usage: python bench/bench_page.py [--url http://127.0.0.1:8000] [--chromium /usr/bin/chromium] [--json]
+Usage: python bench/bench_page.py [--url http://127.0.0.1:8000] [--chromium /usr/bin/chromium] [--rounds 4] [--json]
 (a `kg serve` must be running at the URL).
 """
 
@@ -35,7 +35,7 @@ def transferred(page: Page, url: str) -> int:
     return sum(r.request.sizes()["responseBodySize"] for r in seen)
 
 
-def run(url: str, chromium: str) -> dict[str, Any]:
+def run(url: str, chromium: str, rounds: int = 4) -> dict[str, Any]:
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=chromium, headless=True, args=["--no-sandbox"])
         page = browser.new_context().new_page()
@@ -44,7 +44,7 @@ def run(url: str, chromium: str) -> dict[str, Any]:
             page.context.new_page(), f"{url}/#/node/{quote('https://w3id.org/mlkg/id/concern/model-stealing', safe='')}"
         )
         renders = []
-        for _ in range(4):
+        for _ in range(rounds):
             for question in QUESTIONS:
                 page.goto(f"{url}/#/?q={quote(question)}")
                 page.wait_for_selector("#results[data-render-ms]")
@@ -64,9 +64,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--url", default="http://127.0.0.1:8000")
     parser.add_argument("--chromium", default="/usr/bin/chromium")
+    parser.add_argument("--rounds", type=int, default=4, help="How many times each question is asked.")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
-    result = run(args.url, args.chromium)
+    result = run(args.url, args.chromium, args.rounds)
     print(json.dumps(result) if args.json else "\n".join(f"{k}: {v}" for k, v in result.items()))
 
 
