@@ -344,10 +344,13 @@ def sparql(
         raise _fail(KGError("give a query or --file FILE"), 2)
     if fmt not in SPARQL_FORMATS:
         raise _fail(KGError(f"unknown format {fmt!r}; use one of {', '.join(SPARQL_FORMATS)}"), 2)
+    from api.remote_guard import refuse_remote
     from kg.store.result_formats import serialize
 
     services = _services(read_only=True)
     try:
+        if not services.settings.allow_remote:
+            refuse_remote(text)
         result = services.store.query(text)
         if fmt != "table":
             sys.stdout.buffer.write(serialize(result, fmt))

@@ -16,6 +16,7 @@ from typing import Any
 
 import pyoxigraph as ox
 
+from api.no_network import forbid_internet_sockets
 from api.sparql_protocol import MEDIA_TYPE, choose_format
 from kg.errors import BadRequest, KGError, QueryTimeout, QueryWorkerFailed, TooManyRows
 from kg.store.quad_store import OxigraphStore
@@ -37,8 +38,10 @@ class QueryJob:
     max_rows: int
 
 
-def _work(conn: Connection, store_dir: str) -> None:
+def _work(conn: Connection, store_dir: str, offline: bool) -> None:
     """Worker loop: answer jobs until the pipe closes."""
+    if offline and not forbid_internet_sockets():
+        log.warning("this platform cannot forbid sockets to query workers; SERVICE relies on the query check alone")
     store: OxigraphStore | None = None
     opened = ""
     while True:
@@ -84,8 +87,9 @@ class _Worker:
 class QueryRunner:
     """A small pool of query processes with a per-query time limit."""
 
-    def __init__(self, store_dir: Path, timeout: float, workers: int = 2) -> None:
-        self.store_dir, self.timeout = store_dir, timeout
+    def __init__(self, store_dir: Path, timeout: float, workers: int = 2, offline: bool = True) -> None:
+        """`offline`: workers cannot open network sockets (a backstop behind the SERVICE check)."""
+        self.store_dir, self.timeout, self.offline = store_dir, timeout, offline
         self._context = multiprocessing.get_context("spawn")  # no fork of a threaded server
         self._idle: queue.Queue[_Worker] = queue.Queue()
         for _ in range(workers):
@@ -93,7 +97,7 @@ class QueryRunner:
 
     def _spawn(self) -> _Worker:
         ours, theirs = self._context.Pipe()
-        process = self._context.Process(target=_work, args=(theirs, str(self.store_dir)), daemon=True)
+        process = self._context.Process(target=_work, args=(theirs, str(self.store_dir), self.offline), daemon=True)
         process.start()
         theirs.close()
         return _Worker(process, ours)

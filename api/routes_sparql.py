@@ -9,9 +9,10 @@ from starlette.concurrency import run_in_threadpool
 from api.deps import QueriesDep, ServicesDep, require_writer
 from api.query_runner import QueryJob, QueryRunner
 from api.rate_limit import check_rate
+from api.remote_guard import refuse_remote
 from api.service import reads, writes
 from api.service.core import Services
-from api.sparql_protocol import MEDIA_TYPE, apply_update_dataset, read_request, refuse_remote
+from api.sparql_protocol import MEDIA_TYPE, apply_update_dataset, read_request
 from kg.errors import PayloadTooLarge
 
 router = APIRouter(tags=["sparql"], dependencies=[Depends(check_rate)])
@@ -69,7 +70,7 @@ async def _handle(request: Request, services: Services, queries: QueryRunner) ->
     body = await _limited_body(request, services.settings.max_query_bytes) if request.method == "POST" else b""
     operation = read_request(request.method, request.headers.get("content-type", ""), _params(request), body)
     if not services.settings.allow_remote:
-        refuse_remote(operation.query or operation.update or "")
+        refuse_remote(operation.query or operation.update or "", update=operation.update is not None)
     base = str(request.url.replace(query=""))
     if operation.update is not None:
         require_writer(request, services)

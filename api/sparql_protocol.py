@@ -7,7 +7,7 @@ from urllib.parse import parse_qs
 
 import pyoxigraph as ox
 
-from kg.errors import BadRequest, Forbidden, NotAcceptable, UnsupportedEncoding
+from kg.errors import BadRequest, NotAcceptable, UnsupportedEncoding
 
 TABULAR_TYPES = {
     "application/sparql-results+json": "json",
@@ -50,7 +50,6 @@ FORMAT_ALIASES = {
 _LITERALS = re.compile(
     r'"""(?:.|\n)*?"""|\'\'\'(?:.|\n)*?\'\'\'|"(?:[^"\\\n]|\\.)*"|\'(?:[^\'\\\n]|\\.)*\'|<[^<>\s]*>|#[^\n]*'
 )
-_REMOTE = re.compile(r"(?<![\w?$:-])(SERVICE|LOAD)(?![\w:-])", re.IGNORECASE)
 
 
 def _masked(text: str) -> str:
@@ -100,13 +99,6 @@ def apply_update_dataset(update: str, default_graphs: list[str], named_graphs: l
 
 def _depth(masked: str, position: int) -> int:
     return masked[:position].count("{") - masked[:position].count("}")
-
-
-def refuse_remote(operation: str) -> None:
-    """Refuse SERVICE and LOAD: they would make the server fetch any URL a client names."""
-    code = _masked(operation)
-    if match := _REMOTE.search(code):
-        raise Forbidden(f"{match.group(1).upper()} is disabled on this endpoint (it would fetch remote URLs)")
 
 
 @dataclass

@@ -2,35 +2,8 @@
 
 import pytest
 
-from api.sparql_protocol import choose_format, read_request, refuse_remote
-from kg.errors import BadRequest, Forbidden, NotAcceptable, UnsupportedEncoding
-
-
-@pytest.mark.parametrize(
-    "operation",
-    [
-        "SELECT * WHERE { SERVICE <http://x/sparql> { ?s ?p ?o } }",
-        "load <http://x/d.ttl>",
-        "SELECT * { SERVICE SILENT <http://x> {} }",
-    ],
-)
-def test_remote_operations_are_refused(operation: str):
-    with pytest.raises(Forbidden):
-        refuse_remote(operation)
-
-
-@pytest.mark.parametrize(
-    "operation",
-    [
-        "SELECT ?service ?load WHERE { ?service ?p ?load }",
-        "ASK { ?s ?p 'SERVICE' }",
-        'ASK { ?s ?p """LOAD\nx""" }',
-        "PREFIX ex: <http://x/> ASK { ex:LOAD ex:service ?o }",
-        "ASK { <http://x/SERVICE> ?p ?o } # LOAD it",
-    ],
-)
-def test_words_in_names_strings_iris_and_comments_are_fine(operation: str):
-    refuse_remote(operation)
+from api.sparql_protocol import choose_format, read_request
+from kg.errors import BadRequest, NotAcceptable, UnsupportedEncoding
 
 
 def test_form_body_direct_body_and_dataset():
