@@ -204,3 +204,23 @@ def test_version_and_help_load_no_heavy_module(tmp_path: Path):
     assert heavy == "[]"
     shown = subprocess.run([KG, "--version"], capture_output=True, text=True, check=True)
     assert shown.stdout.strip() == f"mlkg {__version__}"
+
+
+def test_kg_sparql_honours_from(data_dir: Path):
+    def count(query: str) -> int:
+        done = kg(data_dir, "sparql", "--format", "csv", query)
+        assert done.returncode == 0, done.stderr
+        return int(done.stdout.splitlines()[1])
+
+    graph = kg(
+        data_dir,
+        "sparql",
+        "--format",
+        "csv",
+        "SELECT ?g WHERE { GRAPH ?g { ?n a <https://w3id.org/mlkg/ontology#Note> } }",
+    )
+    note_graph = graph.stdout.splitlines()[1].strip()
+    assert count("SELECT (COUNT(*) AS ?n) FROM <urn:nonexistent> WHERE { ?s ?p ?o }") == 0
+    in_graph = count(f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{note_graph}> {{ ?s ?p ?o }} }}")
+    assert 0 < in_graph == count(f"SELECT (COUNT(*) AS ?n) FROM <{note_graph}> WHERE {{ ?s ?p ?o }}")
+    assert count("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }") > in_graph

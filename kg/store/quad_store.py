@@ -8,6 +8,7 @@ from typing import Protocol
 import pyoxigraph as ox
 
 from kg.errors import QuerySyntaxError
+from kg.store.query_dataset import names_own_dataset
 from ontology import ONTOLOGY_GRAPH, ONTOLOGY_TTL, VOCABULARY_TTL
 
 PREFIXES = {
@@ -33,6 +34,8 @@ TermTriple = tuple[str, str, str]
 """A triple as its three terms in N-Triples syntax (`<iri>`, `"literal"`, `_:blank`)."""
 HASH = "https://w3id.org/mlkg/ontology#contentHash"
 PATH = "https://w3id.org/mlkg/ontology#path"
+# a graph nothing is written to: the default graph of a dataset that names only named graphs
+EMPTY_GRAPH = ox.NamedNode("urn:x-mlkg:empty-default-graph")
 
 
 class Store(Protocol):
@@ -148,17 +151,20 @@ class OxigraphStore:
         named_graphs: list[str] | None = None,
         base_iri: str | None = None,
     ) -> QueryResult:
-        """Run a SPARQL query; the default graph is the union of all graphs unless graphs are given.
+        """Run a SPARQL query over the dataset SPARQL 1.1 says it has.
 
-        `default_graphs=[]` means an empty default graph (the protocol's dataset named only
-        named graphs); `named_graphs=None` leaves every graph available to GRAPH.
+        Graphs given here (the protocol's dataset) replace the query's FROM / FROM NAMED;
+        `default_graphs=[]` is an empty default graph, `named_graphs=None` leaves every graph to
+        GRAPH. Without them, the query's own FROM clauses apply, else the union of all graphs.
         """
+        union = default_graphs is None and not names_own_dataset(sparql)
+        default = None if default_graphs is None else [ox.NamedNode(g) for g in default_graphs] or [EMPTY_GRAPH]
         try:
             return self._store.query(
                 sparql,
                 base_iri=base_iri,
-                use_default_graph_as_union=default_graphs is None,
-                default_graph=[ox.NamedNode(g) for g in default_graphs] if default_graphs else None,
+                use_default_graph_as_union=union,
+                default_graph=default,
                 named_graphs=[ox.NamedNode(g) for g in named_graphs] if named_graphs is not None else None,
             )
         except SyntaxError as error:
