@@ -158,7 +158,9 @@ class OxigraphStore:
         GRAPH. Without them, the query's own FROM clauses apply, else the union of all graphs.
         """
         union = default_graphs is None and not names_own_dataset(sparql)
-        default = None if default_graphs is None else [ox.NamedNode(g) for g in default_graphs] or [EMPTY_GRAPH]
+        default: list[ox.NamedNode | ox.BlankNode | ox.DefaultGraph] | None = None
+        if default_graphs is not None:
+            default = [ox.NamedNode(g) for g in default_graphs] or [EMPTY_GRAPH]
         try:
             return self._store.query(
                 sparql,
