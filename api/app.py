@@ -4,6 +4,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
 from fastapi.middleware.gzip import GZipMiddleware
 from starlette.concurrency import run_in_threadpool
 
@@ -11,6 +12,7 @@ from api import routes_ask, routes_browse, routes_notes, routes_sparql
 from api.audit import AuditLog
 from api.deps import ServicesDep
 from api.errors import install_error_handlers
+from api.host_check import HostCheck, allowed_hosts
 from api.query_runner import QueryRunner
 from api.rate_limit import RateLimiter
 from api.routes_web import install_page
@@ -18,13 +20,19 @@ from api.security_headers import SecurityHeaders
 from api.service import reads, writes
 from api.service.core import Services, build_services
 from api.service.results import Health
+from api.write_token import load_or_create_token
 from kg import __version__
 from kg.search.encoder import Encoder
 from kg.settings import Settings
 
 
 def create_app(settings: Settings, encoder: Encoder | None = None) -> FastAPI:
-    """The FastAPI app over the store in `settings.data_dir`; the vault is ingested if the store is empty."""
+    """The FastAPI app over the store in `settings.data_dir`; the vault is ingested if the store is empty.
+
+    Writes always need a token: without KG_API_TOKEN, the one kept in DATA_DIR/api-token (made if missing).
+    """
+    if settings.api_token is None:
+        settings = settings.model_copy(update={"api_token": load_or_create_token(settings.data_dir)[0]})
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -47,6 +55,14 @@ def create_app(settings: Settings, encoder: Encoder | None = None) -> FastAPI:
     )
     install_error_handlers(app)
     app.add_middleware(GZipMiddleware, minimum_size=1024)
+    if settings.cors_origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.cors_origins,
+            allow_methods=["GET", "POST"],
+            allow_headers=["Authorization", "Content-Type", "Accept"],
+        )
+    app.add_middleware(HostCheck, hosts=allowed_hosts(settings), cors_origins=settings.cors_origins)
     app.add_middleware(SecurityHeaders)
     for module in (routes_ask, routes_sparql, routes_notes, routes_browse):
         app.include_router(module.router)

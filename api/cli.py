@@ -295,16 +295,24 @@ def serve(
 ) -> None:
     """Serve /ask, /sparql, /notes and the browse routes over HTTP (OpenAPI docs at /docs).
 
-    Ingests the vault (KG_VAULT) first when the store is empty. Without KG_API_TOKEN the server
-    only listens on loopback.
+    Ingests the vault (KG_VAULT) first when the store is empty. Writes always need a token: without
+    KG_API_TOKEN one is made on first start, printed once and kept (mode 0600) in DATA_DIR/api-token.
+    Without KG_API_TOKEN the server only listens on loopback.
     """
     import uvicorn
+
+    from api.write_token import load_or_create_token, token_file
 
     settings = State.settings()
     bind = host or settings.host
     if bind not in LOOPBACK and not settings.api_token:
-        raise _fail(KGError(f"refusing to listen on {bind} without KG_API_TOKEN: anyone could write"), 2)
+        raise _fail(KGError(f"refusing to listen on {bind} without KG_API_TOKEN: set the token you will share"), 2)
     settings = settings.model_copy(update={"host": bind, "port": port or settings.port})
+    if settings.api_token is None:
+        token, made = load_or_create_token(settings.data_dir)
+        settings = settings.model_copy(update={"api_token": token})
+        shown = f"write token: {token}" if made else "write token"
+        err.print(f"{shown} (kept in {token_file(settings.data_dir)})", highlight=False, soft_wrap=True)
     err.print(f"mlkg serving {settings.data_dir} on http://{bind}:{settings.port}/  (docs: /docs)")
     if reload:
         uvicorn.run("api.app:app_from_environment", factory=True, host=bind, port=settings.port, reload=True)

@@ -27,14 +27,16 @@ QueriesDep = Annotated[QueryRunner, Depends(get_queries)]
 
 
 def require_writer(request: Request, services: ServicesDep) -> None:
-    """Writes need `Authorization: Bearer KG_API_TOKEN` when a token is configured."""
+    """Every write needs `Authorization: Bearer <token>` (KG_API_TOKEN, or the one kept in DATA_DIR/api-token)."""
     token = services.settings.api_token
-    if token is None:
-        return
     scheme, _, given = request.headers.get("authorization", "").partition(" ")
     # bytes: compare_digest refuses non-ASCII str, and a header may carry any byte
-    if scheme.lower() != "bearer" or not secrets.compare_digest(given.strip().encode(), token.encode()):
-        raise Forbidden("this write needs the header 'Authorization: Bearer <KG_API_TOKEN>'")
+    matches = token is not None and secrets.compare_digest(given.strip().encode(), token.encode())
+    if scheme.lower() != "bearer" or not matches:
+        raise Forbidden(
+            "this write needs the header 'Authorization: Bearer <token>': KG_API_TOKEN, "
+            "or the token `kg serve` printed and keeps in DATA_DIR/api-token"
+        )
 
 
 WriterDep = Annotated[None, Depends(require_writer)]

@@ -45,7 +45,15 @@ class Settings(BaseSettings):
     host: str = Field("127.0.0.1", description="Interface `kg serve` listens on.")
     port: int = Field(8000, description="Port `kg serve` listens on.")
     api_token: str | None = Field(
-        None, description="Bearer token required for writes; without it the server stays on loopback."
+        None,
+        description="Bearer token every write needs; unset: the server makes one, kept in DATA_DIR/api-token.",
+    )
+    allowed_hosts: list[str] = Field(
+        [],
+        description="Host names the server answers to (DNS-rebinding guard); empty: loopback names and KG_HOST.",
+    )
+    cors_origins: list[str] = Field(
+        [], description="Origins whose pages may call the API from the browser (CORS); empty: none."
     )
     query_timeout: float = Field(
         10.0, description="Seconds a SPARQL query may run on the server before it is stopped (503)."

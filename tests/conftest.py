@@ -181,7 +181,8 @@ def live_server_for(data_dir: Path, vault: Path, encoder: Encoder, **overrides: 
     from api.app import create_app
 
     overrides.setdefault("rate_limit_per_minute", 0)  # the suites send bursts; limits have their own test
-    settings = Settings(data_dir=data_dir, vault=vault, ingest_workers=1, api_token="secret-token", **overrides)
+    overrides.setdefault("api_token", "secret-token")
+    settings = Settings(data_dir=data_dir, vault=vault, ingest_workers=1, **overrides)
     port = free_port()
     server = uvicorn.Server(
         uvicorn.Config(

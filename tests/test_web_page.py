@@ -134,8 +134,13 @@ def test_import_a_note_then_find_it_with_its_text_escaped(site: str, page: Page,
     note.write_text(HOSTILE, "utf-8")
     page.goto(f"{site}/#/import")
     page.get_by_label("Markdown file").set_input_files(str(note))
+    expect(page.locator("#outcome .error")).to_contain_text("Enter the write token")  # asked, nothing sent
+    token = page.get_by_label("Write token (printed by kg serve; kept in api-token in its data folder)")
+    expect(token).to_be_focused()
+    token.fill("wrong-token")
+    page.get_by_label("Markdown file").set_input_files(str(note))
     expect(page.locator("#outcome .error")).to_contain_text("Authorization: Bearer")  # refused, nothing stored
-    page.get_by_label("Write token (when the server has one)").fill("secret-token")
+    token.fill("secret-token")
     page.get_by_label("Markdown file").set_input_files(str(note))
     outcome = page.locator("#outcome")
     expect(outcome.locator("h2")).to_contain_text("added")

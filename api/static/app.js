@@ -362,12 +362,18 @@ function importView() {
 
   async function send(chosen) {
     if (!chosen) return;
+    if (!token.value.trim()) {
+      outcome.replaceChildren(el("p", { class: "error", role: "alert" },
+        "Enter the write token first: kg serve printed it when it first started, and keeps it in api-token in its data folder."));
+      token.focus();
+      return;
+    }
     sessionStorage.setItem("mlkg-token", token.value);
     outcome.replaceChildren(el("p", { class: "muted" }, `Importing ${chosen.name}…`));
     const form = new FormData();
     form.append("file", chosen, chosen.name);
     try {
-      const headers = token.value ? { Authorization: `Bearer ${token.value}` } : {};
+      const headers = { Authorization: `Bearer ${token.value.trim()}` };
       const result = await getJSON("/notes", { method: "POST", body: form, headers });
       const saved = result.notes[0];
       showHealth();
@@ -387,7 +393,7 @@ function importView() {
   }
 
   setView("Import a note",
-    el("div", { class: "field" }, el("label", { for: "token" }, "Write token (when the server has one)"), token),
+    el("div", { class: "field" }, el("label", { for: "token" }, "Write token (printed by kg serve; kept in api-token in its data folder)"), token),
     el("p", {}, el("label", { for: "file" }, "Markdown file"), file), drop, outcome);
 }
 
