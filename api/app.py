@@ -6,15 +6,19 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.middleware.gzip import GZipMiddleware
+from fastapi.responses import PlainTextResponse
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.concurrency import run_in_threadpool
 
-from api import routes_ask, routes_browse, routes_notes, routes_sparql
+from api import routes_ask, routes_browse, routes_describe, routes_notes, routes_sparql
 from api.audit import AuditLog
-from api.deps import ServicesDep
+from api.deps import MetricsDep, ServicesDep
 from api.errors import install_error_handlers
 from api.host_check import HostCheck, allowed_hosts
+from api.metrics import Metrics
 from api.query_runner import QueryRunner
 from api.rate_limit import RateLimiter
+from api.request_context import RequestContext
 from api.routes_web import install_page
 from api.security_headers import SecurityHeaders
 from api.service import reads, writes
@@ -43,6 +47,11 @@ def create_app(settings: Settings, encoder: Encoder | None = None) -> FastAPI:
         )
         app.state.rate_limiter = RateLimiter(settings.rate_limit_per_minute, settings.rate_limit_burst)
         app.state.audit = AuditLog(settings.data_dir / "audit.jsonl")
+        metrics.watch(
+            lambda: services.open().store.triple_count(),
+            lambda: len(services.open().store.note_paths()),
+            lambda: len(services.open().engine.index),
+        )
         yield
         app.state.queries.close()
         services.close()
@@ -53,6 +62,7 @@ def create_app(settings: Settings, encoder: Encoder | None = None) -> FastAPI:
         summary="Knowledge graph and semantic search over notes on taking machine learning to production.",
         lifespan=lifespan,
     )
+    metrics = app.state.metrics = Metrics()
     install_error_handlers(app)
     app.add_middleware(GZipMiddleware, minimum_size=1024)
     if settings.cors_origins:
@@ -64,7 +74,8 @@ def create_app(settings: Settings, encoder: Encoder | None = None) -> FastAPI:
         )
     app.add_middleware(HostCheck, hosts=allowed_hosts(settings), cors_origins=settings.cors_origins)
     app.add_middleware(SecurityHeaders)
-    for module in (routes_ask, routes_sparql, routes_notes, routes_browse):
+    app.add_middleware(RequestContext, metrics=metrics)
+    for module in (routes_ask, routes_sparql, routes_notes, routes_browse, routes_describe):
         app.include_router(module.router)
     install_page(app)
 
@@ -72,6 +83,12 @@ def create_app(settings: Settings, encoder: Encoder | None = None) -> FastAPI:
     async def health(services: ServicesDep) -> Health:
         """Triples, notes, index size, model, version and the generation readers see."""
         return await run_in_threadpool(reads.health, services)
+
+    @app.get("/metrics", tags=["service"], response_class=PlainTextResponse)
+    async def prometheus(metrics: MetricsDep) -> PlainTextResponse:
+        """Requests and latencies by route, SPARQL operations by outcome, note writes, store and index sizes."""
+        body = await run_in_threadpool(generate_latest, metrics.registry)
+        return PlainTextResponse(body, media_type=CONTENT_TYPE_LATEST)
 
     return app
 

@@ -297,7 +297,8 @@ def serve(
 
     Ingests the vault (KG_VAULT) first when the store is empty. Writes always need a token: without
     KG_API_TOKEN one is made on first start, printed once and kept (mode 0600) in DATA_DIR/api-token.
-    Without KG_API_TOKEN the server only listens on loopback.
+    Without KG_API_TOKEN the server only listens on loopback. Logs one line per request, with its
+    id (X-Request-ID); KG_LOG_FORMAT=json writes them as JSON objects. Metrics at /metrics.
     """
     import uvicorn
 
@@ -318,8 +319,11 @@ def serve(
         uvicorn.run("api.app:app_from_environment", factory=True, host=bind, port=settings.port, reload=True)
         return
     from api.app import create_app
+    from api.logs import configure_logging
 
-    uvicorn.run(create_app(settings), host=bind, port=settings.port, access_log=False, log_level="warning")
+    configure_logging(settings.log_format)
+    app = create_app(settings)
+    uvicorn.run(app, host=bind, port=settings.port, access_log=False, log_config=None, log_level="info")
 
 
 @app.command()

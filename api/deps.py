@@ -5,6 +5,7 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
+from api.metrics import Metrics
 from api.query_runner import QueryRunner
 from api.service.core import Services
 from kg.errors import Forbidden
@@ -24,6 +25,14 @@ def get_queries(request: Request) -> QueryRunner:
 
 
 QueriesDep = Annotated[QueryRunner, Depends(get_queries)]
+
+
+def get_metrics(request: Request) -> Metrics:
+    metrics: Metrics = request.app.state.metrics
+    return metrics
+
+
+MetricsDep = Annotated[Metrics, Depends(get_metrics)]
 
 
 def require_writer(request: Request, services: ServicesDep) -> None:

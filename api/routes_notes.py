@@ -9,6 +9,7 @@ from starlette.datastructures import UploadFile
 
 from api.audit import AuditDep, AuditLog
 from api.deps import ServicesDep, WriterDep
+from api.metrics import Metrics
 from api.service import reads, writes
 from api.service.results import ImportResult, NoteDetail, NoteSummary
 from kg.errors import BadRequest, PayloadTooLarge
@@ -62,7 +63,9 @@ async def _body(request: Request, limit: int) -> tuple[bytes, str | None]:
 
 
 def _audit(audit: AuditLog, request: Request, action: str, result: ImportResult) -> None:
+    metrics: Metrics = request.app.state.metrics
     for note in result.notes:
+        metrics.note_writes.labels(action, note.status).inc()
         changes = {"status": note.status, "content_hash": note.content_hash}
         audit.record(request, action, note=note.iri, triples_added=note.triples_added, **changes)
 
@@ -98,6 +101,7 @@ async def remove_note(
     existing = await run_in_threadpool(reads.note, services, note_id, False)
     await run_in_threadpool(writes.delete_note, services, existing.iri)
     audit.record(request, "delete", note=existing.iri, path=existing.path)
+    request.app.state.metrics.note_writes.labels("delete", "deleted").inc()
     return Response(status_code=204)
 
 

@@ -6,14 +6,17 @@ from typing import Any
 from fastapi import APIRouter, Depends, Request, Response
 from starlette.concurrency import run_in_threadpool
 
+from api.dataset_description import service_description
 from api.deps import QueriesDep, ServicesDep, require_writer
+from api.metrics import Metrics
 from api.query_runner import QueryJob, QueryRunner
 from api.rate_limit import check_rate
+from api.rdf_answer import rdf_answer
 from api.remote_guard import refuse_remote
 from api.service import reads, writes
 from api.service.core import Services
-from api.sparql_protocol import MEDIA_TYPE, apply_update_dataset, read_request
-from kg.errors import PayloadTooLarge
+from api.sparql_protocol import MEDIA_TYPE, ProtocolRequest, apply_update_dataset, read_request
+from kg.errors import KGError, PayloadTooLarge
 
 router = APIRouter(tags=["sparql"], dependencies=[Depends(check_rate)])
 EXAMPLE = "PREFIX mlkg: <https://w3id.org/mlkg/ontology#>\nSELECT ?c WHERE { ?c a mlkg:Concern } LIMIT 5"
@@ -46,6 +49,12 @@ RESULTS: dict[int | str, dict[str, Any]] = {
     },
     204: {"description": "The update was applied."},
 }
+RESULTS_RDF: dict[int | str, dict[str, Any]] = {
+    200: {
+        "description": "RDF in the negotiated format: Turtle (default), N-Triples, JSON-LD or RDF/XML.",
+        "content": {MEDIA_TYPE[f]: {"schema": {"type": "string"}} for f in ("turtle", "ntriples", "jsonld", "rdfxml")},
+    }
+}
 POST_DOC: dict[str, Any] = {
     **QUERY_DOC,
     "requestBody": {
@@ -67,8 +76,22 @@ POST_DOC: dict[str, Any] = {
 
 
 async def _handle(request: Request, services: Services, queries: QueryRunner) -> Response:
-    body = await _limited_body(request, services.settings.max_query_bytes) if request.method == "POST" else b""
-    operation = read_request(request.method, request.headers.get("content-type", ""), _params(request), body)
+    """Answer one protocol request, counting it by operation and outcome (ok, or the error's code)."""
+    metrics: Metrics = request.app.state.metrics
+    kind = "query"
+    try:
+        body = await _limited_body(request, services.settings.max_query_bytes) if request.method == "POST" else b""
+        operation = read_request(request.method, request.headers.get("content-type", ""), _params(request), body)
+        kind = "update" if operation.update is not None else "query"
+        response = await _answer(request, services, queries, operation)
+    except KGError as error:
+        metrics.sparql.labels(kind, error.code).inc()
+        raise
+    metrics.sparql.labels(kind, "ok").inc()
+    return response
+
+
+async def _answer(request: Request, services: Services, queries: QueryRunner, operation: ProtocolRequest) -> Response:
     if not services.settings.allow_remote:
         refuse_remote(operation.query or operation.update or "", update=operation.update is not None)
     base = str(request.url.replace(query=""))
@@ -114,7 +137,14 @@ def _params(request: Request) -> dict[str, list[str]]:
     "/sparql", openapi_extra=QUERY_DOC, summary="SPARQL query (GET)", responses=RESULTS, response_class=Response
 )
 async def sparql_get(request: Request, services: ServicesDep, queries: QueriesDep) -> Response:
-    """Run a SPARQL 1.1 query; SELECT/ASK as SPARQL JSON by default, CONSTRUCT/DESCRIBE as Turtle."""
+    """Run a SPARQL 1.1 query; SELECT/ASK as SPARQL JSON by default, CONSTRUCT/DESCRIBE as Turtle.
+
+    With no `query`, the SPARQL 1.1 Service Description of the endpoint (Turtle, JSON-LD, ...).
+    """
+    if not any(key in request.query_params for key in ("query", "update")):
+        endpoint = str(request.url.replace(query=""))
+        described = service_description(endpoint, str(request.url_for("void")), services.settings.allow_remote)
+        return rdf_answer(described, request.headers.get("accept", ""), request.query_params.get("format"))
     return await _handle(request, services, queries)
 
 

@@ -177,7 +177,8 @@ def read_request(method: str, content_type: str, url_params: dict[str, list[str]
     return request
 
 
-def _accepted(accept: str) -> list[tuple[str, float]]:
+def accepted(accept: str) -> list[tuple[str, float]]:
+    """The media ranges of an Accept header with their quality, best first."""
     ranges = []
     for part in accept.split(","):
         media, *options = (p.strip() for p in part.split(";"))
@@ -207,7 +208,7 @@ def choose_format(accept: str, override: str | None, graph_result: bool) -> str:
         return fmt
     if not accept.strip():
         return default
-    for media, quality in _accepted(accept):
+    for media, quality in accepted(accept):
         if quality <= 0:
             continue
         if media in offered:

@@ -144,6 +144,8 @@ def main() -> None:
     base = f"http://127.0.0.1:{port}"
     try:
         for _ in range(600):
+            if server.poll() is not None:
+                raise SystemExit(f"kg serve exited with {server.returncode} before answering")
             try:
                 if httpx.get(f"{base}/health").status_code == 200:
                     break

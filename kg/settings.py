@@ -52,6 +52,9 @@ class Settings(BaseSettings):
         [],
         description="Host names the server answers to (DNS-rebinding guard); empty: loopback names and KG_HOST.",
     )
+    log_format: Literal["text", "json"] = Field(
+        "text", description="Server logs as text lines or JSON objects, each with its request id."
+    )
     cors_origins: list[str] = Field(
         [], description="Origins whose pages may call the API from the browser (CORS); empty: none."
     )

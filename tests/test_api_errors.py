@@ -46,7 +46,9 @@ def test_an_unexpected_failure_still_answers_in_the_error_shape(tmp_path, encode
 
     from .conftest import ROOT
 
-    app = create_app(Settings(data_dir=tmp_path, vault=ROOT / "notes", ingest_workers=1), encoder)
+    app = create_app(
+        Settings(data_dir=tmp_path, vault=ROOT / "notes", ingest_workers=1, allowed_hosts=["testserver"]), encoder
+    )
 
     def boom() -> None:
         raise RuntimeError("a bug")
