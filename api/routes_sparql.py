@@ -141,7 +141,7 @@ async def sparql_get(request: Request, services: ServicesDep, queries: QueriesDe
 
     With no `query`, the SPARQL 1.1 Service Description of the endpoint (Turtle, JSON-LD, ...).
     """
-    if not any(key in request.query_params for key in ("query", "update")):
+    if not any(key != "format" for key in request.query_params):
         endpoint = str(request.url.replace(query=""))
         described = service_description(endpoint, str(request.url_for("void")), services.settings.allow_remote)
         return rdf_answer(described, request.headers.get("accept", ""), request.query_params.get("format"))

@@ -105,7 +105,9 @@ def test_protocol_errors(live_server: str):
     two = httpx.get(f"{sparql}?query=ASK%7B%7D&query=ASK%7B%7D")
     assert two.status_code == 400 and "2 'query' parameters" in two.json()["error"]["message"]
     assert httpx.post(sparql, content="ASK {}", headers={"Content-Type": "text/plain"}).status_code == 415
-    assert httpx.get(sparql).status_code == 400
+    assert httpx.get(sparql, params={"default-graph-uri": "urn:x"}).status_code == 400  # a dataset, no query
+    described = httpx.get(sparql)  # no parameters at all: the service description
+    assert described.status_code == 200 and described.headers["content-type"].startswith("text/turtle")
     get_update = httpx.get(sparql, params={"update": "CLEAR ALL"})
     assert get_update.status_code == 400 and "POST" in get_update.json()["error"]["message"]
     latin = httpx.post(sparql, content=b"ASK { ?s ?p '\xe9' }", headers={"Content-Type": "application/sparql-query"})
