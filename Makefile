@@ -7,6 +7,7 @@ BIN := $(VENV)/bin
 CHROMIUM ?= /usr/bin/chromium
 CYTOSCAPE ?= 3.35.0
 AXE ?= 4.14.1
+SWAGGER_UI ?= 5.35.0
 
 .PHONY: setup browser run test lint bench vendor clean
 
@@ -48,6 +49,9 @@ vendor:
 	cd $$(mktemp -d) && npm pack --silent cytoscape@$(CYTOSCAPE) && tar xzf cytoscape-$(CYTOSCAPE).tgz && \
 	  cp package/dist/cytoscape.min.js $(CURDIR)/api/static/vendor/ && \
 	  cp package/LICENSE $(CURDIR)/api/static/vendor/cytoscape.LICENSE
+	cd $$(mktemp -d) && npm pack --silent swagger-ui-dist@$(SWAGGER_UI) && tar xzf swagger-ui-dist-$(SWAGGER_UI).tgz && \
+	  cp package/swagger-ui-bundle.js package/swagger-ui.css package/swagger-ui-bundle.js.LICENSE.txt $(CURDIR)/api/static/vendor/ && \
+	  cp package/LICENSE $(CURDIR)/api/static/vendor/swagger-ui.LICENSE && cp package/NOTICE $(CURDIR)/api/static/vendor/swagger-ui.NOTICE
 	cd $$(mktemp -d) && npm pack --silent axe-core@$(AXE) && tar xzf axe-core-$(AXE).tgz && \
 	  cp package/axe.min.js $(CURDIR)/tests/vendor/ && cp package/LICENSE $(CURDIR)/tests/vendor/axe-core.LICENSE
 

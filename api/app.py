@@ -61,6 +61,8 @@ def create_app(settings: Settings, encoder: Encoder | None = None) -> FastAPI:
         version=__version__,
         summary="Knowledge graph and semantic search over notes on taking machine learning to production.",
         lifespan=lifespan,
+        docs_url=None,  # served by routes_web from vendored assets, not from a CDN
+        redoc_url=None,
     )
     metrics = app.state.metrics = Metrics()
     install_error_handlers(app)

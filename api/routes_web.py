@@ -1,4 +1,4 @@
-"""The page people use in a browser: one HTML file and its static assets, served by this app."""
+"""The page people use in a browser and the API docs: HTML files and their static assets, served by this app."""
 
 from pathlib import Path
 
@@ -20,6 +20,12 @@ router = APIRouter(include_in_schema=False)
 async def page() -> FileResponse:
     """The single page: ask, browse, SPARQL and import."""
     return FileResponse(STATIC / "index.html", headers={"Content-Security-Policy": POLICY})
+
+
+@router.get("/docs")
+async def docs() -> FileResponse:
+    """The API docs: Swagger UI from the vendored swagger-ui-dist, under the page's policy."""
+    return FileResponse(STATIC / "docs.html", headers={"Content-Security-Policy": POLICY})
 
 
 def install_page(app: FastAPI) -> None:

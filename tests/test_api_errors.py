@@ -72,11 +72,31 @@ def test_a_non_ascii_token_is_refused_not_a_crash(live_server: str):
     assert response.status_code == 403 and "Authorization" in response.json()["error"]["message"]
 
 
-@pytest.mark.parametrize("path", ["/health", "/", "/ask?q=drift", "/notes/nothing-here", "/static/app.js"])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/health",
+        "/",
+        "/docs",
+        "/ontology",
+        "/ask?q=drift",
+        "/notes/nothing-here",
+        "/static/app.js",
+        "/metrics",
+        "/void",
+    ],
+)
 def test_every_answer_forbids_sniffing_referrers_and_framing(live_server: str, path: str):
     import httpx
 
-    headers = httpx.get(f"{live_server}{path}").headers
+    answer = httpx.get(f"{live_server}{path}", headers={"Accept": "text/html,*/*;q=0.8"})
+    headers = answer.headers
     assert headers["x-content-type-options"] == "nosniff"
     assert headers["referrer-policy"] == "no-referrer"
     assert headers["x-frame-options"] == "DENY"
+    policy = headers["content-security-policy"]
+    assert "frame-ancestors 'none'" in policy
+    if answer.headers["content-type"].startswith("text/html"):
+        assert "script-src 'self'" in policy and "http" not in policy  # the page's scripts, and nothing remote
+    else:
+        assert policy.startswith("default-src 'none'")

@@ -204,3 +204,20 @@ def test_pages_pass_axe_wcag_aa_checks(site: str, browser: Browser, name: str):
     context.close()
     assert serious == []
     assert len(result["passes"]) > 10  # axe really ran
+
+
+def test_the_api_docs_work_offline_under_the_page_policy(site: str, browser: Browser):
+    context = browser.new_context(offline=False)
+    page = context.new_page()
+    violations: list[str] = []
+    page.on(
+        "console",
+        lambda message: violations.append(message.text) if "Content Security Policy" in message.text else None,
+    )
+    remote: list[str] = []
+    page.on("request", lambda request: remote.append(request.url) if not request.url.startswith(site) else None)
+    page.goto(f"{site}/docs")
+    expect(page.locator(".opblock-summary-path").filter(has_text="/ask").first).to_be_visible()
+    expect(page.locator(".info .title")).to_contain_text("mlkg")
+    assert violations == [] and remote == []
+    context.close()
