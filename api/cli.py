@@ -370,6 +370,10 @@ def sparql(
             _print_table(result)
     except KGError as error:
         raise _fail(error, 2) from error
+    except (ValueError, TypeError, RuntimeError) as error:
+        raise _fail(KGError(f"the query cannot be evaluated: {error}"), 2) from error
+    except OSError as error:
+        raise _fail(KGError(f"the store could not answer: {error}"), 1) from error
     finally:
         services.close()
 

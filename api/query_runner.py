@@ -59,10 +59,13 @@ def _work(conn: Connection, store_dir: str, offline: bool) -> None:
             conn.send(("ok", MEDIA_TYPE[fmt], serialize(result, fmt)))
         except KGError as error:
             conn.send(("error", error))
-        except (ValueError, TypeError) as error:  # a term Oxigraph refuses; the worker must live on
-            conn.send(("error", BadRequest(f"the query cannot be run: {error}")))
-        except (OSError, RuntimeError) as error:
-            conn.send(("error", KGError(f"the store could not answer: {error}")))
+        except (ValueError, TypeError, RuntimeError) as error:
+            # what Oxigraph cannot evaluate (an unknown function, a term it refuses) is the query's fault
+            conn.send(("error", BadRequest(f"the query cannot be evaluated: {error}")))
+        except OSError as error:
+            # the store's own failure: the detail (paths, addresses) goes to the log, not to the client
+            log.error("a query failed in the store: %s", error)
+            conn.send(("error", KGError("the store could not answer this query; the server log has the detail")))
 
 
 def _check_size(store: OxigraphStore, job: QueryJob) -> None:

@@ -1,6 +1,7 @@
 """The SPARQL 1.1 Protocol endpoint at /sparql."""
 
 import hashlib
+from dataclasses import replace
 from typing import Any
 
 from fastapi import APIRouter, Depends, Request, Response
@@ -110,10 +111,16 @@ async def _answer(request: Request, services: Services, queries: QueryRunner, op
         base_iri=base,
         accept=request.headers.get("accept", ""),
         override=request.query_params.get("format"),
-        snapshot=str(await run_in_threadpool(reads.snapshot_dir, services)),
+        snapshot="",
         max_rows=services.settings.max_result_rows,
     )
-    media_type, content = await run_in_threadpool(queries.run, job)
+
+    def run_on_a_leased_snapshot() -> tuple[str, bytes]:
+        # the snapshot is the one published when the request arrived, kept until its query is done
+        with reads.leased_snapshot(services) as folder:
+            return queries.run(replace(job, snapshot=str(folder)))
+
+    media_type, content = await run_in_threadpool(run_on_a_leased_snapshot)
     return Response(content, media_type=media_type)
 
 

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 
 from api.service.index_saver import IndexSaver
 from api.service.locks import ReadWriteLock
+from api.service.snapshot_leases import SnapshotLeases
 from kg.graph.view import GraphView, read_links
 from kg.iris import kind_of
 from kg.links.linker import Linker, LinkReport, SemanticLinker, link_states
@@ -74,6 +75,8 @@ class Services:
     _readers: ReadWriteLock = field(default_factory=ReadWriteLock, repr=False)
     _saver: IndexSaver | None = field(default=None, repr=False)
     _semantic: SemanticLinker | None = field(default=None, repr=False)
+    leases: SnapshotLeases = field(default_factory=SnapshotLeases, repr=False)
+    """Snapshot folders held by queries in flight (kept until they are done)."""
     _importer: "Importer | None" = field(default=None, repr=False)
     """The concerns' vectors for semantic links, kept between writes that touch no concern."""
 
@@ -218,9 +221,8 @@ class Services:
         target = folder / f"{generation:08d}"
         folder.mkdir(parents=True, exist_ok=True)
         self.store.snapshot(target)
-        # readers of older snapshots keep their open files; three generations cover queries in flight
-        for old in sorted(folder.iterdir())[:-KEPT_SNAPSHOTS]:
-            shutil.rmtree(old, ignore_errors=True)
+        # readers in this process keep their open files; queries in other processes hold a lease
+        self.leases.retire(sorted(folder.iterdir())[:-KEPT_SNAPSHOTS])
         return OxigraphStore(target, read_only=True), target
 
     def close(self) -> None:

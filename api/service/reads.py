@@ -1,5 +1,7 @@
 """Every read, from the published view: answers, nodes, notes, neighbourhoods, paths, the lifecycle."""
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -142,10 +144,16 @@ def path(services: Services, source: str, target: str) -> GraphPath:
         return GraphPath(path=[_node(view, n) for n in steps])
 
 
-def snapshot_dir(services: Services) -> Path:
-    """The folder of the published snapshot, for readers in other processes (the SPARQL workers)."""
+@contextmanager
+def leased_snapshot(services: Services) -> Iterator[Path]:
+    """The folder of the published snapshot, kept on disk until the caller (a SPARQL worker's query) is done."""
     with services.reading() as view:
-        return view.snapshot_dir
+        folder = view.snapshot_dir
+        services.leases.acquire(folder)
+    try:
+        yield folder
+    finally:
+        services.leases.release(folder)
 
 
 def health(services: Services) -> Health:
