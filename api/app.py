@@ -43,7 +43,12 @@ def create_app(settings: Settings, encoder: Encoder | None = None) -> FastAPI:
         services = await run_in_threadpool(_start, settings, encoder)
         app.state.services = services
         app.state.queries = QueryRunner(
-            settings.store_dir, settings.query_timeout, settings.query_workers, offline=not settings.allow_remote
+            settings.store_dir,
+            settings.query_timeout,
+            settings.query_workers,
+            offline=not settings.allow_remote,
+            queued=settings.query_queue,
+            per_client=settings.queries_per_client,
         )
         app.state.rate_limiter = RateLimiter(settings.rate_limit_per_minute, settings.rate_limit_burst)
         app.state.audit = AuditLog(settings.data_dir / "audit.jsonl")

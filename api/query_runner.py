@@ -1,28 +1,52 @@
 """SPARQL queries in worker processes, so that a query over its time limit is really stopped.
 
 Oxigraph cannot interrupt a query that is evaluating, and a thread cannot be killed; a process
-can. Each worker holds a read-only view of the store and reopens it after a write; a worker that
-runs past `KG_QUERY_TIMEOUT` is killed and replaced, and the client gets a 503 that says so.
+can. Each worker holds a read-only view of the store and reopens it after a write. A query's
+time limit starts when it arrives and covers its wait for a worker; past it, or when its client
+has gone, the worker is killed and replaced. Admission is bounded: a full queue answers 503 at
+once, and one client may hold only a few queries at a time.
 """
 
+import io
 import logging
 import multiprocessing
 import queue
+import threading
+import time
+from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from multiprocessing.process import BaseProcess
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+import anyio
 import pyoxigraph as ox
 
 from api.no_network import forbid_internet_sockets
 from api.sparql_protocol import MEDIA_TYPE, choose_format
-from kg.errors import BadRequest, KGError, QueryTimeout, QueryWorkerFailed, TooManyRows
+from kg.errors import (
+    BadRequest,
+    ClientGone,
+    KGError,
+    QueryTimeout,
+    QueryWorkerFailed,
+    ServerBusy,
+    TooManyRequests,
+    TooManyRows,
+)
+from kg.store.formats import GRAPH, TABULAR
 from kg.store.quad_store import OxigraphStore
-from kg.store.result_formats import is_graph_result, serialize
+from kg.store.result_formats import is_graph_result
+
+if TYPE_CHECKING:
+    from _typeshed import ReadableBuffer
 
 log = logging.getLogger(__name__)
+POLL_SECONDS = 0.05
+"""How often a waiting query looks at its deadline and its client (the answer itself is not delayed)."""
 
 
 @dataclass(frozen=True)
@@ -36,6 +60,7 @@ class QueryJob:
     snapshot: str
     """The published read-only snapshot to answer from (reopened when it changes)."""
     max_rows: int
+    max_bytes: int = 100_000_000
 
 
 def _work(conn: Connection, store_dir: str, offline: bool) -> None:
@@ -53,10 +78,7 @@ def _work(conn: Connection, store_dir: str, offline: bool) -> None:
             if store is None or job.snapshot != opened:
                 store = OxigraphStore(Path(job.snapshot or store_dir), read_only=True)
                 opened = job.snapshot
-            _check_size(store, job)
-            result = store.query(job.query, job.default_graphs, job.named_graphs, job.base_iri)
-            fmt = choose_format(job.accept, job.override, is_graph_result(result))
-            conn.send(("ok", MEDIA_TYPE[fmt], serialize(result, fmt)))
+            conn.send(("ok", *_answer(store, job)))
         except KGError as error:
             conn.send(("error", error))
         except (ValueError, TypeError, RuntimeError) as error:
@@ -68,9 +90,51 @@ def _work(conn: Connection, store_dir: str, offline: bool) -> None:
             conn.send(("error", KGError("the store could not answer this query; the server log has the detail")))
 
 
+def _answer(store: OxigraphStore, job: QueryJob) -> tuple[str, bytes]:
+    """(media type, body), evaluating the query once unless the answer is big enough to hold too many rows."""
+    result = store.query(job.query, job.default_graphs, job.named_graphs, job.base_iri)
+    fmt = choose_format(job.accept, job.override, is_graph_result(result))
+    if isinstance(result, ox.QueryBoolean):
+        return MEDIA_TYPE[fmt], _whole(result, fmt)
+    body = _capped(result, fmt, job.max_bytes)
+    if len(body) > job.max_rows:
+        # every row takes at least one byte in every format, so only an answer this long can hold too many
+        _check_size(store, job)
+    return MEDIA_TYPE[fmt], body
+
+
+def _whole(result: ox.QueryBoolean, fmt: str) -> bytes:
+    serialized = result.serialize(format=TABULAR[fmt])
+    assert serialized is not None
+    return serialized
+
+
+class _CappedBuffer(io.BytesIO):
+    """An in-memory target that refuses to grow past `limit` bytes."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__()
+        self.limit = limit
+
+    def write(self, data: "ReadableBuffer") -> int:
+        if self.tell() + memoryview(data).nbytes > self.limit:
+            raise TooManyRows(
+                f"the answer is over {self.limit:,} bytes (KG_MAX_RESULT_BYTES); add a LIMIT or narrow the query"
+            )
+        return super().write(data)
+
+
+def _capped(result: ox.QuerySolutions | ox.QueryTriples, fmt: str, limit: int) -> bytes:
+    out = _CappedBuffer(limit)
+    if isinstance(result, ox.QueryTriples):
+        result.serialize(out, GRAPH[fmt])
+    else:
+        result.serialize(out, TABULAR[fmt])
+    return out.getvalue()
+
+
 def _check_size(store: OxigraphStore, job: QueryJob) -> None:
-    """Count the rows (or triples) first, stopping at the cap; results are lazy, so this is cheap
-    for small answers and bounded for large ones."""
+    """Count the rows (or triples) on a second evaluation, stopping at the cap."""
     result = store.query(job.query, job.default_graphs, job.named_graphs, job.base_iri)
     if isinstance(result, ox.QueryBoolean):
         return
@@ -88,13 +152,27 @@ class _Worker:
 
 
 class QueryRunner:
-    """A small pool of query processes with a per-query time limit."""
+    """A small pool of query processes with admission limits and a per-query deadline."""
 
-    def __init__(self, store_dir: Path, timeout: float, workers: int = 2, offline: bool = True) -> None:
+    def __init__(
+        self,
+        store_dir: Path,
+        timeout: float,
+        workers: int = 2,
+        offline: bool = True,
+        queued: int = 16,
+        per_client: int = 4,
+    ) -> None:
         """`offline`: workers cannot open network sockets (a backstop behind the SERVICE check)."""
         self.store_dir, self.timeout, self.offline = store_dir, timeout, offline
+        self.capacity, self.per_client = workers + queued, per_client
         self._context = multiprocessing.get_context("spawn")  # no fork of a threaded server
         self._idle: queue.Queue[_Worker] = queue.Queue()
+        self._lock = threading.Lock()
+        self._in_flight = 0
+        self._by_client: Counter[str] = Counter()
+        self.threads = anyio.CapacityLimiter(self.capacity)
+        """SPARQL's own threads: admitted queries never take the threads other routes use."""
         for _ in range(workers):
             self._idle.put(self._spawn())
 
@@ -105,15 +183,49 @@ class QueryRunner:
         theirs.close()
         return _Worker(process, ours)
 
-    def run(self, job: QueryJob) -> tuple[str, bytes]:
-        """(media type, body) of the answer; raises the query's error, or QueryTimeout."""
-        worker = self._idle.get()
+    @contextmanager
+    def admit(self, client: str) -> Iterator[None]:
+        """A place for one query of `client`, or at once 503 (queue full) or 429 (client's share used)."""
+        with self._lock:
+            if self._in_flight >= self.capacity:
+                raise ServerBusy(
+                    f"{self._in_flight} SPARQL queries are running or waiting (KG_QUERY_QUEUE); try again shortly",
+                    headers={"Retry-After": "1"},
+                )
+            if self._by_client[client] >= self.per_client:
+                raise TooManyRequests(
+                    f"{client} already has {self.per_client} SPARQL queries in flight (KG_QUERIES_PER_CLIENT)",
+                    headers={"Retry-After": "1"},
+                )
+            self._in_flight += 1
+            self._by_client[client] += 1
+        try:
+            yield
+        finally:
+            with self._lock:
+                self._in_flight -= 1
+                self._by_client[client] -= 1
+                if not self._by_client[client]:
+                    del self._by_client[client]
+
+    def run(
+        self, job: QueryJob, started: float | None = None, gone: threading.Event | None = None
+    ) -> tuple[str, bytes]:
+        """(media type, body) of the answer; the deadline runs from `started` (monotonic) and covers the wait."""
+        deadline = (time.monotonic() if started is None else started) + self.timeout
+        worker = self._take_worker(deadline, gone)
         try:
             worker.conn.send(job)
-            if not worker.conn.poll(self.timeout):
-                log.warning("query stopped after %.1f s: %s", self.timeout, job.query[:200])
-                worker = self._replace(worker)
-                raise QueryTimeout(f"the query ran longer than {self.timeout:g} s (KG_QUERY_TIMEOUT) and was stopped")
+            while not worker.conn.poll(POLL_SECONDS):
+                if gone is not None and gone.is_set():
+                    worker = self._replace(worker)
+                    raise ClientGone("the client left; its query was stopped")
+                if time.monotonic() > deadline:
+                    log.warning("query stopped after %.1f s: %s", self.timeout, job.query[:200])
+                    worker = self._replace(worker)
+                    raise QueryTimeout(
+                        f"the query ran longer than {self.timeout:g} s (KG_QUERY_TIMEOUT) and was stopped"
+                    )
             reply: tuple[Any, ...] = worker.conn.recv()
         except (EOFError, OSError) as error:
             log.error("a query worker died (%s); starting another", error)
@@ -124,6 +236,21 @@ class QueryRunner:
         if reply[0] == "error":
             raise reply[1]
         return reply[1], reply[2]
+
+    def _take_worker(self, deadline: float, gone: threading.Event | None) -> _Worker:
+        """A free worker, waiting until the deadline or until the client leaves."""
+        while True:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise QueryTimeout(
+                    f"no query process came free within {self.timeout:g} s (KG_QUERY_TIMEOUT); the server is busy"
+                )
+            if gone is not None and gone.is_set():
+                raise ClientGone("the client left while its query waited")
+            try:
+                return self._idle.get(timeout=min(remaining, POLL_SECONDS))
+            except queue.Empty:
+                continue
 
     def _replace(self, worker: _Worker) -> _Worker:
         worker.process.kill()

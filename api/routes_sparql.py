@@ -1,9 +1,13 @@
 """The SPARQL 1.1 Protocol endpoint at /sparql."""
 
+import asyncio
 import hashlib
+import threading
+import time
 from dataclasses import replace
 from typing import Any
 
+import anyio
 from fastapi import APIRouter, Depends, Request, Response
 from starlette.concurrency import run_in_threadpool
 
@@ -19,6 +23,7 @@ from api.service.core import Services
 from api.sparql_protocol import MEDIA_TYPE, ProtocolRequest, apply_update_dataset, read_request
 from kg.errors import KGError, PayloadTooLarge
 
+WATCH_AFTER_SECONDS, WATCH_EVERY_SECONDS = 0.05, 0.1
 router = APIRouter(tags=["sparql"], dependencies=[Depends(check_rate)])
 EXAMPLE = "PREFIX mlkg: <https://w3id.org/mlkg/ontology#>\nSELECT ?c WHERE { ?c a mlkg:Concern } LIMIT 5"
 QUERY_DOC: dict[str, Any] = {
@@ -113,15 +118,31 @@ async def _answer(request: Request, services: Services, queries: QueryRunner, op
         override=request.query_params.get("format"),
         snapshot="",
         max_rows=services.settings.max_result_rows,
+        max_bytes=services.settings.max_result_bytes,
     )
+
+    media_type, content = await _run(request, services, queries, job)
+    return Response(content, media_type=media_type)
+
+
+async def _run(request: Request, services: Services, queries: QueryRunner, job: QueryJob) -> tuple[str, bytes]:
+    """Run `job` in SPARQL's own threads (so /health and /ask never wait on it); stop it if the client leaves."""
+    started, gone = time.monotonic(), threading.Event()
 
     def run_on_a_leased_snapshot() -> tuple[str, bytes]:
         # the snapshot is the one published when the request arrived, kept until its query is done
         with reads.leased_snapshot(services) as folder:
-            return queries.run(replace(job, snapshot=str(folder)))
+            return queries.run(replace(job, snapshot=str(folder)), started, gone)
 
-    media_type, content = await run_in_threadpool(run_on_a_leased_snapshot)
-    return Response(content, media_type=media_type)
+    with queries.admit(request.client.host if request.client else "unknown"):
+        running = asyncio.ensure_future(anyio.to_thread.run_sync(run_on_a_leased_snapshot, limiter=queries.threads))
+        # most queries are done at once; only a longer one is watched for its client leaving
+        done, _ = await asyncio.wait({running}, timeout=WATCH_AFTER_SECONDS)
+        while not done:
+            if await request.is_disconnected():
+                gone.set()
+            done, _ = await asyncio.wait({running}, timeout=WATCH_EVERY_SECONDS)
+        return running.result()
 
 
 async def _limited_body(request: Request, limit: int) -> bytes:

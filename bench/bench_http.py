@@ -2,7 +2,9 @@
 
 Starts `kg serve` on a free loopback port over a data directory holding the bundled vault, then
 (1) one client, sequential requests: latency p50/p99, next to the same call made in-process;
-(2) N concurrent clients for a fixed time: throughput and p50/p99 under load.
+(2) N concurrent clients for a fixed time: throughput and p50/p99 under load;
+(3) the SPARQL operations against Oxigraph's own server (`oxigraph serve-read-only`, PyPI `oxigraph`)
+on the same published snapshot, in the same run: `vs_oxigraph` is mlkg's p50 over the peer's.
 The load generator (httpx, asyncio) runs on the same 2 cores as the server.
 Usage: python bench/bench_http.py [--seconds 10] [--clients 8] [--repeat 300]
 """
@@ -102,6 +104,41 @@ def sequential(base: str, repeat: int) -> dict[str, tuple[float, float]]:
     return out
 
 
+def oxigraph_server(data: Path, repeat: int) -> dict[str, float]:
+    """p50 of each SPARQL operation against Oxigraph's own server (PyPI `oxigraph`) on the same snapshot."""
+    binary = Path(sys.executable).parent / "oxigraph"
+    snapshots = sorted((data / "snapshots").iterdir()) if (data / "snapshots").is_dir() else []
+    if not binary.exists() or not snapshots:
+        return {}
+    port = free_port()
+    command = [str(binary), "serve-read-only", "--location", str(snapshots[-1]), "--union-default-graph"]
+    peer = subprocess.Popen([*command, "--bind", f"127.0.0.1:{port}"], stderr=subprocess.DEVNULL)
+    base = f"http://127.0.0.1:{port}"
+    out: dict[str, float] = {}
+    try:
+        with httpx.Client(base_url=base) as client:
+            for _ in range(300):
+                try:
+                    client.get("/query", params={"query": "ASK {}"}).raise_for_status()
+                    break
+                except httpx.TransportError:
+                    time.sleep(0.1)
+            for name, (path, params, headers) in requests().items():
+                if path != "/sparql":
+                    continue
+                client.get("/query", params=params, headers=headers).raise_for_status()
+                times = []
+                for _ in range(repeat):
+                    started = time.perf_counter()
+                    client.get("/query", params=params, headers=headers).raise_for_status()
+                    times.append(1000 * (time.perf_counter() - started))
+                out[name] = statistics.median(times)
+    finally:
+        peer.terminate()
+        peer.wait(timeout=30)
+    return out
+
+
 async def load(base: str, name: str, clients: int, seconds: float) -> dict[str, float]:
     path, params, headers = requests()[name]
     latencies: list[float] = []
@@ -139,7 +176,15 @@ def main() -> None:
     data = Path(tempfile.mkdtemp(prefix="mlkg-http-"))
     port = free_port()
     # the benchmark is the only client: the per-client rate limit would stop it at its first burst
-    env = {**os.environ, "KG_DATA_DIR": str(data), "KG_PORT": str(port), "KG_RATE_LIMIT_PER_MINUTE": "0"}
+    # and its clients share one address: each may have a query in flight
+    env = {
+        **os.environ,
+        "KG_DATA_DIR": str(data),
+        "KG_PORT": str(port),
+        "KG_RATE_LIMIT_PER_MINUTE": "0",
+        "KG_QUERIES_PER_CLIENT": str(2 * args.clients),
+        "KG_QUERY_QUEUE": str(2 * args.clients),
+    }
     server = subprocess.Popen([str(Path(sys.executable).parent / "kg"), "serve"], env=env, stderr=subprocess.DEVNULL)
     base = f"http://127.0.0.1:{port}"
     try:
@@ -153,6 +198,7 @@ def main() -> None:
                 time.sleep(0.1)
         direct = in_process(data, args.repeat)
         over_http = sequential(base, args.repeat)
+        peer = oxigraph_server(data, args.repeat)
         for name in requests():
             p50, p99 = over_http[name]
             row = {
@@ -161,6 +207,11 @@ def main() -> None:
                 "http_p50_ms": round(p50, 2),
                 "http_p99_ms": round(p99, 2),
                 "http_adds_ms": round(p50 - direct[name], 2),
+                **(
+                    {"oxigraph_server_p50_ms": round(peer[name], 2), "vs_oxigraph": round(p50 / peer[name], 2)}
+                    if name in peer
+                    else {}
+                ),
                 **{f"load_{k}": v for k, v in asyncio.run(load(base, name, args.clients, args.seconds)).items()},
             }
             print(json.dumps(row), flush=True)

@@ -129,6 +129,7 @@ def start_server(data: Path, port: int, models: Path | None = None) -> subproces
         "KG_PORT": str(port),
         "KG_API_TOKEN": "load-token",
         "KG_RATE_LIMIT_PER_MINUTE": "0",
+        "KG_QUERIES_PER_CLIENT": "16",  # every reader shares one address
         **({"KG_MODEL_CACHE": str(models)} if models else {}),
     }
     server = subprocess.Popen(

@@ -99,6 +99,18 @@ class QueryTimeout(KGError):
     code = "query_timeout"
 
 
+class ServerBusy(KGError):
+    status = 503
+    code = "busy"
+
+
+class ClientGone(KGError):
+    """The client left before its answer was ready; nobody reads this error."""
+
+    status = 499
+    code = "client_closed_request"
+
+
 class NoteParseError(KGError):
     status = 422
     code = "parse_error"

@@ -65,6 +65,15 @@ class Settings(BaseSettings):
         100_000, description="Most rows (or triples) a SPARQL answer may hold; more is a 400 too_many_rows."
     )
     query_workers: int = Field(2, description="Processes that run the server's SPARQL queries.")
+    query_queue: int = Field(
+        16, description="SPARQL queries that may wait for a free query process; beyond, 503 busy with Retry-After."
+    )
+    queries_per_client: int = Field(
+        4, description="SPARQL queries one client (by address) may have running or waiting; beyond, 429."
+    )
+    max_result_bytes: int = Field(
+        100_000_000, description="Largest serialised SPARQL answer, in bytes; beyond, 400 too_many_rows."
+    )
     rate_limit_per_minute: int = Field(
         600, description="Requests a minute each client may make to /ask and /sparql (0: no limit)."
     )

@@ -17,7 +17,8 @@ from kg.store.quad_store import OxigraphStore
 from .conftest import ROOT, live_server_for
 
 TOKEN = {"Authorization": "Bearer secret-token"}
-SLOW = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f FILTER(?c != ?f) }"  # seconds on the seed
+# seconds on the seed: every pair of triples, with string work on each
+SLOW = 'SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f FILTER(CONCAT(STR(?c), STR(?f)) != "x") }'
 
 
 def _note(i: int) -> bytes:
@@ -63,7 +64,7 @@ def test_a_leased_snapshot_outlives_five_writes(tmp_path: Path, encoder) -> None
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory, encoder):
     data = tmp_path_factory.mktemp("leases")
-    for base in live_server_for(data, ROOT / "notes", encoder, query_timeout=60, query_workers=2):
+    for base in live_server_for(data, ROOT / "notes", encoder, query_timeout=60, query_workers=2, queries_per_client=8):
         yield base, data
 
 
@@ -80,9 +81,11 @@ def test_queued_queries_survive_snapshot_rotation(server: tuple[str, Path]) -> N
             stored = httpx.post(f"{base}/notes", params={"name": f"rotate-{i}.md"}, content=_note(i), headers=TOKEN)
             assert stored.status_code == 201, stored.text
         waiting = sum(not ask.done() for ask in asks)
+        slow_running = sum(not query.done() for query in slow)
         on_disk = len(list((data / "snapshots").iterdir()))
         answers = [ask.result() for ask in asks] + [query.result() for query in slow]
-    assert waiting == 3 and on_disk > KEPT_SNAPSHOTS  # the race happened: the ASKs' snapshot was retired
+    # the race happened: the ASKs waited behind the slow queries while their snapshot was retired
+    assert slow_running == 2 and waiting == 3 and on_disk > KEPT_SNAPSHOTS
     for answer in answers:
         assert answer.status_code == 200, answer.text
         assert "snapshots" not in answer.text
