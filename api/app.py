@@ -12,6 +12,7 @@ from starlette.concurrency import run_in_threadpool
 
 from api import routes_ask, routes_browse, routes_describe, routes_notes, routes_sparql
 from api.audit import AuditLog
+from api.body_limit import BodyLimit
 from api.deps import MetricsDep, ServicesDep
 from api.errors import install_error_handlers
 from api.host_check import HostCheck, allowed_hosts
@@ -28,6 +29,9 @@ from api.write_token import load_or_create_token
 from kg import __version__
 from kg.search.encoder import Encoder
 from kg.settings import Settings
+
+MULTIPART_ALLOWANCE = 64 * 1024
+"""Room for a multipart upload's headers and boundaries around a note of KG_MAX_NOTE_BYTES."""
 
 
 def create_app(settings: Settings, encoder: Encoder | None = None) -> FastAPI:
@@ -79,6 +83,9 @@ def create_app(settings: Settings, encoder: Encoder | None = None) -> FastAPI:
             allow_methods=["GET", "POST"],
             allow_headers=["Authorization", "Content-Type", "Accept"],
         )
+    # bodies are counted as they arrive (chunked ones too) and cut at the route's limit
+    notes_limit = settings.max_note_bytes + MULTIPART_ALLOWANCE
+    app.add_middleware(BodyLimit, default=settings.max_query_bytes, limits={"/notes": notes_limit})
     app.add_middleware(HostCheck, hosts=allowed_hosts(settings), cors_origins=settings.cors_origins)
     app.add_middleware(SecurityHeaders)
     app.add_middleware(RequestContext, metrics=metrics)

@@ -26,6 +26,8 @@ async def _domain(request: Request, error: Exception) -> JSONResponse:
 
 async def _http(request: Request, error: Exception) -> JSONResponse:
     assert isinstance(error, HTTPException)
+    if error.status_code == 413:  # a body cut at its limit as it streamed in (api/body_limit.py)
+        return JSONResponse(error_body("payload_too_large", str(error.detail)), status_code=413)
     return JSONResponse(
         error_body(f"http_{error.status_code}", str(error.detail)),
         status_code=error.status_code,
