@@ -1,5 +1,6 @@
 """Importing, reading, replacing and deleting notes."""
 
+import hashlib
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request, Response
@@ -11,6 +12,7 @@ from api.audit import AuditDep, AuditLog
 from api.deps import ServicesDep, WriterDep
 from api.metrics import Metrics
 from api.service import reads, writes
+from api.service.core import Services
 from api.service.results import ImportResult, NoteDetail, NoteSummary
 from kg.errors import BadRequest, PayloadTooLarge
 
@@ -62,12 +64,25 @@ async def _body(request: Request, limit: int) -> tuple[bytes, str | None]:
     return await request.body(), None
 
 
-def _audit(audit: AuditLog, request: Request, action: str, result: ImportResult) -> None:
+def _record(request: Request, action: str, result: ImportResult, outcome: dict[str, object]) -> None:
+    """What the write did, for its audit line and the metrics."""
     metrics: Metrics = request.app.state.metrics
     for note in result.notes:
         metrics.note_writes.labels(action, note.status).inc()
-        changes = {"status": note.status, "content_hash": note.content_hash}
-        audit.record(request, action, note=note.iri, triples_added=note.triples_added, **changes)
+    outcome["notes"] = [
+        {"note": n.iri, "status": n.status, "content_hash": n.content_hash, "triples_added": n.triples_added}
+        for n in result.notes
+    ]
+
+
+async def _import(
+    request: Request, services: Services, audit: AuditLog, action: str, path: str, data: bytes
+) -> ImportResult:
+    intent = {"path": path, "content_hash": hashlib.sha256(data).hexdigest(), "bytes": len(data)}
+    with audit.writing(request, action, **intent) as outcome:
+        result = await run_in_threadpool(writes.import_note, services, path, data)
+        _record(request, action, result, outcome)
+    return result
 
 
 @router.post("/notes", status_code=201, openapi_extra=MARKDOWN_BODY)
@@ -76,9 +91,7 @@ async def create_note(
 ) -> ImportResult:
     """Import a note: parsed, validated (SHACL), stored, linked and indexed; 422 with file:line if invalid."""
     data, uploaded = await _body(request, services.settings.max_note_bytes)
-    result = await run_in_threadpool(writes.import_note, services, _note_path(name or uploaded), data)
-    _audit(audit, request, "import", result)
-    return result
+    return await _import(request, services, audit, "import", _note_path(name or uploaded), data)
 
 
 @router.put("/notes/{note_id:path}", openapi_extra=MARKDOWN_BODY)
@@ -88,9 +101,7 @@ async def replace_note(
     """Replace an imported note's markdown; its graph, index entries and links are replaced too."""
     existing = await run_in_threadpool(reads.note, services, note_id, False)
     data, _uploaded = await _body(request, services.settings.max_note_bytes)
-    result = await run_in_threadpool(writes.import_note, services, existing.path, data)
-    _audit(audit, request, "replace", result)
-    return result
+    return await _import(request, services, audit, "replace", existing.path, data)
 
 
 @router.delete("/notes/{note_id:path}", status_code=204)
@@ -99,8 +110,8 @@ async def remove_note(
 ) -> Response:
     """Delete a note: everything only it asserted disappears; notes linking to it are linked again."""
     existing = await run_in_threadpool(reads.note, services, note_id, False)
-    await run_in_threadpool(writes.delete_note, services, existing.iri)
-    audit.record(request, "delete", note=existing.iri, path=existing.path)
+    with audit.writing(request, "delete", note=existing.iri, path=existing.path):
+        await run_in_threadpool(writes.delete_note, services, existing.iri)
     request.app.state.metrics.note_writes.labels("delete", "deleted").inc()
     return Response(status_code=204)
 

@@ -104,9 +104,9 @@ async def _answer(request: Request, services: Services, queries: QueryRunner, op
     if operation.update is not None:
         require_writer(request, services)
         update = apply_update_dataset(operation.update, operation.default_graphs, operation.named_graphs)
-        await run_in_threadpool(writes.sparql_update, services, update, base)
         digest = hashlib.sha256(update.encode("utf-8")).hexdigest()
-        request.app.state.audit.record(request, "sparql_update", update_hash=digest, update=update[:500])
+        with request.app.state.audit.writing(request, "sparql_update", update_hash=digest, update=update[:500]):
+            await run_in_threadpool(writes.sparql_update, services, update, base)
         return Response(status_code=204)
     assert operation.query is not None
     job = QueryJob(

@@ -1,6 +1,7 @@
 """SIGKILL the server in the middle of imports and deletes: every acknowledged note survives,
 no partial note graph exists, and the restarted server's index matches its store."""
 
+import json
 import os
 import signal
 import subprocess
@@ -82,9 +83,17 @@ def test_sigkill_during_writes_loses_no_acknowledged_note(tmp_path: Path, models
 
     server = start(data, models_dir, port)
     try:
-        stored = {n["id"] for n in httpx.get(f"{base}/notes").json()}
+        listed_notes = httpx.get(f"{base}/notes").json()
+        stored = {n["id"] for n in listed_notes}
         assert set(acknowledged) <= stored
         assert not set(deleted) & stored
+        # every stored note was announced in the audit log before it was written, acknowledged or not
+        audit = [json.loads(line) for line in (data / "audit.jsonl").read_text("utf-8").splitlines()]
+        intended = {e["path"] for e in audit if e["phase"] == "intent" and e["action"] == "import"}
+        vault_paths = {n["path"] for n in listed_notes if n["path"] in {p.name for p in notes}}
+        assert vault_paths <= intended
+        done = {e["write"] for e in audit if e["phase"] == "done"}
+        assert len([e for e in audit if e["phase"] == "intent" and e["write"] not in done]) <= 1  # the one cut short
         partial = httpx.get(f"{base}/sparql", params={"query": PARTIAL}).json()["results"]["bindings"]
         assert partial == []
         linked = httpx.get(f"{base}/sparql", params={"query": LINKED}).json()["results"]["bindings"]
