@@ -19,6 +19,7 @@ from api.host_check import HostCheck, allowed_hosts
 from api.metrics import Metrics
 from api.query_runner import QueryRunner
 from api.rate_limit import RateLimiter
+from api.read_token import ReadToken
 from api.request_context import RequestContext
 from api.routes_web import install_page
 from api.security_headers import SecurityHeaders
@@ -83,6 +84,9 @@ def create_app(settings: Settings, encoder: Encoder | None = None) -> FastAPI:
             allow_methods=["GET", "POST"],
             allow_headers=["Authorization", "Content-Type", "Accept"],
         )
+    if settings.read_token:
+        assert settings.api_token is not None
+        app.add_middleware(ReadToken, tokens=[settings.read_token, settings.api_token])
     # bodies are counted as they arrive (chunked ones too) and cut at the route's limit
     notes_limit = settings.max_note_bytes + MULTIPART_ALLOWANCE
     app.add_middleware(BodyLimit, default=settings.max_query_bytes, limits={"/notes": notes_limit})

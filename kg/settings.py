@@ -48,6 +48,9 @@ class Settings(BaseSettings):
         None,
         description="Bearer token every write needs; unset: the server makes one, kept in DATA_DIR/api-token.",
     )
+    read_token: str | None = Field(
+        None, description="When set, every data route needs this bearer token (or the write token): a private vault."
+    )
     allowed_hosts: list[str] = Field(
         [],
         description="Host names the server answers to (DNS-rebinding guard); empty: loopback names and KG_HOST.",

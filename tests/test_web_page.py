@@ -221,3 +221,28 @@ def test_the_api_docs_work_offline_under_the_page_policy(site: str, browser: Bro
     expect(page.locator(".info .title")).to_contain_text("mlkg")
     assert violations == [] and remote == []
     context.close()
+
+
+@pytest.fixture(scope="module")
+def private_site(tmp_path_factory: pytest.TempPathFactory, encoder: Encoder) -> Iterator[str]:
+    yield from live_server_for(
+        tmp_path_factory.mktemp("private-web"), ROOT / "notes", encoder, read_token="reader-token"
+    )
+
+
+def test_a_private_server_asks_for_its_read_token_once(private_site: str, browser: Browser):
+    context = browser.new_context()
+    page = context.new_page()
+    asked: list[str] = []
+
+    def answer(dialog):  # type: ignore[no-untyped-def]
+        asked.append(dialog.message)
+        dialog.accept("reader-token")
+
+    page.on("dialog", answer)
+    page.goto(f"{private_site}/#/?q=someone+is+copying+my+model+through+the+API")
+    expect(page.locator(".hit").first.locator("h3")).to_contain_text("Model stealing")
+    page.goto(f"{private_site}/#/lifecycle")
+    expect(page.locator("main")).to_contain_text("Security")
+    assert len(asked) == 1 and "read token" in asked[0]
+    context.close()

@@ -64,14 +64,32 @@ function link(item, line) {
     item.label || item.title || slugOf(item.iri));
 }
 
+// The token the user gave (write token, or the read token of a private server), sent with every call.
+function authorization() {
+  const token = (sessionStorage.getItem("mlkg-token") || "").trim();
+  return token ? { Authorization: `Bearer ${token}` } : {};
+}
+
 async function getJSON(url, options = {}) {
-  const response = await fetch(url, { ...options, headers: { Accept: "application/json", ...(options.headers || {}) } });
+  const sent = sessionStorage.getItem("mlkg-token") || "";
+  const response = await fetch(url, { ...options, headers: { Accept: "application/json", ...authorization(), ...(options.headers || {}) } });
+  if (response.status === 401) return askForToken(url, options, sent);
   const body = response.status === 204 ? null : await response.json().catch(() => null);
   if (!response.ok) {
     const error = body && body.error ? body.error : { message: `${response.status} ${response.statusText}` };
     throw Object.assign(new Error(error.message), { problems: error.problems || [], status: response.status });
   }
   return body;
+}
+
+// A private server (KG_READ_TOKEN) answers 401 until the page has a token: ask once, then try again.
+async function askForToken(url, options, sent) {
+  // a call refused with an older token than the one now kept (another call asked meanwhile) just goes again
+  if ((sessionStorage.getItem("mlkg-token") || "") !== sent) return getJSON(url, options);
+  const given = window.prompt("This mlkg server is private. Enter its read token (or the write token):");
+  if (!given || !given.trim()) throw Object.assign(new Error("This server needs its read token."), { problems: [], status: 401 });
+  sessionStorage.setItem("mlkg-token", given.trim());
+  return getJSON(url, options);
 }
 
 function showError(target, error) {
@@ -333,7 +351,7 @@ function sparqlView() {
     }
   };
   const download = (accept, name) => async () => {
-    const response = await fetch("/sparql", { method: "POST", body: new URLSearchParams({ query: editor.value }), headers: { Accept: accept } });
+    const response = await fetch("/sparql", { method: "POST", body: new URLSearchParams({ query: editor.value }), headers: { Accept: accept, ...authorization() } });
     const url = URL.createObjectURL(await response.blob());
     el("a", { href: url, download: name }).click();
     setTimeout(() => URL.revokeObjectURL(url), 1000);
