@@ -224,3 +224,9 @@ def test_kg_sparql_honours_from(data_dir: Path):
     in_graph = count(f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{note_graph}> {{ ?s ?p ?o }} }}")
     assert 0 < in_graph == count(f"SELECT (COUNT(*) AS ?n) FROM <{note_graph}> WHERE {{ ?s ?p ?o }}")
     assert count("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }") > in_graph
+
+
+def test_kg_sparql_sorts_evaluation_errors_as_the_users(data_dir: Path):
+    done = kg(data_dir, "sparql", "SELECT ?x WHERE { BIND(<urn:f>(1) AS ?x) }")
+    assert done.returncode == 2
+    assert "cannot be evaluated" in done.stderr and "urn:f" in done.stderr and "Traceback" not in done.stderr
