@@ -21,6 +21,8 @@ from kg.search.kinds import KINDS
 from kg.store.formats import DATASET, GRAPH, TABULAR
 
 if TYPE_CHECKING:
+    from rich.table import Table
+
     from api.service.core import Services
     from api.service.results import ImportResult, ProblemModel
     from kg.settings import Settings
@@ -357,17 +359,23 @@ def sparql(
     if fmt not in SPARQL_FORMATS:
         raise _fail(KGError(f"unknown format {fmt!r}; use one of {', '.join(SPARQL_FORMATS)}"), 2)
     from api.remote_guard import refuse_remote
+    from api.service.reads import similarity_function
+    from kg.search.similarity import functions, uses_similarity
     from kg.store.result_formats import serialize
 
     services = _services(read_only=True)
     try:
         if not services.settings.allow_remote:
             refuse_remote(text)
-        result = services.store.query(text)
-        if fmt != "table":
-            sys.stdout.buffer.write(serialize(result, fmt))
+        similarity = similarity_function(services) if uses_similarity(text) else None
+        result = services.store.query(text, functions=functions(similarity) if similarity else None)
+        answer = serialize(result, fmt) if fmt != "table" else _table(result)
+        if similarity is not None:
+            similarity.check()  # the whole answer is evaluated: a bad argument is an error, not a blank
+        if isinstance(answer, bytes):
+            sys.stdout.buffer.write(answer)
         else:
-            _print_table(result)
+            out.print(answer)
     except KGError as error:
         raise _fail(error, 2) from error
     except (ValueError, TypeError, RuntimeError) as error:
@@ -378,23 +386,23 @@ def sparql(
         services.close()
 
 
-def _print_table(result: object) -> None:
+def _table(result: object) -> Table | str | bytes:
+    """A result for the terminal: a table of rows, true/false, or Turtle for triples."""
     import pyoxigraph as ox
     from rich.table import Table
 
     from kg.store.result_formats import rows, serialize
 
     if isinstance(result, ox.QueryBoolean):
-        out.print("true" if bool(result) else "false")
-    elif isinstance(result, ox.QueryTriples):
-        sys.stdout.buffer.write(serialize(result, "turtle"))
-    elif isinstance(result, ox.QuerySolutions):
-        header, body = rows(result)
-        table = Table(*header)
-        for row in body:
-            table.add_row(*row)
-        out.print(table)
-        out.print(f"{len(body)} rows", style="dim")
+        return "true" if bool(result) else "false"
+    if isinstance(result, ox.QueryTriples):
+        return serialize(result, "turtle")
+    assert isinstance(result, ox.QuerySolutions)
+    header, body = rows(result)
+    table = Table(*header, caption=f"{len(body)} rows")
+    for row in body:
+        table.add_row(*row)
+    return table
 
 
 @app.command()

@@ -4,6 +4,7 @@ import pyoxigraph as ox
 from rdflib import RDF, RDFS, XSD, BNode, Graph, Literal, Namespace, URIRef
 
 from kg import __version__
+from kg.search.similarity import SIMILARITY_IRI
 from kg.store.formats import GRAPH, TABULAR
 from kg.store.quad_store import Store
 from ontology import ONTOLOGY_GRAPH
@@ -42,6 +43,11 @@ def service_description(endpoint: str, void_url: str, allow_remote: bool) -> Gra
     if allow_remote:
         graph.add((service, SD.feature, SD.BasicFederatedQuery))
     graph.add((service, SD.defaultEntailmentRegime, URIRef("http://www.w3.org/ns/entailment/Simple")))
+    similarity = URIRef(SIMILARITY_IRI)
+    graph.add((service, SD.extensionFunction, similarity))
+    graph.add((similarity, RDF.type, SD.Function))
+    comment = "Cosine between the embeddings of a node and a text, or of two nodes (the vectors /ask ranks with)."
+    graph.add((similarity, RDFS.comment, Literal(comment)))
     dataset = URIRef(dataset_iri(void_url))
     graph.add((service, SD.defaultDataset, dataset))
     graph.add((dataset, RDF.type, SD.Dataset))

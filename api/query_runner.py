@@ -37,14 +37,18 @@ from kg.errors import (
     TooManyRequests,
     TooManyRows,
 )
+from kg.search.encoder import Vectors
+from kg.search.similarity import SimilarityFunction, VectorSource, functions, uses_similarity
 from kg.store.formats import GRAPH, TABULAR
-from kg.store.quad_store import OxigraphStore
+from kg.store.quad_store import Functions, OxigraphStore
 from kg.store.result_formats import is_graph_result
 
 if TYPE_CHECKING:
     from _typeshed import ReadableBuffer
 
 log = logging.getLogger(__name__)
+TEXT_CACHE = 1024
+"""Texts of mlkg:similarity calls a worker keeps the embedding of, across queries."""
 POLL_SECONDS = 0.05
 """How often a waiting query looks at its deadline and its client (the answer itself is not delayed)."""
 
@@ -69,6 +73,8 @@ def _work(conn: Connection, store_dir: str, offline: bool) -> None:
         log.warning("this platform cannot forbid sockets to query workers; SERVICE relies on the query check alone")
     store: OxigraphStore | None = None
     opened = ""
+    embeddings: dict[str, Vectors] = {}
+    texts: dict[str, Vectors] = {}  # the encoder does not change while the server runs
     while True:
         try:
             job: QueryJob = conn.recv()
@@ -77,8 +83,12 @@ def _work(conn: Connection, store_dir: str, offline: bool) -> None:
         try:
             if store is None or job.snapshot != opened:
                 store = OxigraphStore(Path(job.snapshot or store_dir), read_only=True)
-                opened = job.snapshot
-            conn.send(("ok", *_answer(store, job)))
+                opened, embeddings = job.snapshot, {}
+            asks = uses_similarity(job.query)
+            if len(texts) > TEXT_CACHE:
+                texts.clear()
+            similarity = SimilarityFunction(AskingVectors(conn), nodes=embeddings, texts=texts) if asks else None
+            conn.send(("ok", *_answer(store, job, similarity)))
         except KGError as error:
             conn.send(("error", error))
         except (ValueError, TypeError, RuntimeError) as error:
@@ -90,16 +100,35 @@ def _work(conn: Connection, store_dir: str, offline: bool) -> None:
             conn.send(("error", KGError("the store could not answer this query; the server log has the detail")))
 
 
-def _answer(store: OxigraphStore, job: QueryJob) -> tuple[str, bytes]:
+class AskingVectors:
+    """The worker's source of embeddings: it asks the server process, which holds the search index."""
+
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+
+    def node_vectors(self, iris: list[str]) -> dict[str, Vectors]:
+        self.conn.send(("need", "nodes", iris))
+        found: dict[str, Vectors] = self.conn.recv()
+        return found
+
+    def text_vectors(self, texts: list[str]) -> dict[str, Vectors]:
+        self.conn.send(("need", "texts", texts))
+        found: dict[str, Vectors] = self.conn.recv()
+        return found
+
+
+def _answer(store: OxigraphStore, job: QueryJob, similarity: SimilarityFunction | None) -> tuple[str, bytes]:
     """(media type, body), evaluating the query once unless the answer is big enough to hold too many rows."""
-    result = store.query(job.query, job.default_graphs, job.named_graphs, job.base_iri)
+    extra = functions(similarity) if similarity is not None else None
+    result = store.query(job.query, job.default_graphs, job.named_graphs, job.base_iri, extra)
     fmt = choose_format(job.accept, job.override, is_graph_result(result))
-    if isinstance(result, ox.QueryBoolean):
-        return MEDIA_TYPE[fmt], _whole(result, fmt)
-    body = _capped(result, fmt, job.max_bytes)
-    if len(body) > job.max_rows:
+    boolean = isinstance(result, ox.QueryBoolean)
+    body = _whole(result, fmt) if isinstance(result, ox.QueryBoolean) else _capped(result, fmt, job.max_bytes)
+    if similarity is not None:
+        similarity.check()
+    if not boolean and len(body) > job.max_rows:
         # every row takes at least one byte in every format, so only an answer this long can hold too many
-        _check_size(store, job)
+        _check_size(store, job, extra)
     return MEDIA_TYPE[fmt], body
 
 
@@ -133,9 +162,9 @@ def _capped(result: ox.QuerySolutions | ox.QueryTriples, fmt: str, limit: int) -
     return out.getvalue()
 
 
-def _check_size(store: OxigraphStore, job: QueryJob) -> None:
+def _check_size(store: OxigraphStore, job: QueryJob, extra: Functions | None) -> None:
     """Count the rows (or triples) on a second evaluation, stopping at the cap."""
-    result = store.query(job.query, job.default_graphs, job.named_graphs, job.base_iri)
+    result = store.query(job.query, job.default_graphs, job.named_graphs, job.base_iri, extra)
     if isinstance(result, ox.QueryBoolean):
         return
     for count, _ in enumerate(result, 1):
@@ -149,6 +178,13 @@ def _check_size(store: OxigraphStore, job: QueryJob) -> None:
 class _Worker:
     process: BaseProcess
     conn: Connection
+
+
+def _serve(vectors: VectorSource | None, kind: str, items: list[str]) -> dict[str, Vectors]:
+    """Embeddings a worker asked for; none when the runner was given no source."""
+    if vectors is None:
+        return {}
+    return vectors.node_vectors(items) if kind == "nodes" else vectors.text_vectors(items)
 
 
 class QueryRunner:
@@ -209,24 +245,35 @@ class QueryRunner:
                     del self._by_client[client]
 
     def run(
-        self, job: QueryJob, started: float | None = None, gone: threading.Event | None = None
+        self,
+        job: QueryJob,
+        started: float | None = None,
+        gone: threading.Event | None = None,
+        vectors: VectorSource | None = None,
     ) -> tuple[str, bytes]:
-        """(media type, body) of the answer; the deadline runs from `started` (monotonic) and covers the wait."""
+        """(media type, body) of the answer; the deadline runs from `started` (monotonic) and covers the wait.
+
+        `vectors` answers the worker's requests for embeddings (mlkg:similarity) while the query runs.
+        """
         deadline = (time.monotonic() if started is None else started) + self.timeout
         worker = self._take_worker(deadline, gone)
         try:
             worker.conn.send(job)
-            while not worker.conn.poll(POLL_SECONDS):
-                if gone is not None and gone.is_set():
-                    worker = self._replace(worker)
-                    raise ClientGone("the client left; its query was stopped")
-                if time.monotonic() > deadline:
-                    log.warning("query stopped after %.1f s: %s", self.timeout, job.query[:200])
-                    worker = self._replace(worker)
-                    raise QueryTimeout(
-                        f"the query ran longer than {self.timeout:g} s (KG_QUERY_TIMEOUT) and was stopped"
-                    )
-            reply: tuple[Any, ...] = worker.conn.recv()
+            while True:
+                while not worker.conn.poll(POLL_SECONDS):
+                    if gone is not None and gone.is_set():
+                        worker = self._replace(worker)
+                        raise ClientGone("the client left; its query was stopped")
+                    if time.monotonic() > deadline:
+                        log.warning("query stopped after %.1f s: %s", self.timeout, job.query[:200])
+                        worker = self._replace(worker)
+                        raise QueryTimeout(
+                            f"the query ran longer than {self.timeout:g} s (KG_QUERY_TIMEOUT) and was stopped"
+                        )
+                reply: tuple[Any, ...] = worker.conn.recv()
+                if reply[0] != "need":
+                    break
+                worker.conn.send(_serve(vectors, reply[1], reply[2]))
         except (EOFError, OSError) as error:
             log.error("a query worker died (%s); starting another", error)
             worker = self._replace(worker)

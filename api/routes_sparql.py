@@ -132,7 +132,7 @@ async def _run(request: Request, services: Services, queries: QueryRunner, job: 
     def run_on_a_leased_snapshot() -> tuple[str, bytes]:
         # the snapshot is the one published when the request arrived, kept until its query is done
         with reads.leased_snapshot(services) as folder:
-            return queries.run(replace(job, snapshot=str(folder)), started, gone)
+            return queries.run(replace(job, snapshot=str(folder)), started, gone, reads.PublishedVectors(services))
 
     with queries.admit(request.client.host if request.client else "unknown"):
         running = asyncio.ensure_future(anyio.to_thread.run_sync(run_on_a_leased_snapshot, limiter=queries.threads))

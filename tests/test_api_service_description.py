@@ -33,6 +33,7 @@ SCHEMA: dict[URIRef, tuple[URIRef, Any]] = {
     SD.defaultEntailmentRegime: (SD.Service, URIRef),
     SD.defaultDataset: (SD.Service, SD.Dataset),
     SD.defaultGraph: (SD.Dataset, SD.Graph),
+    SD.extensionFunction: (SD.Service, SD.Function),
 }
 
 

@@ -30,6 +30,8 @@ from kg.graph.discussions import discussions
 from kg.graph.lifecycle import lifecycle_overview
 from kg.graph.view import GraphView
 from kg.iris import ID_BASE, links_graph_iri, note_id
+from kg.search.encoder import Vectors
+from kg.search.similarity import SimilarityFunction
 
 DERIVED = """PREFIX prov: <http://www.w3.org/ns/prov#>
 PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
@@ -170,3 +172,25 @@ def health(services: Services) -> Health:
             encoder_backend=engine.encoder.backend,
             generation=view.generation,
         )
+
+
+class PublishedVectors:
+    """Embeddings from the published search index and its encoder (what `/ask` ranks with)."""
+
+    def __init__(self, services: Services) -> None:
+        self.services = services
+
+    def node_vectors(self, iris: list[str]) -> dict[str, Vectors]:
+        with self.services.reading() as view:
+            index = view.engine.index
+            return {iri: index.vectors.vector(index.row[iri]).copy() for iri in iris if iri in index.row}
+
+    def text_vectors(self, texts: list[str]) -> dict[str, Vectors]:
+        with self.services.reading() as view:
+            encoder = view.engine.encoder
+        return dict(zip(texts, encoder.encode(texts), strict=True)) if texts else {}
+
+
+def similarity_function(services: Services) -> SimilarityFunction:
+    """mlkg:similarity over the published index, for queries run in this process (`kg sparql`)."""
+    return SimilarityFunction(PublishedVectors(services))

@@ -1,9 +1,9 @@
 """The RDF store: one named graph per note, the ontology in its own graph, SPARQL on top."""
 
 import hashlib
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 import pyoxigraph as ox
 
@@ -34,6 +34,8 @@ TermTriple = tuple[str, str, str]
 """A triple as its three terms in N-Triples syntax (`<iri>`, `"literal"`, `_:blank`)."""
 HASH = "https://w3id.org/mlkg/ontology#contentHash"
 PATH = "https://w3id.org/mlkg/ontology#path"
+Functions = dict[ox.NamedNode, Callable[..., Any]]
+"""SPARQL extension functions by IRI (mlkg:similarity)."""
 # a graph nothing is written to: the default graph of a dataset that names only named graphs
 EMPTY_GRAPH = ox.NamedNode("urn:x-mlkg:empty-default-graph")
 
@@ -52,6 +54,7 @@ class Store(Protocol):
         default_graphs: list[str] | None = None,
         named_graphs: list[str] | None = None,
         base_iri: str | None = None,
+        functions: Functions | None = None,
     ) -> QueryResult: ...
     def update(self, sparql: str, base_iri: str | None = None) -> None: ...
     def dump(self, fmt: ox.RdfFormat) -> bytes: ...
@@ -150,8 +153,9 @@ class OxigraphStore:
         default_graphs: list[str] | None = None,
         named_graphs: list[str] | None = None,
         base_iri: str | None = None,
+        functions: Functions | None = None,
     ) -> QueryResult:
-        """Run a SPARQL query over the dataset SPARQL 1.1 says it has.
+        """Run a SPARQL query over the dataset SPARQL 1.1 says it has; `functions` are extension functions.
 
         Graphs given here (the protocol's dataset) replace the query's FROM / FROM NAMED;
         `default_graphs=[]` is an empty default graph, `named_graphs=None` leaves every graph to
@@ -168,6 +172,7 @@ class OxigraphStore:
                 use_default_graph_as_union=union,
                 default_graph=default,
                 named_graphs=[ox.NamedNode(g) for g in named_graphs] if named_graphs is not None else None,
+                custom_functions=functions,
             )
         except SyntaxError as error:
             raise QuerySyntaxError(f"SPARQL syntax error: {error}") from error

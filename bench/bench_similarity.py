@@ -1,0 +1,88 @@
+"""mlkg:similarity inside SPARQL: a query over all concerns with and without the function, same run.
+
+Serves the bundled vault with `kg serve`-equivalent settings on loopback (uvicorn in a thread), then
+asks /sparql, one client, sequentially: the concerns with their labels, and the same concerns ranked
+by `mlkg:similarity(?concern, "...")`. The first ranked query fills the worker's embedding cache
+(one round trip per node to the server process); later ones reuse it until a write. A text is
+encoded once per query, and a worker remembers the texts it has encoded (`new_text` rows ask a
+different text each time).
+Usage: python bench/bench_similarity.py [--repeat 200] [--json]
+"""
+
+import argparse
+import json
+import socket
+import statistics
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import httpx
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+PREFIX = "PREFIX mlkg: <https://w3id.org/mlkg/ontology#>\nPREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>\n"
+PLAIN = PREFIX + "SELECT ?concern ?label WHERE { ?concern a mlkg:Concern ; rdfs:label ?label } ORDER BY ?label"
+RANKED = (
+    PREFIX
+    + """SELECT ?concern ?label ?score WHERE { ?concern a mlkg:Concern ; rdfs:label ?label
+  BIND(mlkg:similarity(?concern, "labels arrive weeks late") AS ?score) } ORDER BY DESC(?score)"""
+)
+
+
+def serve(data: Path) -> tuple[str, object]:
+    import uvicorn
+
+    from api.app import create_app
+    from kg.settings import Settings
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = int(sock.getsockname()[1])
+    settings = Settings(data_dir=data, rate_limit_per_minute=0, ingest_workers=1)
+    server = uvicorn.Server(uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="warning"))
+    threading.Thread(target=server.run, daemon=True).start()
+    while not server.started:
+        time.sleep(0.05)
+    return f"http://127.0.0.1:{port}", server
+
+
+def timed(client: httpx.Client, query: str, repeat: int, new_text: bool = False) -> list[float]:
+    times = []
+    for i in range(repeat):
+        text = query.replace("weeks late", f"weeks late {i}") if new_text else query
+        started = time.perf_counter()
+        answer = client.get("/sparql", params={"query": text})
+        times.append(1000 * (time.perf_counter() - started))
+        answer.raise_for_status()
+    return times
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--repeat", type=int, default=200)
+    parser.add_argument("--json", action="store_true")
+    args = parser.parse_args()
+    base, server = serve(Path(tempfile.mkdtemp(prefix="mlkg-similarity-")))
+    with httpx.Client(base_url=base, timeout=60) as client:
+        rows = len(client.get("/sparql", params={"query": PLAIN}).json()["results"]["bindings"])
+        first = timed(client, RANKED, 1)[0]
+        plain, ranked = timed(client, PLAIN, args.repeat), timed(client, RANKED, args.repeat)
+        fresh = timed(client, RANKED, args.repeat, new_text=True)
+    server.should_exit = True  # type: ignore[attr-defined]
+    result = {
+        "concerns": rows,
+        "plain_p50_ms": round(statistics.median(plain), 2),
+        "ranked_p50_ms": round(statistics.median(ranked), 2),
+        "ranked_over_plain": round(statistics.median(ranked) / statistics.median(plain), 2),
+        "new_text_p50_ms": round(statistics.median(fresh), 2),
+        "new_text_over_plain": round(statistics.median(fresh) / statistics.median(plain), 2),
+        "first_ranked_ms": round(first, 1),
+    }
+    print(json.dumps(result) if args.json else "\n".join(f"{k}: {v}" for k, v in result.items()))
+
+
+if __name__ == "__main__":
+    main()
