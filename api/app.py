@@ -10,7 +10,7 @@ from fastapi.responses import PlainTextResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.concurrency import run_in_threadpool
 
-from api import routes_ask, routes_browse, routes_describe, routes_notes, routes_sparql
+from api import routes_ask, routes_browse, routes_coverage, routes_describe, routes_notes, routes_sparql
 from api.audit import AuditLog
 from api.body_limit import BodyLimit
 from api.deps import MetricsDep, ServicesDep
@@ -93,7 +93,7 @@ def create_app(settings: Settings, encoder: Encoder | None = None) -> FastAPI:
     app.add_middleware(HostCheck, hosts=allowed_hosts(settings), cors_origins=settings.cors_origins)
     app.add_middleware(SecurityHeaders)
     app.add_middleware(RequestContext, metrics=metrics)
-    for module in (routes_ask, routes_sparql, routes_notes, routes_browse, routes_describe):
+    for module in (routes_ask, routes_sparql, routes_notes, routes_browse, routes_describe, routes_coverage):
         app.include_router(module.router)
     install_page(app)
 

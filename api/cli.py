@@ -444,6 +444,45 @@ def export(
 
 
 @app.command()
+def coverage(
+    fmt: Annotated[str, typer.Option("--format", help="table, json, csv (one row per step) or markdown.")] = "table",
+) -> None:
+    """Where the literature is thin: concerns, notes and papers per stage and step; concerns no paper or
+    only one paper discusses; the most central concerns (PageRank); notes that link no concern."""
+    from rich.table import Table
+
+    from api.service.reads import coverage as read_coverage
+    from kg.graph.coverage_formats import coverage_csv, coverage_markdown
+
+    if fmt not in ("table", "json", "csv", "markdown"):
+        raise _fail(KGError(f"unknown format {fmt!r}; use table, json, csv or markdown"), 2)
+    services = _services(read_only=True)
+    try:
+        report = read_coverage(services)
+    finally:
+        services.close()
+    if fmt != "table":
+        data = report.model_dump()
+        rendered = {"json": lambda: report.model_dump_json(indent=1), "csv": lambda: coverage_csv(data)}
+        sys.stdout.write(rendered.get(fmt, lambda: coverage_markdown(data))() + ("\n" if fmt == "json" else ""))
+        return
+    table = Table("stage", "step", "concerns", "notes", "papers", title="Coverage")
+    for stage in report.stages:
+        for step in stage.steps:
+            table.add_row(stage.label, step.label, *map(str, (step.concerns, step.notes, step.papers)))
+    out.print(table)
+    for title, concerns in (
+        ("no paper", report.concerns_without_papers),
+        ("one paper", report.concerns_with_one_paper),
+    ):
+        out.print(f"concerns with {title}: {len(concerns)}", highlight=False)
+    central = ", ".join(f"{c.label} ({c.score:.3f})" for c in report.central_concerns[:5])
+    out.print(f"most central: {central}", highlight=False, soft_wrap=True)
+    unlinked = ", ".join(n.path for n in report.notes_without_concerns) or "none"
+    out.print(f"notes that link no concern: {unlinked}", highlight=False, soft_wrap=True)
+
+
+@app.command()
 def stats(as_json: Annotated[bool, typer.Option("--json", help="Print as JSON.")] = False) -> None:
     """Triples, notes, stages, steps, concerns, papers and solutions in the graph."""
     from rich.table import Table

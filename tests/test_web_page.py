@@ -112,6 +112,22 @@ def test_the_lifecycle_overview_counts_papers_per_concern(site: str, page: Page,
     shoot(page, "lifecycle", tmp_path)
 
 
+def test_the_coverage_page_shows_where_the_literature_is_thin(site: str, page: Page, tmp_path: Path):
+    page.goto(f"{site}/")
+    page.get_by_role("link", name="Coverage").click()
+    steps = page.locator("table.coverage").first
+    expect(steps.locator("caption")).to_have_text("Concerns, notes and papers per step")
+    expect(steps.locator("tbody tr")).to_have_count(16)  # the seed's 16 steps
+    expect(steps.locator("tbody tr").first).to_contain_text("Data management")
+    expect(page.locator("main p.muted")).to_contain_text("0 concerns no paper discusses, 38 only one paper discusses")
+    csv_link = page.get_by_role("link", name="CSV")
+    with page.expect_download() as download:
+        csv_link.click()
+    rows = Path(download.value.path()).read_text("utf-8").splitlines()
+    assert rows[0] == "stage,step,concerns,notes,papers" and len(rows) == 17
+    shoot(page, "coverage", tmp_path)
+
+
 def test_sparql_runs_with_the_prefixes_and_shows_rows(site: str, page: Page, tmp_path: Path):
     page.goto(f"{site}/#/sparql")
     editor = page.get_by_label("Query (the schema's prefixes are declared)")
@@ -181,6 +197,7 @@ PAGES = {
     "ask": ("/#/?q=data+drift", ".hit"),
     "concern": (f"/#/node/{quote(CONCERN + 'concept-drift', safe='')}", "#graph[data-nodes]"),
     "lifecycle": ("/#/lifecycle", ".stage"),
+    "coverage": ("/#/coverage", "table.coverage"),
     "sparql": ("/#/sparql", "#query"),
     "import": ("/#/import", "#drop"),
 }

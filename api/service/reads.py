@@ -11,6 +11,7 @@ import pyoxigraph as ox
 from api.service.core import ReadView, Services
 from api.service.results import (
     Answer,
+    CoverageReport,
     DerivedNode,
     Discussion,
     GraphNode,
@@ -26,6 +27,7 @@ from api.service.results import (
 from kg import __version__
 from kg.errors import BadRequest, NotFound
 from kg.graph.context import graph_context
+from kg.graph.coverage import coverage_report
 from kg.graph.discussions import discussions
 from kg.graph.lifecycle import lifecycle_overview
 from kg.graph.view import GraphView
@@ -104,6 +106,12 @@ def lifecycle(services: Services) -> list[LifecycleStage]:
     """Every stage with its steps and their concerns, with papers and notes per concern."""
     with services.reading() as view:
         return [LifecycleStage.model_validate(stage) for stage in lifecycle_overview(view.store)]
+
+
+def coverage(services: Services) -> CoverageReport:
+    """Per stage and step, concerns, notes and papers; thin spots; central concerns; unlinked notes."""
+    with services.reading() as view:
+        return CoverageReport.model_validate(coverage_report(view.store))
 
 
 def _view(read: ReadView) -> GraphView:

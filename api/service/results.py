@@ -239,3 +239,47 @@ class Health(BaseModel):
     model: str
     encoder_backend: str
     generation: int
+
+
+class CoverageCount(BaseModel):
+    iri: str
+    label: str
+    concerns: int
+    notes: int
+    papers: int
+
+
+class CoverageStage(CoverageCount):
+    steps: list[CoverageCount]
+
+
+class PlacedConcern(BaseModel):
+    iri: str
+    label: str
+    stage: str
+    step: str
+
+
+class SinglePaperConcern(PlacedConcern):
+    paper: str
+
+
+class CentralConcern(PlacedConcern):
+    score: float
+    papers: int
+    notes: int
+
+
+class UnlinkedNote(BaseModel):
+    iri: str
+    path: str
+
+
+class CoverageReport(BaseModel):
+    """Where the literature is thin (`GET /coverage`, `kg coverage`)."""
+
+    stages: list[CoverageStage]
+    concerns_without_papers: list[PlacedConcern]
+    concerns_with_one_paper: list[SinglePaperConcern]
+    central_concerns: list[CentralConcern]
+    notes_without_concerns: list[UnlinkedNote]

@@ -321,6 +321,38 @@ async function lifecycleView() {
   }
 }
 
+// ---------------------------------------------------------------- coverage
+
+function table(caption, header, rows) {
+  return el("table", { class: "coverage" }, el("caption", {}, caption),
+    el("thead", {}, el("tr", {}, header.map((h) => el("th", { scope: "col" }, h)))),
+    el("tbody", {}, rows.map((row) => el("tr", {}, row.map((c) => el("td", {}, c))))));
+}
+
+async function coverageView() {
+  const target = setView("Coverage of the literature", el("p", { class: "muted" }, "Loading…"));
+  try {
+    const report = await getJSON("/coverage");
+    const steps = report.stages.flatMap((stage) => stage.steps.map((step) =>
+      [stage.label, link(step), String(step.concerns), String(step.notes), String(step.papers)]));
+    const placed = (c) => [link(c), c.stage, c.step];
+    setView("Coverage of the literature",
+      el("p", { class: "muted" }, `${report.concerns_without_papers.length} concerns no paper discusses, `
+        + `${report.concerns_with_one_paper.length} only one paper discusses. Download as `,
+        el("a", { href: "/coverage?format=csv", download: "coverage.csv" }, "CSV"), " or ",
+        el("a", { href: "/coverage?format=markdown", download: "coverage.md" }, "markdown"), "."),
+      table("Concerns, notes and papers per step", ["Stage", "Step", "Concerns", "Notes", "Papers"], steps),
+      table("Concerns no paper discusses", ["Concern", "Stage", "Step"], report.concerns_without_papers.map(placed)),
+      table("Most central concerns (PageRank over concerns, papers and notes)", ["Concern", "Step", "Score", "Papers", "Notes"],
+        report.central_concerns.map((c) => [link(c), c.step, c.score.toFixed(4), String(c.papers), String(c.notes)])),
+      table("Notes that link no concern", ["Note"], report.notes_without_concerns.map((n) => [link({ iri: n.iri, label: n.path })])),
+      table("Concerns only one paper discusses", ["Concern", "Stage", "Step"], report.concerns_with_one_paper.map(placed)));
+  } catch (error) {
+    target.replaceChildren(el("h1", {}, "Coverage of the literature"));
+    showError(target, error);
+  }
+}
+
 // ---------------------------------------------------------------- SPARQL
 
 function cell(term) {
@@ -422,6 +454,7 @@ function route() {
   const params = new URLSearchParams(query || "");
   const parts = path.split("/").filter(Boolean).map(decodeURIComponent);
   if (parts[0] === "lifecycle") return lifecycleView();
+  if (parts[0] === "coverage") return coverageView();
   if (parts[0] === "sparql") return sparqlView();
   if (parts[0] === "import") return importView();
   if (parts[0] === "node" && parts[1]) return nodeView(parts.slice(1).join("/"));
