@@ -128,6 +128,19 @@ def test_the_coverage_page_shows_where_the_literature_is_thin(site: str, page: P
     shoot(page, "coverage", tmp_path)
 
 
+def test_the_sparql_editor_ranks_by_similarity(site: str, page: Page):
+    page.goto(f"{site}/#/sparql")
+    editor = page.get_by_label("Query (the schema's prefixes are declared)")
+    prefixes = editor.input_value().split("SELECT")[0]
+    editor.fill(
+        prefixes + "SELECT ?c ?score WHERE { ?c a mlkg:Concern "
+        'BIND(mlkg:similarity(?c, "copying a model through its API") AS ?score) } ORDER BY DESC(?score) LIMIT 3'
+    )
+    page.get_by_role("button", name="Run").click()
+    expect(page.locator("#rows tbody tr")).to_have_count(3)
+    expect(page.locator("#rows tbody tr").first).to_contain_text("model-stealing")
+
+
 def test_sparql_runs_with_the_prefixes_and_shows_rows(site: str, page: Page, tmp_path: Path):
     page.goto(f"{site}/#/sparql")
     editor = page.get_by_label("Query (the schema's prefixes are declared)")
