@@ -15,8 +15,13 @@ def _names(items: list[dict[str, Any]], limit: int = 3) -> str:
 def print_answer(console: Console, answer: dict[str, Any]) -> None:
     """Each hit: what it is, where it sits in the lifecycle, who discusses it, where it came from."""
     console.print(f"[bold]{escape(answer['question'])}[/bold]  [dim]{answer['took_ms']} ms[/dim]")
+    if answer.get("message"):
+        console.print(f"[yellow]{escape(answer['message'])}[/yellow]")
     for rank, hit in enumerate(answer["hits"], 1):
-        console.print(f"\n{rank}. [bold]{escape(hit['label'])}[/bold]  [dim]{hit['kind']} · {hit['score']:.3f}[/dim]")
+        match = "" if hit.get("match", "strong") == "strong" else f" · {hit['match']} match"
+        console.print(
+            f"\n{rank}. [bold]{escape(hit['label'])}[/bold]  [dim]{hit['kind']} · {hit['score']:.3f}{match}[/dim]"
+        )
         place = " > ".join(part["label"] for part in (hit.get("stage"), hit.get("step")) if part)
         lines = {
             "lifecycle": place,

@@ -225,20 +225,34 @@ def ask(
 def evaluate(
     file: Annotated[Path, typer.Argument(help="TSV: question<TAB>expected labels separated by |.", exists=True)],
     kind: Annotated[str | None, typer.Option("--type", help="Rank only this kind (default concern).")] = "concern",
+    off_topic: Annotated[
+        Path | None,
+        typer.Option("--off-topic", help="TSV of off-topic questions (question, kind, split).", exists=True),
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the scores as JSON.")] = False,
 ) -> None:
-    """hit@1, hit@3 and MRR of dense-only, BM25-only and hybrid ranking, side by side."""
+    """hit@1, hit@3 and MRR of dense-only, BM25-only and hybrid ranking, side by side.
+
+    With --off-topic, also the share of questions told that nothing matches: the file's
+    on-topic questions (should be near 0) and each split of the off-topic ones (should be near 1).
+    """
     from rich.table import Table
 
-    from kg.search.evaluation import evaluate_all, read_cases
+    from kg.search.evaluation import evaluate_all, flagged, read_cases, read_offtopic
 
     services = _services(read_only=True)
+    cases = read_cases(file)
     with services.reading() as view:
-        scores = evaluate_all(view.engine, read_cases(file), kind)
+        scores = evaluate_all(view.engine, cases, kind)
+        flags = {"on-topic": flagged(view.engine, [c.question for c in cases], kind)} if off_topic else {}
+        for split, questions in (read_offtopic(off_topic) if off_topic else {}).items():
+            flags[f"off-topic {split}"] = flagged(view.engine, questions, kind)
     services.close()
     if as_json:
-        out.print_json(json.dumps({m: vars(s) for m, s in scores.items()}))
+        out.print_json(json.dumps({**{m: vars(s) for m, s in scores.items()}, "nothing_matches": flags}))
         return
+    for name, share in flags.items():
+        out.print(f"told nothing matches: {share:.0%} of {name} questions", highlight=False)
     table = Table("ranking", "hit@1", "hit@3", "MRR")
     for mode, s in scores.items():
         table.add_row(mode, f"{s.hit_at_1:.3f}", f"{s.hit_at_3:.3f}", f"{s.mrr:.3f}")

@@ -159,10 +159,23 @@ def test_eval_prints_the_three_rankings(data_dir: Path):
     done = kg(data_dir, "eval", "--json", str(ROOT / "bench" / "eval" / "questions.tsv"))
     assert done.returncode == 0, done.stderr
     scores = json.loads(done.stdout)
-    assert set(scores) == {"dense", "bm25", "hybrid"}
+    assert set(scores) == {"dense", "bm25", "hybrid", "nothing_matches"} and scores["nothing_matches"] == {}
     assert scores["hybrid"]["hit_at_3"] >= 0.9
     table = kg(data_dir, "eval", str(ROOT / "bench" / "eval" / "questions.tsv")).stdout
     assert "hybrid" in table and "MRR" in table
+    offtopic = str(ROOT / "bench" / "eval" / "offtopic.tsv")
+    flags = kg(data_dir, "eval", "--json", "--off-topic", offtopic, str(ROOT / "bench" / "eval" / "questions.tsv"))
+    shares = json.loads(flags.stdout)["nothing_matches"]
+    assert (
+        shares["on-topic"] == 0.0
+        and shares["off-topic tune"] == 1.0
+        and set(shares)
+        == {
+            "on-topic",
+            "off-topic tune",
+            "off-topic heldout",
+        }
+    )
 
 
 def test_serve_refuses_a_public_interface_without_a_token(tmp_path: Path):

@@ -150,6 +150,7 @@ class Scores(BaseModel):
 class Hit(NodeContext):
     score: float
     scores: Scores
+    match: Literal["strong", "weak", "none"] = Field(description="How well this node matches (calibrated cosine).")
     why: str
 
 
@@ -159,6 +160,8 @@ class Answer(BaseModel):
     question: str
     k: int
     type: str | None = None
+    match: Literal["strong", "weak", "none"] = Field(description="The best hit's match; `none`: nothing matches.")
+    message: str | None = Field(None, description="Said when nothing in the graph matches the question.")
     hits: list[Hit]
     took_ms: float
 

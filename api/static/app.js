@@ -163,11 +163,13 @@ async function runAsk(question, results) {
   try {
     const answer = await getJSON(`/ask?q=${encodeURIComponent(question)}&type=concern&k=5`);
     const began = performance.now();
-    const hits = el("ol", { class: "hits" }, answer.hits.map((hit) => el("li", { class: "hit" },
-      el("h3", {}, link(hit), el("span", { class: "muted" }, ` ${hit.score.toFixed(3)}`)),
+    const hits = el("ol", { class: "hits" }, answer.hits.map((hit) => el("li", { class: `hit match-${hit.match}` },
+      el("h3", {}, link(hit), el("span", { class: "muted" }, ` ${hit.score.toFixed(3)}`),
+        hit.match === "strong" ? null : el("span", { class: "match" }, `${hit.match} match`)),
       hit.stage || hit.step ? el("div", { class: "path" }, [hit.stage && hit.stage.label, hit.step && hit.step.label].filter(Boolean).join(" › ")) : null,
       contextFacts(hit))));
-    results.replaceChildren(el("p", { class: "muted" }, `${answer.hits.length} concerns in ${answer.took_ms} ms`), hits);
+    const notice = answer.message ? el("p", { class: "notice", role: "status" }, `Nothing in the graph matches this question well. These are only the closest concerns.`) : null;
+    results.replaceChildren(el("p", { class: "muted" }, `${answer.hits.length} concerns in ${answer.took_ms} ms`), ...[notice].filter(Boolean), hits);
     results.dataset.renderMs = (performance.now() - began).toFixed(1);
   } catch (error) {
     results.replaceChildren();

@@ -11,10 +11,12 @@ from kg.graph.context import graph_context
 from kg.graph.view import GraphView
 from kg.search.encoder import Encoder
 from kg.search.kinds import KINDS
+from kg.search.match import NOTHING_MATCHES, match_of
 from kg.search.search_index import SearchIndex
 from kg.store.quad_store import Store
 
 Mode = Literal["hybrid", "dense", "bm25"]
+MATCH_ORDER = ["none", "weak", "strong"]
 CANDIDATES = 50
 BM25_WEIGHT = 0.2
 """Most a keyword match can add to a cosine score: enough to order close dense hits, too
@@ -101,9 +103,12 @@ class SearchEngine:
                     "label": text.label,
                     "score": round(s.score, 4),
                     "scores": {"dense": round(s.dense, 4), "bm25": round(s.bm25, 4)},
+                    "match": match_of(s.dense),
                     "why": text.text[:300],
                     **context.get(s.iri, {}),
                 }
             )
         took = round(1000 * (time.perf_counter() - started), 2)
-        return {"question": question, "k": k, "type": kind, "hits": hits, "took_ms": took}
+        best = max((match_of(s.dense) for s in ranked), key=MATCH_ORDER.index, default="none")
+        answer = {"question": question, "k": k, "type": kind, "match": best, "hits": hits, "took_ms": took}
+        return answer | ({"message": NOTHING_MATCHES} if best == "none" else {})

@@ -1,8 +1,10 @@
 """Retrieval quality on a TSV of `question<TAB>expected labels separated by |`."""
 
+import csv
 from dataclasses import dataclass
 from pathlib import Path
 
+from kg.errors import BadRequest
 from kg.search.engine import Mode, SearchEngine
 
 MODES: tuple[Mode, ...] = ("dense", "bm25", "hybrid")
@@ -54,3 +56,23 @@ def evaluate(engine: SearchEngine, cases: list[Case], mode: Mode, kind: str | No
 
 def evaluate_all(engine: SearchEngine, cases: list[Case], kind: str | None = "concern") -> dict[str, Scores]:
     return {mode: evaluate(engine, cases, mode, kind) for mode in MODES}
+
+
+def flagged(engine: SearchEngine, questions: list[str], kind: str | None = "concern") -> float:
+    """The share of questions told that nothing in the graph matches (`match` none)."""
+    if not questions:
+        return 0.0
+    told = sum(1 for q in questions if engine.ask(q, k=5, kind=kind)["match"] == "none")
+    return told / len(questions)
+
+
+def read_offtopic(path: Path) -> dict[str, list[str]]:
+    """Off-topic questions by `split` (the TSV's columns: question, kind, split)."""
+    with path.open(encoding="utf-8") as file:
+        rows = list(csv.DictReader(file, delimiter="\t"))
+    if not rows or not {"question", "split"} <= set(rows[0]):
+        raise BadRequest(f"{path}: needs the columns question and split")
+    by_split: dict[str, list[str]] = {}
+    for row in rows:
+        by_split.setdefault(row["split"], []).append(row["question"])
+    return by_split
