@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import quote
 
+import httpx
 import pytest
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
@@ -75,6 +76,11 @@ def test_ask_shows_model_stealing_first_with_its_links_and_source_line(site: str
     expect(marked).to_have_attribute("id", f"L{line}")
     seed = next((ROOT / "notes").glob("*.md")).read_text("utf-8").splitlines()
     expect(marked).to_have_text(seed[line - 1])
+    expect(marked).to_be_in_viewport()  # the note was scrolled to the line once it was in the page
+    note_id = page.url.split("#/note/", 1)[1].split("?", 1)[0]
+    title = httpx.get(f"{site}/notes/{note_id}").json()["title"]
+    assert title and not title.endswith(".md")
+    expect(page.locator("main h1")).to_have_text(title)  # the note's title, not its file name or slug
 
 
 def test_a_concern_page_draws_its_neighbourhood(site: str, page: Page, tmp_path: Path):
@@ -109,7 +115,42 @@ def test_the_lifecycle_overview_counts_papers_per_concern(site: str, page: Page,
     expect(page.locator(".concerns li")).to_have_count(38)
     expect(page.locator(".stage").first.locator("h2")).to_contain_text("Data management")
     expect(page.locator(".concerns li").first.locator(".count")).to_have_text("1 · 1")
+    summary = page.locator("main p.muted").first
+    expect(summary).to_have_text("5 stages, 16 steps, 38 concerns; every concern has at least one paper.")
+    expect(page.locator("main .legend")).to_contain_text("papers · notes")
     shoot(page, "lifecycle", tmp_path)
+
+
+def test_no_missing_files_or_library_warnings_on_any_page(site: str, browser: Browser):
+    context = browser.new_context()
+    page = context.new_page()
+    missing: list[str] = []
+    warnings: list[str] = []
+    page.on("response", lambda r: missing.append(r.url) if r.status == 404 else None)
+    page.on("console", lambda m: warnings.append(m.text) if m.type in ("warning", "error") else None)
+    for path, ready in PAGES.values():
+        page.goto(f"{site}{path}")
+        page.locator(ready).first.wait_for()
+    page.goto(f"{site}/docs")
+    page.locator(".info .title").wait_for()
+    assert missing == [] and warnings == []
+    context.close()
+
+
+def test_sparql_shows_construct_turtle_and_never_saves_an_error(site: str, page: Page):
+    page.goto(f"{site}/#/sparql")
+    editor = page.get_by_label("Query (the schema's prefixes are declared)")
+    prefixes = editor.input_value().split("SELECT")[0]
+    editor.fill(prefixes + "CONSTRUCT { ?c rdfs:label ?l } WHERE { ?c a mlkg:Concern ; rdfs:label ?l } LIMIT 3")
+    page.get_by_role("button", name="Run").click()
+    expect(page.locator("#rows pre.turtle")).to_contain_text("<http://www.w3.org/2000/01/rdf-schema#label>")
+    editor.fill("SELECT WHERE {")
+    downloads: list[object] = []
+    page.on("download", lambda download: downloads.append(download))
+    page.get_by_role("button", name="Download CSV").click()
+    expect(page.locator("#rows .error")).to_contain_text("syntax")
+    page.wait_for_timeout(500)
+    assert downloads == []
 
 
 def test_the_coverage_page_shows_where_the_literature_is_thin(site: str, page: Page, tmp_path: Path):

@@ -34,6 +34,7 @@ from kg.graph.view import GraphView
 from kg.iris import ID_BASE, links_graph_iri, note_id
 from kg.search.encoder import Vectors
 from kg.search.similarity import SimilarityFunction
+from kg.store.node_values import values_by_node
 
 DERIVED = """PREFIX prov: <http://www.w3.org/ns/prov#>
 PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
@@ -89,6 +90,8 @@ def note(services: Services, wanted: str, full: bool = True) -> NoteDetail:
         if path is None:
             raise NotFound(f"no imported note has the id {wanted!r}")
         detail = NoteDetail(id=note_id(iri), iri=iri, path=path)
+        titles = values_by_node(view.store, "?node dcterms:title ?value", [iri]).get(iri)
+        detail.title = min(titles, key=len) if titles else None
         if full:
             detail.markdown = services.linker.cache.source(view.store.note_hashes([iri]).get(iri, ""))
             detail.derived = [DerivedNode.model_validate(d) for d in _derived(view.store.query(DERIVED % iri))]

@@ -185,6 +185,7 @@ class DerivedNode(BaseModel):
 
 
 class NoteDetail(NoteSummary):
+    title: str | None = None
     markdown: str | None = None
     derived: list[DerivedNode] = Field(default_factory=list)
     discusses: list[Discussion] = Field(default_factory=list)

@@ -92,6 +92,13 @@ async function askForToken(url, options, sent) {
   return getJSON(url, options);
 }
 
+// An error answer (the one error shape) as an Error for showError.
+async function failure(response) {
+  const body = await response.json().catch(() => null);
+  const error = body && body.error ? body.error : { message: `${response.status} ${response.statusText}` };
+  return Object.assign(new Error(error.message), { problems: error.problems || [], status: response.status });
+}
+
 function showError(target, error) {
   target.append(el("p", { class: "error", role: "alert" }, error.message,
     ...(error.problems || []).map((p) => el("span", { class: "problem" }, `${p.path || ""}:${p.line || ""} ${p.message}`))));
@@ -239,7 +246,6 @@ async function drawGraph(iri, depth, box, linked) {
         { selector: "edge", style: { width: 1.2, "line-color": "#9aa3af", "target-arrow-shape": "triangle",
           "target-arrow-color": "#9aa3af", "curve-style": "bezier" } },
       ],
-      wheelSensitivity: 0.3,
     });
     cy.getElementById(iri).addClass("center");
     cy.on("tap", "node", (event) => { location.hash = href(event.target.id()); });
@@ -272,7 +278,6 @@ function sourceView(markdown, line) {
   if (markdown === null || markdown === undefined) return el("p", { class: "muted" }, "The markdown of this note was not kept.");
   const pre = el("pre", { class: "source", "aria-label": "Source" },
     markdown.split("\n").map((text, i) => el("span", { id: `L${i + 1}`, "data-n": i + 1, class: i + 1 === line ? "at" : null }, text)));
-  if (line) queueMicrotask(() => { const at = pre.querySelector(`#L${line}`); if (at) at.scrollIntoView({ block: "center" }); });
   return pre;
 }
 
@@ -286,9 +291,12 @@ async function noteView(id, params) {
   const target = setView(id, el("p", { class: "muted" }, "Loading…"));
   try {
     const note = await getJSON(`/notes/${encodeURIComponent(id)}`);
-    setView(note.path, el("p", {}, el("span", { class: "badge k-note" }, "note"), el("code", {}, note.iri)),
+    const graph = await graphSection(note.iri);
+    setView(note.title || note.path, el("p", {}, el("span", { class: "badge k-note" }, "note"), el("code", {}, note.path)),
       el("h2", {}, "Discusses"), list(note.discusses, discussion),
-      el("h2", {}, "Source"), sourceView(note.markdown, line), await graphSection(note.iri));
+      el("h2", {}, "Source"), sourceView(note.markdown, line), graph);
+    // only now is the source in the page: scrolling a detached line does nothing
+    if (line) document.getElementById(`L${line}`)?.scrollIntoView({ block: "center" });
   } catch (error) {
     if (error.status === 404) {
       // a wikilink target not imported yet: other notes link to it, so it has a neighbourhood
@@ -309,8 +317,11 @@ async function lifecycleView() {
     const stages = await getJSON("/lifecycle");
     const concerns = stages.flatMap((s) => s.steps.flatMap((st) => st.concerns));
     const gaps = concerns.filter((c) => c.papers === 0).length;
+    const steps = stages.reduce((n, s) => n + s.steps.length, 0);
+    const missing = gaps === 0 ? "every concern has at least one paper" : `${gaps} with no paper yet (highlighted)`;
     setView("The lifecycle",
-      el("p", { class: "muted" }, `${stages.length} stages, ${concerns.length} concerns; ${gaps} with no paper yet (highlighted). Numbers: papers · notes.`),
+      el("p", { class: "muted" }, `${stages.length} stages, ${steps} steps, ${concerns.length} concerns; ${missing}.`),
+      el("p", { class: "legend" }, "Beside each concern: ", el("span", { class: "count" }, "papers · notes"), " that discuss it."),
       el("div", { class: "lifecycle" }, stages.map((stage) => el("section", { class: "stage", "aria-label": stage.label },
         el("h2", {}, link(stage)),
         stage.steps.map((step) => el("div", { class: "step" }, el("h3", {}, link(step)),
@@ -372,8 +383,14 @@ function sparqlView() {
     sessionStorage.setItem("mlkg-query", editor.value);
     output.replaceChildren(el("p", { class: "muted" }, "Running…"));
     try {
-      const body = await getJSON("/sparql", { method: "POST", body: new URLSearchParams({ query: editor.value }),
-        headers: { Accept: "application/sparql-results+json" } });
+      const response = await fetch("/sparql", { method: "POST", body: new URLSearchParams({ query: editor.value }),
+        headers: { Accept: "application/sparql-results+json, text/turtle;q=0.9", ...authorization() } });
+      if (!response.ok) throw await failure(response);
+      if ((response.headers.get("content-type") || "").startsWith("text/turtle")) {
+        // CONSTRUCT and DESCRIBE answer triples: shown as the Turtle the server sent
+        return output.replaceChildren(el("p", { class: "muted" }, "Triples (Turtle)"), el("pre", { class: "turtle" }, await response.text()));
+      }
+      const body = await response.json();
       if (typeof body.boolean === "boolean") return output.replaceChildren(el("p", {}, `ASK: ${body.boolean}`));
       const names = body.head.vars;
       const table = el("table", { class: "results" }, el("thead", {}, el("tr", {}, names.map((n) => el("th", { scope: "col" }, n)))),
@@ -386,6 +403,10 @@ function sparqlView() {
   };
   const download = (accept, name) => async () => {
     const response = await fetch("/sparql", { method: "POST", body: new URLSearchParams({ query: editor.value }), headers: { Accept: accept, ...authorization() } });
+    if (!response.ok) {  // an error is shown, never saved as the results file
+      output.replaceChildren();
+      return showError(output, await failure(response));
+    }
     const url = URL.createObjectURL(await response.blob());
     el("a", { href: url, download: name }).click();
     setTimeout(() => URL.revokeObjectURL(url), 1000);
