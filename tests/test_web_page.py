@@ -66,7 +66,11 @@ def test_ask_shows_model_stealing_first_with_its_links_and_source_line(site: str
     first = page.locator(".hit").first
     expect(first.locator("h3")).to_contain_text("Model stealing")
     expect(first.locator(".path")).to_have_text("Cross-cutting aspects › Security")
-    expect(first).to_contain_text("arXiv:2011.09926")
+    expect(first.locator(".match")).to_have_text("strong match")
+    expect(first.locator(".why")).to_contain_text("Model stealing")
+    # the survey discusses every answer: said once above them, not on each card
+    expect(page.locator("#results .common")).to_contain_text("arXiv:2011.09926")
+    expect(first.locator("dl.facts")).not_to_contain_text("arXiv:2011.09926")
     shoot(page, "ask", tmp_path)
     source = first.locator("dd a[href*='line=']").first
     label = source.inner_text()
@@ -81,6 +85,20 @@ def test_ask_shows_model_stealing_first_with_its_links_and_source_line(site: str
     title = httpx.get(f"{site}/notes/{note_id}").json()["title"]
     assert title and not title.endswith(".md")
     expect(page.locator("main h1")).to_have_text(title)  # the note's title, not its file name or slug
+
+
+def test_ask_offers_every_kind_with_a_filter_and_says_when_nothing_matches(site: str, page: Page):
+    page.goto(f"{site}/#/?q=data+drift")
+    kinds = page.locator(".hit > h3 .badge").all_inner_texts()
+    assert len(set(kinds)) > 1  # concerns, steps and stages together, best first
+    page.get_by_label("Kind").select_option("step")
+    page.get_by_role("button", name="Ask").click()
+    expect(page.locator(".hit > h3 .badge").first).to_have_text("step")
+    assert set(page.locator(".hit > h3 .badge").all_inner_texts()) == {"step"}
+    assert "type=step" in page.url
+    page.goto(f"{site}/#/?q={quote('how long should I proof sourdough before baking')}")
+    expect(page.locator("#results .notice")).to_contain_text("Nothing in the graph matches this question well")
+    expect(page.locator(".hit").first.locator(".match")).to_have_text("none match")
 
 
 def test_a_concern_page_draws_its_neighbourhood(site: str, page: Page, tmp_path: Path):

@@ -135,14 +135,24 @@ function sourceLink(source) {
   return link(note, source.line);
 }
 
-function contextFacts(hit) {
+function paperName(p) {
+  return el("span", {}, link({ iri: p.iri, label: p.title || p.identifier || p.label }),
+    p.identifier && p.title ? el("span", { class: "muted" }, ` ${p.identifier}`) : null);
+}
+
+// `common`: papers and notes already said once above the answers, left out of each card
+function contextFacts(hit, common = new Set()) {
+  // all of them said above: the row goes; none at all: the row says so
+  const own = (items, render) => {
+    const left = (items || []).filter((item) => !common.has(item.iri));
+    return left.length || !(items || []).length ? list(left, render) : null;
+  };
   return facts([
     ["Stage", hit.stage ? link(hit.stage) : null],
     ["Step", hit.step ? link(hit.step) : null],
     ["Definition", hit.definition || null],
-    ["Papers", list(hit.papers, (p) => el("span", {}, link({ iri: p.iri, label: p.title || p.identifier || p.label }),
-      p.identifier && p.title ? el("span", { class: "muted" }, ` ${p.identifier}`) : null))],
-    ["Notes", list(hit.notes)],
+    ["Papers", own(hit.papers, paperName)],
+    ["Notes", own(hit.notes)],
     ["Solutions", list(hit.solutions)],
     ["Related", hit.related && hit.related.length ? list(hit.related, (r) => el("span", {}, link(r), ` (${r.reason})`)) : null],
     ["Sources", list(hit.sources, sourceLink)],
@@ -153,30 +163,53 @@ function contextFacts(hit) {
 
 function askView(params) {
   const question = params.get("q") || "";
+  const kind = KINDS.includes(params.get("type")) ? params.get("type") : "";
   const input = el("input", { type: "search", id: "q", name: "q", value: question, required: true,
     placeholder: "someone is copying my model through the API", autocomplete: "off" });
+  const select = el("select", { id: "kind", name: "type" }, el("option", { value: "" }, "All kinds"),
+    KINDS.map((k) => el("option", { value: k, selected: k === kind }, `${k}s`)));
   const form = el("form", { class: "row", role: "search", onsubmit: (event) => {
     event.preventDefault();
-    location.hash = `#/?q=${encodeURIComponent(input.value)}`;
-  } }, el("div", { class: "field" }, el("label", { for: "q" }, "Question"), input), el("button", { type: "submit" }, "Ask"));
+    location.hash = `#/?q=${encodeURIComponent(input.value)}${select.value ? `&type=${select.value}` : ""}`;
+  } }, el("div", { class: "field" }, el("label", { for: "q" }, "Question"), input),
+    el("div", { class: "field narrow" }, el("label", { for: "kind" }, "Kind"), select), el("button", { type: "submit" }, "Ask"));
   const results = el("section", { id: "results", "aria-label": "Answers" });
   setView("Ask the graph", form, results);
-  if (question) runAsk(question, results);
+  if (question) runAsk(question, kind, results);
   else input.focus();
 }
 
-async function runAsk(question, results) {
+// Papers and notes that discuss every answer say nothing about any one of them: said once, above.
+function commonToAll(hits) {
+  if (hits.length < 2) return [];
+  const sets = hits.map((h) => new Set([...(h.papers || []), ...(h.notes || [])].map((x) => x.iri)));
+  const first = [...(hits[0].papers || []), ...(hits[0].notes || [])];
+  return first.filter((item) => sets.every((set) => set.has(item.iri)));
+}
+
+function why(hit) {
+  const source = (hit.sources || [])[0];
+  return el("p", { class: "why" }, el("span", { class: "muted" }, "Matched: "), hit.why,
+    source ? el("span", { class: "muted" }, " — ", sourceLink(source)) : null);
+}
+
+async function runAsk(question, kind, results) {
   results.replaceChildren(el("p", { class: "muted" }, "Searching…"));
   try {
-    const answer = await getJSON(`/ask?q=${encodeURIComponent(question)}&type=concern&k=5`);
+    const answer = await getJSON(`/ask?q=${encodeURIComponent(question)}&k=5${kind ? `&type=${kind}` : ""}`);
     const began = performance.now();
+    const common = commonToAll(answer.hits);
+    const shared = new Set(common.map((c) => c.iri));
     const hits = el("ol", { class: "hits" }, answer.hits.map((hit) => el("li", { class: `hit match-${hit.match}` },
       el("h3", {}, link(hit), el("span", { class: "muted" }, ` ${hit.score.toFixed(3)}`),
-        hit.match === "strong" ? null : el("span", { class: "match" }, `${hit.match} match`)),
+        el("span", { class: "match" }, `${hit.match} match`)),
       hit.stage || hit.step ? el("div", { class: "path" }, [hit.stage && hit.stage.label, hit.step && hit.step.label].filter(Boolean).join(" › ")) : null,
-      contextFacts(hit))));
+      why(hit), contextFacts(hit, shared))));
+    const together = common.length ? el("div", { class: "common" }, el("p", {}, "Every answer below is discussed by:"),
+      list(common, (c) => c.iri.includes("/paper/") ? paperName(c) : link(c))) : null;
     const notice = answer.message ? el("p", { class: "notice", role: "status" }, `Nothing in the graph matches this question well. These are only the closest concerns.`) : null;
-    results.replaceChildren(el("p", { class: "muted" }, `${answer.hits.length} concerns in ${answer.took_ms} ms`), ...[notice].filter(Boolean), hits);
+    results.replaceChildren(el("p", { class: "muted" }, `${answer.hits.length} answers in ${answer.took_ms} ms`),
+      ...[notice, together].filter(Boolean), hits);
     results.dataset.renderMs = (performance.now() - began).toFixed(1);
   } catch (error) {
     results.replaceChildren();
