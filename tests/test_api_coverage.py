@@ -83,3 +83,16 @@ def test_kg_coverage_matches_the_route(tmp_path: Path, cli_models: Path) -> None
     assert len(report["concerns_with_one_paper"]) == 38 and report["concerns_without_papers"] == []
     table = kg(data, "coverage")
     assert "Security" in table.stdout and "concerns with one paper: 38" in table.stdout
+
+
+def test_notes_list_their_title_paper_concepts_and_import_time(server: str) -> None:
+    from datetime import datetime
+
+    notes = {n["path"]: n for n in httpx.get(f"{server}/notes").json()}
+    tramer = notes["Stealing Machine Learning Models via Prediction APIs.md"]
+    assert tramer["paper"] == "https://w3id.org/mlkg/id/paper/arxiv-1609.02943" and tramer["title"]
+    assert tramer["concepts"] >= 1 and notes["Gardening.md"]["concepts"] == 0
+    discussed = f"SELECT (COUNT(DISTINCT ?c) AS ?n) WHERE {{ <{tramer['iri']}> mlkg:discusses ?c . ?c a mlkg:Concern }}"
+    concepts = _count(server, discussed)
+    assert tramer["concepts"] >= concepts
+    assert datetime.fromisoformat(tramer["imported"]).tzinfo is not None

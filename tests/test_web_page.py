@@ -149,6 +149,12 @@ def test_no_missing_files_or_library_warnings_on_any_page(site: str, browser: Br
     for path, ready in PAGES.values():
         page.goto(f"{site}{path}")
         page.locator(ready).first.wait_for()
+    page.goto(f"{site}/#/")
+    page.get_by_role("link", name="Lifecycle").focus()
+    page.keyboard.press("Enter")
+    page.locator(".stage").first.wait_for()
+    focused = "document.activeElement.tagName + ' ' + getComputedStyle(document.activeElement).outlineStyle"
+    assert page.evaluate(focused) == "MAIN none"  # focus moved for screen readers, with no page-wide outline
     page.goto(f"{site}/docs")
     page.locator(".info .title").wait_for()
     assert missing == [] and warnings == []
@@ -291,6 +297,7 @@ PAGES = {
     "concern": (f"/#/node/{quote(CONCERN + 'concept-drift', safe='')}", "#graph[data-nodes]"),
     "lifecycle": ("/#/lifecycle", ".stage"),
     "coverage": ("/#/coverage", "table.coverage"),
+    "notes": ("/#/notes", "table.coverage"),
     "sparql": ("/#/sparql", "#query"),
     "import": ("/#/import", "#drop"),
 }
@@ -356,3 +363,37 @@ def test_a_private_server_asks_for_its_read_token_once(private_site: str, browse
     expect(page.locator("main")).to_contain_text("Security")
     assert len(asked) == 1 and "read token" in asked[0]
     context.close()
+
+
+def test_the_notes_page_lists_imports_and_deletes_with_confirmation(site: str, page: Page, tmp_path: Path):
+    first, second = tmp_path / "Extraction one.md", tmp_path / "Extraction two.md"
+    first.write_text("# Extraction one\n\nModel stealing through a public prediction API.\n", "utf-8")
+    second.write_text("# Extraction two\n\nData poisoning of a crowd-sourced training set.\n", "utf-8")
+    page.goto(f"{site}/#/import")
+    page.get_by_label("Write token (printed by kg serve; kept in api-token in its data folder)").fill("secret-token")
+    page.get_by_label("Markdown file").set_input_files([str(first), str(second)])
+    outcome = page.locator("#outcome")
+    expect(outcome.locator("h2")).to_have_text("2 of 2 notes imported")
+    expect(outcome.locator("tbody tr")).to_have_count(2)
+    expect(outcome.locator("tbody tr").first).to_contain_text("Model stealing")
+    page.get_by_role("link", name="Notes").click()
+    rows = page.locator("table.coverage tbody tr")
+    seed = rows.filter(has_text="Challenges in Deploying Machine Learning")
+    expect(seed).to_have_count(1)
+    assert int(seed.locator("td").nth(3).inner_text()) >= 38  # its own lifecycle table
+    expect(rows.filter(has_text="Extraction one.md").locator("td").nth(4)).to_contain_text("UTC")
+    asked: list[str] = []
+
+    def confirm(dialog):  # type: ignore[no-untyped-def]
+        asked.append(dialog.message)
+        dialog.accept()
+
+    page.on("dialog", confirm)
+    page.get_by_role("button", name="Delete Extraction one.md").click()
+    expect(rows.filter(has_text="Extraction one.md")).to_have_count(0)
+    assert len(asked) == 1 and "Delete Extraction one.md?" in asked[0]
+    assert httpx.get(f"{site}/notes/extraction-one").status_code == 404
+    assert (
+        httpx.delete(f"{site}/notes/extraction-two", headers={"Authorization": "Bearer secret-token"}).status_code
+        == 204
+    )

@@ -75,11 +75,30 @@ def node(services: Services, kind: str, slug: str) -> NodeContext:
     return NodeContext.model_validate({"iri": iri, "kind": kind, "label": text.label, **context})
 
 
+CONCEPTS = "?node mlkg:discusses ?value . ?value a ?kind VALUES ?kind { mlkg:Stage mlkg:Step mlkg:Concern }"
+
+
 def notes(services: Services) -> list[NoteSummary]:
-    """Every imported note: id, IRI and vault path."""
+    """Every imported note: id, IRI, vault path, title, paper, concepts discussed, when it was imported."""
     with services.reading() as view:
-        paths = view.store.note_paths()
-    return [NoteSummary(id=note_id(iri), iri=iri, path=path) for iri, path in sorted(paths.items())]
+        store = view.store
+        paths, hashes = store.note_paths(), store.note_hashes()
+        titles = values_by_node(store, "?node a mlkg:Note ; dcterms:title ?value")
+        papers = values_by_node(store, "?node a mlkg:Note ; mlkg:aboutPaper ?value")
+        concepts = values_by_node(store, CONCEPTS)
+    imported = services.linker.cache.imported_at
+    return [
+        NoteSummary(
+            id=note_id(iri),
+            iri=iri,
+            path=path,
+            title=min(titles[iri], key=len) if iri in titles else None,
+            paper=min(papers[iri]) if iri in papers else None,
+            concepts=len(set(concepts.get(iri, []))),
+            imported=imported(hashes.get(iri, "")),
+        )
+        for iri, path in sorted(paths.items())
+    ]
 
 
 def note(services: Services, wanted: str, full: bool = True) -> NoteDetail:

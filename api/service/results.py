@@ -176,6 +176,10 @@ class NoteSummary(BaseModel):
     id: str
     iri: str
     path: str
+    title: str | None = None
+    paper: str | None = Field(None, description="The paper the note is about (its IRI), if any.")
+    concepts: int = Field(0, description="Stages, steps and concerns the note discusses.")
+    imported: str | None = Field(None, description="When this version of the note was imported (ISO 8601).")
 
 
 class DerivedNode(BaseModel):

@@ -399,6 +399,43 @@ async function coverageView() {
   }
 }
 
+// ---------------------------------------------------------------- notes
+
+function when(iso) {
+  return iso ? iso.replace("T", " ").replace("+00:00", " UTC") : "";
+}
+
+async function notesView() {
+  const target = setView("Notes", el("p", { class: "muted" }, "Loading…"));
+  try {
+    const notes = await getJSON("/notes");
+    const outcome = el("section", { id: "notes-outcome", "aria-label": "Deletion" });
+    const remove = async (note) => {
+      if (!window.confirm(`Delete ${note.path}? What only this note asserted disappears from the graph.`)) return;
+      const token = (sessionStorage.getItem("mlkg-token") || window.prompt("Write token (printed by kg serve):") || "").trim();
+      if (!token) return;
+      sessionStorage.setItem("mlkg-token", token);
+      try {
+        await getJSON(`/notes/${note.id}`, { method: "DELETE", headers: { Authorization: `Bearer ${token}` } });
+        showHealth();
+        notesView();
+      } catch (error) {
+        outcome.replaceChildren();
+        showError(outcome, error);
+      }
+    };
+    const rows = notes.map((n) => [
+      el("a", { href: `#/note/${n.id}` }, n.title || n.path), el("code", {}, n.path),
+      n.paper ? link({ iri: n.paper, label: slugOf(n.paper) }) : "", String(n.concepts), when(n.imported),
+      el("button", { type: "button", class: "secondary", "aria-label": `Delete ${n.path}`, onclick: () => remove(n) }, "Delete")]);
+    setView("Notes", el("p", { class: "muted" }, `${notes.length} imported notes. `, el("a", { href: "#/import" }, "Import notes")),
+      outcome, table("Imported notes", ["Note", "Path", "Paper", "Concepts", "Imported", ""], rows));
+  } catch (error) {
+    target.replaceChildren(el("h1", {}, "Notes"));
+    showError(target, error);
+  }
+}
+
 // ---------------------------------------------------------------- SPARQL
 
 function cell(term) {
@@ -455,7 +492,7 @@ function sparqlView() {
 // ---------------------------------------------------------------- import
 
 function importView() {
-  const file = el("input", { type: "file", id: "file", accept: ".md,.markdown,text/markdown" });
+  const file = el("input", { type: "file", id: "file", accept: ".md,.markdown,text/markdown", multiple: true });
   const token = el("input", { type: "password", id: "token", autocomplete: "off", value: sessionStorage.getItem("mlkg-token") || "" });
   const outcome = el("section", { id: "outcome", "aria-label": "Import result" });
   const drop = el("div", { class: "drop", role: "button", tabindex: "0", id: "drop" }, "Drop a markdown note here, or press to choose one");
@@ -463,8 +500,32 @@ function importView() {
   drop.addEventListener("keydown", (event) => { if (event.key === "Enter" || event.key === " ") { event.preventDefault(); file.click(); } });
   drop.addEventListener("dragover", (event) => { event.preventDefault(); drop.classList.add("over"); });
   drop.addEventListener("dragleave", () => drop.classList.remove("over"));
-  drop.addEventListener("drop", (event) => { event.preventDefault(); drop.classList.remove("over"); send(event.dataTransfer.files[0]); });
-  file.addEventListener("change", () => { send(file.files[0]); file.value = ""; });  // the same file may be sent again
+  drop.addEventListener("drop", (event) => { event.preventDefault(); drop.classList.remove("over"); sendAll([...event.dataTransfer.files]); });
+  file.addEventListener("change", () => { sendAll([...file.files]); file.value = ""; });  // the same file may be sent again
+
+  async function sendAll(chosen) {
+    if (chosen.length <= 1) return send(chosen[0]);
+    if (!token.value.trim()) return send(chosen[0]);  // asks for the token first
+    sessionStorage.setItem("mlkg-token", token.value);
+    const rows = [];
+    for (const [i, one] of chosen.entries()) {
+      outcome.replaceChildren(el("p", { class: "muted" }, `Importing ${i + 1} of ${chosen.length}: ${one.name}…`));
+      const form = new FormData();
+      form.append("file", one, one.name);
+      try {
+        const result = await getJSON("/notes", { method: "POST", body: form, headers: { Authorization: `Bearer ${token.value.trim()}` } });
+        const saved = result.notes[0];
+        const linked = saved.discusses.filter((d) => d.method !== "table").map((d) => d.label).join(", ");
+        rows.push([link({ iri: saved.iri, label: one.name }), saved.status, linked || "nothing", String(saved.warnings.length)]);
+      } catch (error) {
+        rows.push([one.name, "failed", error.message, ""]);
+      }
+    }
+    showHealth();
+    const added = rows.filter((r) => r[1] !== "failed").length;
+    outcome.replaceChildren(el("h2", {}, `${added} of ${chosen.length} notes imported`),
+      table("Import report", ["File", "Status", "Linked to", "Warnings"], rows));
+  }
 
   async function send(chosen) {
     if (!chosen) return;
@@ -511,6 +572,7 @@ function route() {
   const parts = path.split("/").filter(Boolean).map(decodeURIComponent);
   if (parts[0] === "lifecycle") return lifecycleView();
   if (parts[0] === "coverage") return coverageView();
+  if (parts[0] === "notes") return notesView();
   if (parts[0] === "sparql") return sparqlView();
   if (parts[0] === "import") return importView();
   if (parts[0] === "node" && parts[1]) return nodeView(parts.slice(1).join("/"));

@@ -5,6 +5,7 @@ import logging
 import re
 from collections import OrderedDict
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
@@ -69,6 +70,16 @@ class NoteCache:
             return self._source_path(content_hash).read_text("utf-8")
         except (OSError, UnicodeDecodeError):
             return None
+
+    def imported_at(self, content_hash: str) -> str | None:
+        """When this content was first kept (ISO 8601, UTC), or None."""
+        if not CONTENT_HASH.fullmatch(content_hash):
+            return None
+        try:
+            seconds = self._source_path(content_hash).stat().st_mtime
+        except OSError:
+            return None
+        return datetime.fromtimestamp(seconds, UTC).isoformat(timespec="seconds")
 
     def save(self, inputs: LinkInputs) -> None:
         """Write before the note's graph is stored, so a stored note always has its inputs."""
