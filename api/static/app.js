@@ -372,7 +372,8 @@ async function lifecycleView() {
 function table(caption, header, rows) {
   return el("table", { class: "coverage" }, el("caption", {}, caption),
     el("thead", {}, el("tr", {}, header.map((h) => el("th", { scope: "col" }, h)))),
-    el("tbody", {}, rows.map((row) => el("tr", {}, row.map((c) => el("td", {}, c))))));
+    el("tbody", {}, rows.length ? rows.map((row) => el("tr", {}, row.map((c) => el("td", {}, c))))
+      : el("tr", {}, el("td", { colspan: header.length, class: "muted" }, "None."))));
 }
 
 async function coverageView() {
