@@ -122,11 +122,11 @@ def _answer(store: OxigraphStore, job: QueryJob, similarity: SimilarityFunction 
     extra = functions(similarity) if similarity is not None else None
     result = store.query(job.query, job.default_graphs, job.named_graphs, job.base_iri, extra)
     fmt = choose_format(job.accept, job.override, is_graph_result(result))
-    boolean = isinstance(result, ox.QueryBoolean)
-    body = _whole(result, fmt) if isinstance(result, ox.QueryBoolean) else _capped(result, fmt, job.max_bytes)
+    tabular_or_graph = not isinstance(result, ox.QueryBoolean)
+    body = _capped(result, fmt, job.max_bytes) if not isinstance(result, ox.QueryBoolean) else _whole(result, fmt)
     if similarity is not None:
         similarity.check()
-    if not boolean and len(body) > job.max_rows:
+    if tabular_or_graph and len(body) > job.max_rows:
         # every row takes at least one byte in every format, so only an answer this long can hold too many
         _check_size(store, job, extra)
     return MEDIA_TYPE[fmt], body

@@ -5,7 +5,6 @@ is encoded once per query. A node without an embedding, or an argument that is n
 nor a text, makes the whole query fail with a message once it has been evaluated.
 """
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -14,11 +13,11 @@ import pyoxigraph as ox
 
 from kg.errors import BadRequest
 from kg.search.encoder import Vectors
+from kg.store.quad_store import Functions
 
 SIMILARITY_IRI = "https://w3id.org/mlkg/ontology#similarity"
 SIMILARITY = ox.NamedNode(SIMILARITY_IRI)
 XSD_DOUBLE = ox.NamedNode("http://www.w3.org/2001/XMLSchema#double")
-Functions = dict[ox.NamedNode, Callable[..., ox.Literal | None]]
 
 
 class VectorSource(Protocol):
