@@ -12,7 +12,7 @@ from .conftest import ROOT
 
 def test_reading_beside_the_clone_fails_the_test() -> None:
     with pytest.raises(PermissionError, match="outside the repository"):
-        (ROOT.parent / "shared" / "eval" / "questions.tsv").read_text()
+        (ROOT.parent / "a-folder-beside-the-clone" / "questions.tsv").read_text()  # refused before any lookup
     with pytest.raises(PermissionError, match="outside the repository"):
         list((ROOT.parent).iterdir())
 
