@@ -1,12 +1,10 @@
 """Request bodies counted as they arrive, per route: a declared or streamed body past its limit gets 413."""
 
-import json
-
 from starlette.datastructures import Headers
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from api.errors import error_body
+from api.errors import send_error
 
 
 class BodyTooLarge(HTTPException):
@@ -36,10 +34,7 @@ class BodyLimit:
         limit = self._limit(scope["path"])
         declared = Headers(scope=scope).get("content-length", "")
         if declared.isdigit() and int(declared) > limit:
-            body = json.dumps(error_body("payload_too_large", _message(limit))).encode()
-            headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
-            await send({"type": "http.response.start", "status": 413, "headers": headers})
-            await send({"type": "http.response.body", "body": body})
+            await send_error(send, 413, "payload_too_large", _message(limit))
             return
         seen = 0
 

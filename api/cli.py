@@ -475,10 +475,11 @@ def coverage(
         report = read_coverage(services)
     finally:
         services.close()
-    if fmt != "table":
-        data = report.model_dump()
-        rendered = {"json": lambda: report.model_dump_json(indent=1), "csv": lambda: coverage_csv(data)}
-        sys.stdout.write(rendered.get(fmt, lambda: coverage_markdown(data))() + ("\n" if fmt == "json" else ""))
+    if fmt == "json":
+        sys.stdout.write(report.model_dump_json(indent=1) + "\n")
+        return
+    if fmt in ("csv", "markdown"):
+        sys.stdout.write((coverage_csv if fmt == "csv" else coverage_markdown)(report.model_dump()))
         return
     table = Table("stage", "step", "concerns", "notes", "papers", title="Coverage")
     for stage in report.stages:

@@ -1,11 +1,13 @@
 """One error shape for every error: {"error": {"code", "message", "problems"}}."""
 
+import json
 import logging
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
+from starlette.types import Send
 
 from kg.errors import KGError
 
@@ -14,6 +16,16 @@ log = logging.getLogger(__name__)
 
 def error_body(code: str, message: str, problems: list[dict[str, object]] | None = None) -> dict[str, object]:
     return {"error": {"code": code, "message": message, "problems": problems or []}}
+
+
+async def send_error(
+    send: Send, status: int, code: str, message: str, headers: list[tuple[bytes, bytes]] | None = None
+) -> None:
+    """Answer in the one error shape from ASGI middleware, which runs outside the exception handlers."""
+    body = json.dumps(error_body(code, message)).encode()
+    start = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()), *(headers or [])]
+    await send({"type": "http.response.start", "status": status, "headers": start})
+    await send({"type": "http.response.body", "body": body})
 
 
 async def _domain(request: Request, error: Exception) -> JSONResponse:

@@ -1,12 +1,11 @@
 """Answer only requests addressed to this server by name (DNS rebinding), and no cross-site writes."""
 
-import json
 from urllib.parse import urlsplit
 
 from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from api.errors import error_body
+from api.errors import send_error
 from kg.settings import Settings
 
 LOOPBACK_NAMES = {"localhost", "127.0.0.1", "::1"}
@@ -44,11 +43,7 @@ class HostCheck:
         if refusal is None:
             await self.app(scope, receive, send)
             return
-        status, code, message = refusal
-        body = json.dumps(error_body(code, message)).encode()
-        content = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
-        await send({"type": "http.response.start", "status": status, "headers": content})
-        await send({"type": "http.response.body", "body": body})
+        await send_error(send, *refusal)
 
     def _refusal(self, headers: Headers, method: str) -> tuple[int, str, str] | None:
         host = headers.get("host", "")

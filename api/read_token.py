@@ -1,12 +1,11 @@
 """An optional read token (KG_READ_TOKEN) for private vaults: every data route then needs it or the write token."""
 
-import json
 import secrets
 
 from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from api.errors import error_body
+from api.errors import send_error
 
 # the page's shell, its assets and the API's own description hold no data from the vault
 OPEN_PATHS = ("/static/", "/openapi.json")
@@ -37,11 +36,4 @@ class ReadToken:
             await self.app(scope, receive, send)
             return
         message = "this server is private: send 'Authorization: Bearer <token>' with the read token (KG_READ_TOKEN)"
-        body = json.dumps(error_body("read_token_required", message)).encode()
-        headers = [
-            (b"content-type", b"application/json"),
-            (b"content-length", str(len(body)).encode()),
-            (b"www-authenticate", b'Bearer realm="mlkg"'),
-        ]
-        await send({"type": "http.response.start", "status": 401, "headers": headers})
-        await send({"type": "http.response.body", "body": body})
+        await send_error(send, 401, "read_token_required", message, [(b"www-authenticate", b'Bearer realm="mlkg"')])

@@ -14,6 +14,7 @@ from kg.graph.coverage_formats import coverage_csv, coverage_markdown
 
 router = APIRouter(tags=["graph"])
 MEDIA = {"json": "application/json", "csv": "text/csv", "markdown": "text/markdown"}
+ANY = ("*/*", "application/*", "text/*")
 RESPONSES: dict[int | str, dict[str, Any]] = {
     200: {
         "description": "The report: JSON (the model below), CSV of the steps, or markdown tables.",
@@ -23,20 +24,19 @@ RESPONSES: dict[int | str, dict[str, Any]] = {
 
 
 def _format(accept: str, override: str | None) -> str:
+    """`format=`, else the first type in Accept that is offered; JSON when anything goes."""
     if override is not None:
         if override not in MEDIA:
             raise NotAcceptable(f"format {override!r} is not offered; use one of {', '.join(MEDIA)}")
         return override
+    if not accept.strip():
+        return "json"
+    by_media = {media: name for name, media in MEDIA.items()} | dict.fromkeys(
+        ("*/*", "application/*", "text/*"), "json"
+    )
     for media, quality in accepted(accept):
-        chosen = next((name for name, offered in MEDIA.items() if offered == media), None)
-        if quality > 0 and chosen:
-            return chosen
-        if quality > 0 and media in ("*/*", "application/*", "text/*"):
-            return "json"
-    return "json" if not accept.strip() else _refuse(accept)
-
-
-def _refuse(accept: str) -> str:
+        if quality > 0 and media in by_media:
+            return by_media[media]
     raise NotAcceptable(f"none of the accepted types ({accept}) is offered; use one of {', '.join(MEDIA.values())}")
 
 

@@ -74,12 +74,8 @@ async function getJSON(url, options = {}) {
   const sent = sessionStorage.getItem("mlkg-token") || "";
   const response = await fetch(url, { ...options, headers: { Accept: "application/json", ...authorization(), ...(options.headers || {}) } });
   if (response.status === 401) return askForToken(url, options, sent);
-  const body = response.status === 204 ? null : await response.json().catch(() => null);
-  if (!response.ok) {
-    const error = body && body.error ? body.error : { message: `${response.status} ${response.statusText}` };
-    throw Object.assign(new Error(error.message), { problems: error.problems || [], status: response.status });
-  }
-  return body;
+  if (!response.ok) throw await failure(response);
+  return response.status === 204 ? null : response.json().catch(() => null);
 }
 
 // A private server (KG_READ_TOKEN) answers 401 until the page has a token: ask once, then try again.

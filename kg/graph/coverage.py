@@ -6,15 +6,11 @@ from typing import Any
 import networkx as nx
 import pyoxigraph as ox
 
-from kg.graph.lifecycle import lifecycle_overview
-from kg.store.node_values import PREFIXES, values_by_node
+from kg.graph.lifecycle import discussed_by, lifecycle_overview
+from kg.store.node_values import PREFIXES
 from kg.store.quad_store import Store
 
 CENTRAL = 10
-DISCUSSED_BY = {
-    "papers": '?value mlkg:discusses ?node . ?node a mlkg:Concern FILTER(STRSTARTS(STR(?value), "https://w3id.org/mlkg/id/paper/"))',
-    "notes": '?value mlkg:discusses ?node . ?node a mlkg:Concern FILTER(STRSTARTS(STR(?value), "https://w3id.org/mlkg/id/note/"))',
-}
 UNLINKED_NOTES = """SELECT ?note ?path WHERE {
   ?note a mlkg:Note ; mlkg:path ?path .
   FILTER NOT EXISTS { ?note mlkg:discusses ?concern . ?concern a mlkg:Concern }
@@ -23,8 +19,9 @@ UNLINKED_NOTES = """SELECT ?note ?path WHERE {
 
 def coverage_report(store: Store) -> dict[str, Any]:
     """The whole report as plain data (the JSON shape of `GET /coverage` and `kg coverage --format json`)."""
-    stages = lifecycle_overview(store)
-    papers, notes = (values_by_node(store, DISCUSSED_BY[kind]) for kind in ("papers", "notes"))
+    discussed = discussed_by(store)
+    stages = lifecycle_overview(store, discussed)
+    papers, notes = discussed
     where: dict[str, tuple[str, str]] = {}
     report_stages = []
     for stage in stages:

@@ -9,14 +9,23 @@ from kg.store.quad_store import Store
 FIRST_LINE = "?node prov:qualifiedDerivation ?d . ?d mlkg:line ?value FILTER NOT EXISTS { ?d mlkg:field ?f }"
 
 
-def lifecycle_overview(store: Store) -> list[dict[str, Any]]:
+Discussed = tuple[dict[str, list[str]], dict[str, list[str]]]
+
+
+def discussed_by(store: Store) -> Discussed:
+    """The papers, and the notes, that discuss each node."""
+    papers, notes = (values_by_node(store, CAPPED_LINKS[kind]) for kind in ("papers", "notes"))
+    return papers, notes
+
+
+def lifecycle_overview(store: Store, discussed: Discussed | None = None) -> list[dict[str, Any]]:
     """Stages in the order notes list them, each with its steps and their concerns, with counts."""
     labels = values_by_node(store, "?node rdfs:label ?value")
     stage_of = values_by_node(store, "?node mlkg:stage ?value")
     step_of = values_by_node(store, "?node mlkg:step ?value")
     stages = values_by_node(store, "?node a ?value VALUES ?value { mlkg:Stage }")
     lines = {node: min(int(v) for v in values) for node, values in values_by_node(store, FIRST_LINE).items()}
-    papers, notes = (values_by_node(store, CAPPED_LINKS[kind]) for kind in ("papers", "notes"))
+    papers, notes = discussed or discussed_by(store)
 
     def order(nodes: list[str]) -> list[str]:
         return sorted(nodes, key=lambda n: (lines.get(n, 1 << 30), n))
