@@ -8,6 +8,9 @@ CHROMIUM ?= /usr/bin/chromium
 CYTOSCAPE ?= 3.35.0
 AXE ?= 4.14.1
 SWAGGER_UI ?= 5.35.0
+YASGUI ?= 4.6.2
+CYTOSCAPE_DAGRE ?= 4.0.1
+DAGRE ?= 3.1.3
 
 .PHONY: setup browser run test lint bench vendor clean
 
@@ -52,6 +55,13 @@ vendor:
 	cd $$(mktemp -d) && npm pack --silent swagger-ui-dist@$(SWAGGER_UI) && tar xzf swagger-ui-dist-$(SWAGGER_UI).tgz && \
 	  cp package/swagger-ui-bundle.js package/swagger-ui.css package/swagger-ui-bundle.js.LICENSE.txt $(CURDIR)/api/static/vendor/ && \
 	  cp package/LICENSE $(CURDIR)/api/static/vendor/swagger-ui.LICENSE && cp package/NOTICE $(CURDIR)/api/static/vendor/swagger-ui.NOTICE
+	cd $$(mktemp -d) && npm pack --silent @zazuko/yasgui@$(YASGUI) && tar xzf zazuko-yasgui-$(YASGUI).tgz && \
+	  cp package/build/yasgui.min.js package/build/yasgui.min.css $(CURDIR)/api/static/vendor/
+	cd $$(mktemp -d) && npm pack --silent cytoscape-dagre@$(CYTOSCAPE_DAGRE) && tar xzf cytoscape-dagre-$(CYTOSCAPE_DAGRE).tgz && \
+	  cp package/dist/cytoscape-dagre.min.js $(CURDIR)/api/static/vendor/ && \
+	  cp package/LICENSE $(CURDIR)/api/static/vendor/cytoscape-dagre.LICENSE
+	cd $$(mktemp -d) && npm pack --silent @dagrejs/dagre@$(DAGRE) && tar xzf dagrejs-dagre-$(DAGRE).tgz && \
+	  cp package/LICENSE $(CURDIR)/api/static/vendor/dagre.LICENSE
 	cd $$(mktemp -d) && npm pack --silent axe-core@$(AXE) && tar xzf axe-core-$(AXE).tgz && \
 	  cp package/axe.min.js $(CURDIR)/tests/vendor/ && cp package/LICENSE $(CURDIR)/tests/vendor/axe-core.LICENSE
 

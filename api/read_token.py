@@ -7,9 +7,9 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from api.errors import send_error
 
-# the page's shell, its assets and the API's own description hold no data from the vault
+# the page's shell, its assets, the API's own description and the schema's prefixes hold no data from the vault
 OPEN_PATHS = ("/static/", "/openapi.json")
-OPEN_PAGES = {"/", "/docs"}
+OPEN_PAGES = {"/", "/docs", "/prefixes"}
 
 
 class ReadToken:

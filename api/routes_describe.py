@@ -1,4 +1,4 @@
-"""Descriptions of the service and its data: the VoID dataset at /void and the ontology at /ontology."""
+"""Descriptions of the service and its data: the VoID dataset, the ontology and the prefixes every query declares."""
 
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import HTMLResponse
@@ -11,6 +11,7 @@ from api.rdf_answer import rdf_answer
 from api.routes_sparql import RESULTS_RDF
 from api.routes_web import POLICY
 from api.sparql_protocol import accepted
+from kg.store.quad_store import PREFIXES
 
 router = APIRouter(tags=["service"])
 
@@ -51,3 +52,9 @@ async def ontology(request: Request) -> Response:
     if override is None and wants_html(accept):
         return HTMLResponse(ontology_html(), headers={"Content-Security-Policy": POLICY, "Vary": "Accept"})
     return rdf_answer(ontology_graph(), accept, override)
+
+
+@router.get("/prefixes", summary="Prefixes every SPARQL query has declared")
+async def prefixes() -> dict[str, str]:
+    """Prefix to namespace, as prefix.cc's `file.json` shape, so SPARQL editors can complete them."""
+    return PREFIXES

@@ -50,6 +50,26 @@ def page(browser: Browser, tmp_path: Path) -> Iterator[Page]:
     assert errors == [], errors
 
 
+PREFIX_LINES = (
+    "PREFIX mlkg: <https://w3id.org/mlkg/ontology#>\n"
+    "PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>\n"
+    "PREFIX concern: <https://w3id.org/mlkg/id/concern/>\n"
+)
+
+
+def set_query(page: Page, query: str) -> None:
+    """Put a query into the SPARQL page's editor (CodeMirror keeps its instance on its element)."""
+    page.locator("#yasgui .CodeMirror").wait_for()
+    page.evaluate("q => document.querySelector('#yasgui .CodeMirror').CodeMirror.setValue(q)", query)
+
+
+def run(page: Page, query: str) -> None:
+    """Run a query the way a user does: in the editor, with Ctrl+Enter."""
+    set_query(page, query)
+    page.locator("#yasgui .CodeMirror").click()
+    page.keyboard.press("Control+Enter")
+
+
 def shoot(page: Page, name: str, tmp_path: Path) -> None:
     path = tmp_path / f"{name}.png"
     page.screenshot(path=str(path), full_page=True)
@@ -161,14 +181,13 @@ def test_no_missing_files_or_library_warnings_on_any_page(site: str, browser: Br
     context.close()
 
 
-def test_sparql_shows_construct_turtle_and_never_saves_an_error(site: str, page: Page):
+def test_sparql_shows_construct_triples_and_never_saves_an_error(site: str, page: Page):
     page.goto(f"{site}/#/sparql")
-    editor = page.get_by_label("Query (the schema's prefixes are declared)")
-    prefixes = editor.input_value().split("SELECT")[0]
-    editor.fill(prefixes + "CONSTRUCT { ?c rdfs:label ?l } WHERE { ?c a mlkg:Concern ; rdfs:label ?l } LIMIT 3")
-    page.get_by_role("button", name="Run").click()
-    expect(page.locator("#rows pre.turtle")).to_contain_text("<http://www.w3.org/2000/01/rdf-schema#label>")
-    editor.fill("SELECT WHERE {")
+    run(page, PREFIX_LINES + "CONSTRUCT { ?c rdfs:label ?l } WHERE { ?c a mlkg:Concern ; rdfs:label ?l } LIMIT 3")
+    expect(page.locator("#yasgui .yasr")).to_contain_text("3 results")
+    expect(page.locator("#yasgui .yasr tbody tr").first).to_contain_text("rdfs:label")
+    set_query(page, "SELECT WHERE {")
+    expect(page.locator("#yasgui .parseErrorIcon")).to_have_count(1)  # the editor marks the syntax error
     downloads: list[object] = []
     page.on("download", lambda download: downloads.append(download))
     page.get_by_role("button", name="Download CSV").click()
@@ -195,32 +214,60 @@ def test_the_coverage_page_shows_where_the_literature_is_thin(site: str, page: P
 
 def test_the_sparql_editor_ranks_by_similarity(site: str, page: Page):
     page.goto(f"{site}/#/sparql")
-    editor = page.get_by_label("Query (the schema's prefixes are declared)")
-    prefixes = editor.input_value().split("SELECT")[0]
-    editor.fill(
-        prefixes + "SELECT ?c ?score WHERE { ?c a mlkg:Concern "
-        'BIND(mlkg:similarity(?c, "copying a model through its API") AS ?score) } ORDER BY DESC(?score) LIMIT 3'
+    run(
+        page,
+        PREFIX_LINES + "SELECT ?c ?score WHERE { ?c a mlkg:Concern "
+        'BIND(mlkg:similarity(?c, "copying a model through its API") AS ?score) } ORDER BY DESC(?score) LIMIT 3',
     )
-    page.get_by_role("button", name="Run").click()
-    expect(page.locator("#rows tbody tr")).to_have_count(3)
-    expect(page.locator("#rows tbody tr").first).to_contain_text("model-stealing")
+    expect(page.locator("#yasgui .yasr tbody tr")).to_have_count(3)
+    expect(page.locator("#yasgui .yasr tbody tr").first).to_contain_text("concern:model-stealing")
 
 
-def test_sparql_runs_with_the_prefixes_and_shows_rows(site: str, page: Page, tmp_path: Path):
+def test_sparql_runs_in_the_editor_and_pages_a_thousand_rows(site: str, page: Page, tmp_path: Path):
     page.goto(f"{site}/#/sparql")
-    editor = page.get_by_label("Query (the schema's prefixes are declared)")
-    assert "PREFIX mlkg: <https://w3id.org/mlkg/ontology#>" in editor.input_value()
-    page.get_by_role("button", name="Run").click()
-    expect(page.locator("table.results tbody tr")).to_have_count(38)
-    expect(page.locator("table.results")).to_contain_text("Model stealing")
+    editor = page.locator("#yasgui .CodeMirror")
+    expect(editor).to_contain_text("PREFIX mlkg: <https://w3id.org/mlkg/ontology#>")
+    editor.click()
+    page.keyboard.press("Control+Enter")
+    rows = page.locator("#yasgui .yasr tbody tr")
+    expect(rows).to_have_count(38)
+    expect(page.locator("#yasgui .yasr")).to_contain_text("Model stealing")
     shoot(page, "sparql", tmp_path)
     with page.expect_download() as download:
         page.get_by_role("button", name="Download CSV").click()
-    rows = Path(download.value.path()).read_text("utf-8").splitlines()
-    assert rows[0].split(",") == ["concern", "label", "step"] and len(rows) == 39
-    editor.fill("SELECT WHERE {")
-    page.get_by_role("button", name="Run").click()
-    expect(page.locator("#rows .error")).to_contain_text("syntax")
+    lines = Path(download.value.path()).read_text("utf-8").splitlines()
+    assert lines[0].split(",") == ["concern", "label", "step"] and len(lines) == 39
+    page.get_by_role("link", name="concern:model-stealing").click()  # an IRI of the graph opens its node
+    expect(page.locator("h1")).to_have_text("Model stealing")
+    page.go_back()
+    run(page, "SELECT ?s ?p ?o WHERE { ?s ?p ?o } LIMIT 1000")
+    info = page.locator("#yasgui .dt-info")
+    expect(info).to_have_text("Showing 1 to 50 of 1,000 entries")
+    expect(rows).to_have_count(50)
+    page.locator("#yasgui .dt-paging-button.next").click()
+    expect(info).to_have_text("Showing 51 to 100 of 1,000 entries")
+    expect(page.locator("#recent summary")).to_have_text("Recent queries (2)")
+    page.get_by_role("button", name="New query tab").click()
+    expect(page.get_by_role("tab")).to_have_count(2)
+    page.get_by_role("tab").first.click()  # back to the first tab, still on this page, its rows kept
+    expect(page.locator("h1")).to_have_text("SPARQL")
+    expect(info).to_have_text("Showing 1 to 50 of 1,000 entries")
+
+
+def test_sparql_completes_the_schema_prefixes_and_opens_shared_links(site: str, page: Page):
+    page.goto(f"{site}/#/sparql")
+    set_query(page, "")
+    page.locator("#yasgui .CodeMirror").click()
+    page.keyboard.type("PREFIX con")
+    expect(page.locator(".CodeMirror-hints")).to_contain_text("concern: <https://w3id.org/mlkg/id/concern/>")
+    shared = PREFIX_LINES + "SELECT ?l WHERE { concern:model-stealing rdfs:label ?l }"
+    set_query(page, shared)
+    page.get_by_role("button", name="Share query").click()
+    link = page.locator("#yasgui .yasqe_sharePopup input").input_value()
+    assert link.startswith(f"{site}/#query=PREFIX")
+    page.goto("about:blank")
+    page.goto(link)
+    expect(page.locator("#yasgui .CodeMirror")).to_contain_text("concern:model-stealing rdfs:label ?l")
 
 
 def test_import_a_note_then_find_it_with_its_text_escaped(site: str, page: Page, tmp_path: Path):
@@ -280,12 +327,9 @@ def test_phone_width_keeps_iris_tables_and_graphs_readable(site: str, browser: B
     expect(page.locator("#graph")).to_be_hidden()
     expect(page.get_by_role("heading", name="linked nodes")).to_be_visible()
     page.goto(f"{site}/#/sparql")
-    editor = page.get_by_label("Query (the schema's prefixes are declared)")
-    prefixes = editor.input_value().split("SELECT")[0]
-    editor.fill(prefixes + "SELECT ?c ?label WHERE { ?c a mlkg:Concern ; rdfs:label ?label } LIMIT 20")
-    page.get_by_role("button", name="Run").click()
-    expect(page.locator("#rows tbody tr")).to_have_count(20)
-    box = page.locator("#rows table").bounding_box()
+    run(page, PREFIX_LINES + "SELECT ?c ?label WHERE { ?c a mlkg:Concern ; rdfs:label ?label } LIMIT 20")
+    expect(page.locator("#yasgui .yasr tbody tr")).to_have_count(20)
+    box = page.locator("#yasgui .yasr table").bounding_box()
     assert box is not None and box["height"] < 20 * 80  # rows of a line or two, not IRIs broken letter by letter
     assert page.evaluate(overflow) <= 0  # the table scrolls inside its wrapper, not the page
     context.close()
@@ -298,7 +342,7 @@ PAGES = {
     "lifecycle": ("/#/lifecycle", ".stage"),
     "coverage": ("/#/coverage", "table.coverage"),
     "notes": ("/#/notes", "table.coverage"),
-    "sparql": ("/#/sparql", "#query"),
+    "sparql": ("/#/sparql", "#yasgui .yasqe"),
     "import": ("/#/import", "#drop"),
 }
 

@@ -215,16 +215,25 @@ async function runAsk(question, kind, results) {
 
 // ---------------------------------------------------------------- graph
 
-let cytoscapeLoading = null;
-function loadCytoscape() {
-  if (window.cytoscape) return Promise.resolve(window.cytoscape);
-  cytoscapeLoading = cytoscapeLoading || new Promise((resolve, reject) => {
-    const script = el("script", { src: "/static/vendor/cytoscape.min.js" });
-    script.onload = () => resolve(window.cytoscape);
-    script.onerror = () => reject(new Error("the graph library did not load"));
+const loading = {};
+/** Load one of the page's own scripts once (the vendored libraries load only on the views that use them). */
+function loadScript(src) {
+  loading[src] = loading[src] || new Promise((resolve, reject) => {
+    const script = el("script", { src });
+    script.onload = () => resolve();
+    script.onerror = () => { delete loading[src]; reject(new Error(`${src} did not load`)); };
     document.head.append(script);
   });
-  return cytoscapeLoading;
+  return loading[src];
+}
+
+function loadStyle(url) {
+  if (!document.querySelector(`link[href="${url}"]`)) document.head.append(el("link", { rel: "stylesheet", href: url }));
+}
+
+async function loadCytoscape() {
+  await loadScript("/static/vendor/cytoscape.min.js");
+  return window.cytoscape;
 }
 
 /** Columns by kind, stage first, so the lifecycle reads left to right; a long column wraps. */
@@ -435,55 +444,19 @@ async function notesView() {
 
 // ---------------------------------------------------------------- SPARQL
 
-function cell(term) {
-  if (!term) return "";
-  if (term.type === "uri") return kindOf(term.value) ? link({ iri: term.value, label: term.value }) : term.value;
-  return term.value;
-}
-
-function sparqlView() {
-  const editor = el("textarea", { id: "query", spellcheck: "false" });
-  editor.value = sessionStorage.getItem("mlkg-query") || `${PREFIXES}\n${EXAMPLE}`;
-  const output = el("section", { id: "rows", "aria-label": "Results" });
-  const run = async (event) => {
-    event.preventDefault();
-    sessionStorage.setItem("mlkg-query", editor.value);
-    output.replaceChildren(el("p", { class: "muted" }, "Running…"));
-    try {
-      const response = await fetch("/sparql", { method: "POST", body: new URLSearchParams({ query: editor.value }),
-        headers: { Accept: "application/sparql-results+json, text/turtle;q=0.9", ...authorization() } });
-      if (!response.ok) throw await failure(response);
-      if ((response.headers.get("content-type") || "").startsWith("text/turtle")) {
-        // CONSTRUCT and DESCRIBE answer triples: shown as the Turtle the server sent
-        return output.replaceChildren(el("p", { class: "muted" }, "Triples (Turtle)"), el("pre", { class: "turtle" }, await response.text()));
-      }
-      const body = await response.json();
-      if (typeof body.boolean === "boolean") return output.replaceChildren(el("p", {}, `ASK: ${body.boolean}`));
-      const names = body.head.vars;
-      const table = el("table", { class: "results" }, el("thead", {}, el("tr", {}, names.map((n) => el("th", { scope: "col" }, n)))),
-        el("tbody", {}, body.results.bindings.map((row) => el("tr", {}, names.map((n) => el("td", {}, cell(row[n])))))));
-      output.replaceChildren(el("p", { class: "muted" }, `${body.results.bindings.length} rows`), el("div", { class: "table-wrap" }, table));
-    } catch (error) {
-      output.replaceChildren();
-      showError(output, error);
-    }
-  };
-  const download = (accept, name) => async () => {
-    const response = await fetch("/sparql", { method: "POST", body: new URLSearchParams({ query: editor.value }), headers: { Accept: accept, ...authorization() } });
-    if (!response.ok) {  // an error is shown, never saved as the results file
-      output.replaceChildren();
-      return showError(output, await failure(response));
-    }
-    const url = URL.createObjectURL(await response.blob());
-    el("a", { href: url, download: name }).click();
-    setTimeout(() => URL.revokeObjectURL(url), 1000);
-  };
-  setView("SPARQL",
-    el("form", { onsubmit: run }, el("label", { for: "query" }, "Query (the schema's prefixes are declared)"), editor,
-      el("p", { class: "row" }, el("button", { type: "submit" }, "Run"),
-        el("button", { type: "button", class: "secondary", onclick: download("text/csv", "results.csv") }, "Download CSV"),
-        el("button", { type: "button", class: "secondary", onclick: download("application/sparql-results+json", "results.json") }, "Download JSON"))),
-    output);
+async function sparqlView(params) {
+  const opened = location.hash;
+  const target = setView("SPARQL", el("p", { class: "muted" }, "Type PREFIX and a name to complete the schema's ",
+    el("a", { href: "/prefixes" }, "prefixes"), ". Ctrl+Enter runs the query, the share button links to it, "
+    + "and the graph's IRIs in the results open their page."));
+  loadStyle("/static/vendor/yasgui.min.css");
+  try {
+    const [prefixes] = await Promise.all([getJSON("/prefixes"), loadScript("/static/vendor/yasgui.min.js"), loadScript("/static/sparql.js")]);
+    if (location.hash !== opened) return;  // the user went elsewhere meanwhile
+    window.mountSparql(target, params.get("query") || "", prefixes);
+  } catch (error) {
+    showError(target, error);
+  }
 }
 
 // ---------------------------------------------------------------- import
@@ -567,10 +540,11 @@ function route() {
   const [path, query] = (location.hash.slice(1) || "/").split("?");
   const params = new URLSearchParams(query || "");
   const parts = path.split("/").filter(Boolean).map(decodeURIComponent);
+  if (path.startsWith("query=")) return sparqlView(new URLSearchParams(location.hash.slice(1)));  // YASGUI's share links
   if (parts[0] === "lifecycle") return lifecycleView();
   if (parts[0] === "coverage") return coverageView();
   if (parts[0] === "notes") return notesView();
-  if (parts[0] === "sparql") return sparqlView();
+  if (parts[0] === "sparql") return sparqlView(params);
   if (parts[0] === "import") return importView();
   if (parts[0] === "node" && parts[1]) return nodeView(parts.slice(1).join("/"));
   if (parts[0] === "note" && parts[1]) return noteView(parts.slice(1).join("/"), params);
