@@ -1,5 +1,6 @@
-"""The page in Chromium: bytes transferred for the first page and a concern page, and how long an
-answer takes to render once the API's reply has arrived.
+"""The page in Chromium: bytes transferred for the first page, a concern page and the SPARQL page, how
+long an answer takes to render once the API's reply has arrived, and how long the SPARQL editor takes
+from Ctrl+Enter to a paged table of 1,000 rows.
 
 Usage: python bench/bench_page.py [--url http://127.0.0.1:8000] [--chromium /usr/bin/chromium] [--rounds 4] [--json]
 (a `kg serve` must be running at the URL).
@@ -35,6 +36,25 @@ def transferred(page: Page, url: str) -> int:
     return sum(r.request.sizes()["responseBodySize"] for r in seen)
 
 
+THOUSAND = "SELECT ?s ?p ?o WHERE { ?s ?p ?o } LIMIT 1000"
+SET_QUERY = "q => document.querySelector('#yasgui .CodeMirror').CodeMirror.setValue(q)"
+
+
+def thousand_rows_ms(page: Page, url: str, rounds: int) -> list[float]:
+    """Ctrl+Enter to the table's "of 1,000 entries", each round on a fresh SPARQL page."""
+    took = []
+    for _ in range(rounds):
+        page.goto(f"{url}/#/sparql")
+        page.wait_for_selector("#yasgui .CodeMirror")
+        page.evaluate(SET_QUERY, THOUSAND)
+        page.click("#yasgui .CodeMirror")
+        began = page.evaluate("performance.now()")
+        page.keyboard.press("Control+Enter")
+        page.locator("#yasgui .dt-info", has_text="of 1,000 entries").wait_for()
+        took.append(page.evaluate("performance.now()") - began)
+    return took
+
+
 def run(url: str, chromium: str, rounds: int = 4) -> dict[str, Any]:
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=chromium, headless=True, args=["--no-sandbox"])
@@ -43,6 +63,8 @@ def run(url: str, chromium: str, rounds: int = 4) -> dict[str, Any]:
         concern = transferred(
             page.context.new_page(), f"{url}/#/node/{quote('https://w3id.org/mlkg/id/concern/model-stealing', safe='')}"
         )
+        sparql = transferred(page.context.new_page(), f"{url}/#/sparql")
+        rows = thousand_rows_ms(page.context.new_page(), url, rounds)
         renders = []
         for _ in range(rounds):
             for question in QUESTIONS:
@@ -54,6 +76,8 @@ def run(url: str, chromium: str, rounds: int = 4) -> dict[str, Any]:
     return {
         "first_page_bytes": first,
         "concern_page_bytes": concern,
+        "sparql_page_bytes": sparql,
+        "sparql_1000_rows_ms_p50": round(statistics.median(rows), 1),
         "render_ms_p50": round(statistics.median(renders), 1),
         "render_ms_max": round(max(renders), 1),
         "answers": len(renders),

@@ -41,6 +41,10 @@ def test_data_routes_need_a_token(private: str, route: str) -> None:
 def test_the_page_shell_and_the_api_description_stay_open(private: str) -> None:
     for route in ("/", "/static/app.js", "/docs", "/openapi.json"):
         assert httpx.get(f"{private}{route}").status_code == 200, route
+    prefixes = httpx.get(f"{private}/prefixes")  # the schema's, for the editor's completion: no vault data
+    assert prefixes.status_code == 200
+    assert prefixes.json()["concern"] == "https://w3id.org/mlkg/id/concern/"
+    assert prefixes.json()["mlkg"] == "https://w3id.org/mlkg/ontology#"
 
 
 def test_the_read_token_does_not_write(private: str) -> None:

@@ -19,7 +19,10 @@ SMALLEST: dict[str, tuple[list[str], set[str]]] = {
     "bench_links.py": (["--notes", "5", "--json"], {"notes", "discussions", "one_new_note_s"}),
     "bench_http.py": (["--seconds", "0.3", "--clients", "1", "--repeat", "3"], {"operation", "http_p50_ms"}),
     "bench_load.py": (["--seconds", "1"], {"notes", "index_matches_store"}),
-    "bench_page.py": (["--rounds", "1", "--json"], {"first_page_bytes", "answers"}),
+    "bench_page.py": (
+        ["--rounds", "1", "--json"],
+        {"first_page_bytes", "sparql_page_bytes", "sparql_1000_rows_ms_p50", "answers"},
+    ),
     "bench_similarity.py": (["--repeat", "2", "--json"], {"concerns", "ranked_over_plain", "new_text_over_plain"}),
 }
 NOT_BENCHMARKS = {"__init__.py", "synth_vault.py"}

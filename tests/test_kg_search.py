@@ -23,8 +23,7 @@ def test_copying_a_model_through_its_api_is_model_stealing_with_its_context(seed
     assert [n["path"] for n in first["notes"]] == [SEED_PATH]
     assert [(s["line"], s["field"]) for s in first["sources"]] == [(41, "node"), (133, "definition")]
     assert first["definition"].startswith("Another type of adversarial attack")
-    related = {r["label"]: r["reason"] for r in first["related"]}
-    assert related["Data poisoning"] == "same step" and related["Model inversion"] == "same step"
+    assert first["related"] == []  # only the survey discusses it with others: no evidence of a relation
     assert "Model stealing" in first["why"] and first["scores"]["dense"] > 0
     assert answer["took_ms"] >= 0 and answer["question"] == "someone is copying my model through its API"
 

@@ -5,6 +5,7 @@ import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import quote
+from xml.etree import ElementTree
 
 import httpx
 import pytest
@@ -121,6 +122,31 @@ def test_ask_offers_every_kind_with_a_filter_and_says_when_nothing_matches(site:
     expect(page.locator(".hit").first.locator(".match")).to_have_text("none match")
 
 
+OVERLAPS = """box => {
+  const nodes = box.cytoscape.nodes(':visible');
+  const boxes = nodes.map((n) => n.boundingBox({ includeLabels: true }));
+  const pairs = [];
+  boxes.forEach((a, i) => boxes.slice(i + 1).forEach((b, j) => {
+    if (a.x1 < b.x2 && b.x1 < a.x2 && a.y1 < b.y2 && b.y1 < a.y2) pairs.push([nodes[i].data('label'), nodes[i + 1 + j].data('label')]);
+  }));
+  return pairs;
+}"""
+"""Pairs of visible nodes whose boxes (label included) overlap."""
+
+
+def exported(page: Page, button: str) -> bytes:
+    with page.expect_download() as download:
+        page.get_by_role("button", name=button).click()
+    return Path(download.value.path()).read_bytes()
+
+
+def svg_texts(svg: bytes) -> tuple[int, str]:
+    """Circles (nodes) and all text of an exported SVG, which must be well-formed XML."""
+    root = ElementTree.fromstring(svg)
+    circles = root.findall(".//{http://www.w3.org/2000/svg}circle")
+    return len(circles), " ".join(t.text or "" for t in root.iter("{http://www.w3.org/2000/svg}text"))
+
+
 def test_a_concern_page_draws_its_neighbourhood(site: str, page: Page, tmp_path: Path):
     page.goto(f"{site}/#/node/{quote(CONCERN + 'model-stealing', safe='')}")
     expect(page.locator("h1")).to_have_text("Model stealing")
@@ -133,10 +159,42 @@ def test_a_concern_page_draws_its_neighbourhood(site: str, page: Page, tmp_path:
     shoot(page, "concern", tmp_path)
     page.get_by_label("Show nodes up to").select_option("2")
     expect(neighbours).to_contain_text("Model inversion")  # two links away, through the step
-    assert int(graph.get_attribute("data-nodes") or 0) > 5
+    expect(graph).to_have_attribute("data-nodes", "63")
+    assert graph.evaluate(OVERLAPS) == []  # ranks laid out by dagre: no label covers another
+    ranks = graph.evaluate(
+        "b => ['stage', 'step', 'concern'].map(k => b.cytoscape.nodes(`[kind='${k}']`).first().position().x)"
+    )
+    assert ranks == sorted(ranks)  # the lifecycle reads left to right
+    page.get_by_label("Show nodes up to").select_option("3")
+    expect(page.locator("#depth-note")).to_contain_text("the graph is the same")
     neighbours.get_by_role("link", name="step Security").click()
     expect(page.locator("h1")).to_have_text("Security")
     expect(page.locator("#neighbours")).to_contain_text("Model inversion")
+
+
+def test_the_graph_filters_finds_highlights_and_exports(site: str, page: Page):
+    page.goto(f"{site}/#/node/{quote(CONCERN + 'model-stealing', safe='')}")
+    page.get_by_label("Show nodes up to").select_option("2")
+    graph = page.locator("#graph[data-nodes='63']")
+    graph.wait_for()
+    visible = "b => b.cytoscape.nodes(':visible').length"
+    page.locator(".graph-controls label").filter(has_text="concern").locator("input").uncheck()
+    assert graph.evaluate(visible) == 63 - 38  # the seed's 38 concerns hidden
+    page.locator(".graph-controls label").filter(has_text="concern").locator("input").check()
+    assert graph.evaluate(visible) == 63
+    page.get_by_label("Find").fill("model inver")
+    assert graph.evaluate("b => b.cytoscape.nodes('.found').map(n => n.data('label'))") == ["Model inversion"]
+    hover = (
+        "b => { const n = b.cytoscape.getElementById('%s'); n.emit('mouseover');"
+        " return n.connectedEdges('.named').map(e => e.data('rel')); }"
+    )
+    named = set(graph.evaluate(hover % (CONCERN + "model-stealing")))
+    assert named == {"step", "discusses"}  # its edges named on hover
+    assert graph.evaluate("b => b.cytoscape.elements('.faded').length") > 0  # the rest fades
+    circles, text = svg_texts(exported(page, "Export SVG"))
+    assert circles == 63 and "Model stealing" in text and "Cross-cutting aspects" in text
+    png = exported(page, "Export PNG")
+    assert png[:8] == b"\x89PNG\r\n\x1a\n" and len(png) > 20_000
 
 
 def test_a_note_not_imported_yet_shows_who_links_to_it(site: str, page: Page):
@@ -157,6 +215,12 @@ def test_the_lifecycle_overview_counts_papers_per_concern(site: str, page: Page,
     expect(summary).to_have_text("5 stages, 16 steps, 38 concerns; every concern has at least one paper.")
     expect(page.locator("main .legend")).to_contain_text("papers · notes")
     shoot(page, "lifecycle", tmp_path)
+    page.get_by_text("As a graph (to explore or export)").click()
+    graph = page.locator("#lifecycle-graph[data-nodes]")
+    expect(graph).to_have_attribute("data-nodes", str(5 + 16 + 38))
+    assert graph.evaluate(OVERLAPS) == []
+    circles, text = svg_texts(exported(page, "Export SVG"))
+    assert circles == 59 and all(stage in text for stage in ("Data management", "Model deployment", "Cross-cutting"))
 
 
 def test_no_missing_files_or_library_warnings_on_any_page(site: str, browser: Browser):

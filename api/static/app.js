@@ -231,69 +231,10 @@ function loadStyle(url) {
   if (!document.querySelector(`link[href="${url}"]`)) document.head.append(el("link", { rel: "stylesheet", href: url }));
 }
 
-async function loadCytoscape() {
-  await loadScript("/static/vendor/cytoscape.min.js");
-  return window.cytoscape;
-}
-
-/** Columns by kind, stage first, so the lifecycle reads left to right; a long column wraps. */
-function positions(nodes) {
-  const byKind = KINDS.map((kind) => nodes.filter((n) => (KINDS.includes(n.kind) ? n.kind : "note") === kind));
-  const out = {};
-  let x = 0;
-  for (const group of byKind) {
-    if (!group.length) continue;
-    const perColumn = 12;
-    group.forEach((node, i) => {
-      out[node.iri] = { x: x + Math.floor(i / perColumn) * 190, y: (i % perColumn) * 58 };
-    });
-    x += Math.ceil(group.length / perColumn) * 190 + 60;
-  }
-  return out;
-}
-
+/** A node's neighbourhood (graph.js, which loads cytoscape and the layout only where a graph is drawn). */
 async function graphSection(iri) {
-  const box = el("div", { id: "graph", role: "img", "aria-label": "Neighbourhood graph; the same links are listed below" });
-  const legend = el("div", { class: "legend" }, KINDS.map((k) => el("span", {}, el("span", { class: `badge k-${k}` }, k))));
-  const linked = el("div", { id: "neighbours" });
-  const depth = el("select", { id: "depth" }, [1, 2, 3].map((d) => el("option", { value: d }, `${d} link${d > 1 ? "s" : ""} away`)));
-  depth.addEventListener("change", () => drawGraph(iri, Number(depth.value), box, linked));
-  const section = el("section", { "aria-label": "Neighbourhood" }, el("h2", {}, "Neighbourhood"),
-    el("p", { class: "row" }, el("label", { for: "depth" }, "Show nodes up to"), depth), legend, box, linked);
-  queueMicrotask(() => drawGraph(iri, 1, box, linked));
-  return section;
-}
-
-async function drawGraph(iri, depth, box, linked) {
-  try {
-    const url = `/graph/neighbours?iri=${encodeURIComponent(iri)}&depth=${depth}`;
-    const [graph, cytoscape] = await Promise.all([getJSON(url), loadCytoscape()]);
-    const place = positions(graph.nodes);
-    box.replaceChildren();
-    const cy = cytoscape({
-      container: box,
-      elements: [
-        ...graph.nodes.map((n) => ({ data: { id: n.iri, label: n.label || slugOf(n.iri), kind: n.kind }, position: place[n.iri] })),
-        ...graph.edges.map((e, i) => ({ data: { id: `e${i}`, source: e.from, target: e.to, rel: e.rel.split(/[#/]/).pop() } })),
-      ],
-      layout: { name: "preset", fit: true, padding: 30 },
-      style: [
-        { selector: "node", style: { label: "data(label)", "font-size": 11, "text-wrap": "wrap", "text-max-width": 150,
-          "background-color": (n) => COLOURS[n.data("kind")] || "#555", color: "#1b1f24", "text-valign": "bottom", width: 18, height: 18 } },
-        { selector: "node.center", style: { width: 28, height: 28, "border-width": 3, "border-color": "#f2a900" } },
-        { selector: "edge", style: { width: 1.2, "line-color": "#9aa3af", "target-arrow-shape": "triangle",
-          "target-arrow-color": "#9aa3af", "curve-style": "bezier" } },
-      ],
-    });
-    cy.getElementById(iri).addClass("center");
-    cy.on("tap", "node", (event) => { location.hash = href(event.target.id()); });
-    box.dataset.nodes = String(graph.nodes.length);
-    linked.replaceChildren(el("h3", {}, `${graph.nodes.length - 1} linked nodes`),
-      list(graph.nodes.filter((n) => n.iri !== iri).map((n) => ({ iri: n.iri, label: n.label }))));
-  } catch (error) {
-    linked.replaceChildren();
-    showError(linked, error);
-  }
+  await loadScript("/static/graph.js");
+  return window.neighbourhoodSection(iri);
 }
 
 // ---------------------------------------------------------------- node and note views
@@ -357,8 +298,9 @@ async function lifecycleView() {
     const gaps = concerns.filter((c) => c.papers === 0).length;
     const steps = stages.reduce((n, s) => n + s.steps.length, 0);
     const missing = gaps === 0 ? "every concern has at least one paper" : `${gaps} with no paper yet (highlighted)`;
+    const graph = await lifecycleGraph(stages);
     setView("The lifecycle",
-      el("p", { class: "muted" }, `${stages.length} stages, ${steps} steps, ${concerns.length} concerns; ${missing}.`),
+      el("p", { class: "muted" }, `${stages.length} stages, ${steps} steps, ${concerns.length} concerns; ${missing}.`), graph,
       el("p", { class: "legend" }, "Beside each concern: ", el("span", { class: "count" }, "papers · notes"), " that discuss it."),
       el("div", { class: "lifecycle" }, stages.map((stage) => el("section", { class: "stage", "aria-label": stage.label },
         el("h2", {}, link(stage)),
@@ -370,6 +312,11 @@ async function lifecycleView() {
     target.replaceChildren(el("h1", {}, "The lifecycle"));
     showError(target, error);
   }
+}
+
+async function lifecycleGraph(stages) {
+  await loadScript("/static/graph.js");
+  return window.lifecycleGraphSection(stages);
 }
 
 // ---------------------------------------------------------------- coverage

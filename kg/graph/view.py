@@ -13,6 +13,9 @@ from kg.store.quad_store import Store, iri_values
 
 log = logging.getLogger(__name__)
 SOURCE_CAP = 200
+BROAD_SOURCE = 10
+"""A note or paper discussing more concerns than this (a survey) is no evidence that two of them are related."""
+STEP_BONUS = 0.25
 RELATIONS = (
     "mlkg:step",
     "mlkg:stage",
@@ -176,31 +179,34 @@ class GraphView:
         return sorted(lists, key=len)[:SOURCE_CAP]
 
     def related_concerns(self, concern: str, limit: int = 5) -> list[tuple[str, str]]:
-        """Concerns sharing the step, a discussing paper or note, or an explicit link, most shared first.
-
-        A paper that discusses many concerns says little about any two of them, so each shared
-        paper or note counts 1/(concerns it discusses).
-        """
+        """Concerns with real evidence of a relation: an explicit link, or notes and papers that discuss
+        both and few others. Sharing the step only breaks ties; a survey of the whole lifecycle is no evidence."""
         if concern not in self.graph or self.graph.nodes[concern]["kind"] != "concern":
             return []
         weights: dict[str, float] = {}
-        reasons: dict[str, str] = {}
-        for _, step, key in self.graph.out_edges(concern, keys=True):
-            if key == "step":
-                for sibling, _, k in self.graph.in_edges(step, keys=True):
-                    if k == "step" and sibling != concern:
-                        weights[sibling] = weights.get(sibling, 0.0) + 1.0
-                        reasons.setdefault(sibling, "same step")
-            elif key == "related":
-                weights[step] = weights.get(step, 0.0) + 2.0
-                reasons[step] = "linked"
+        shared: dict[str, int] = {}
+        linked: set[str] = set()
+        for _, other, key in self.graph.out_edges(concern, keys=True):
+            if key == "related" and other != concern:
+                weights[other] = weights.get(other, 0.0) + 2.0
+                linked.add(other)
         for discussed in self._co_discussed(concern):
+            if len(discussed) > BROAD_SOURCE:
+                continue
             for other in discussed:
                 if other != concern:
-                    weights[other] = weights.get(other, 0.0) + 1.0 / len(discussed)
-                    reasons.setdefault(other, "discussed together")
-        ranked = sorted(weights.items(), key=lambda item: (-item[1], item[0]))
-        return [(iri, reasons[iri]) for iri, _ in ranked[:limit]]
+                    weights[other] = weights.get(other, 0.0) + 1.0 / (len(discussed) - 1)
+                    shared[other] = shared.get(other, 0) + 1
+        siblings = {s for step in self.targets(concern, "step") for s in self.sources(step, "step")}
+        ranked = sorted(weights, key=lambda iri: (-(weights[iri] + STEP_BONUS * (iri in siblings)), iri))
+        return [(iri, _related_reason(iri in linked, shared.get(iri, 0))) for iri in ranked[:limit]]
+
+
+def _related_reason(linked: bool, shared: int) -> str:
+    together = f"discussed together in {shared} note{'s' if shared > 1 else ''} or paper{'s' if shared > 1 else ''}"
+    if linked:
+        return f"linked; {together}" if shared else "linked"
+    return together
 
 
 def _relation(predicate: str) -> str:
