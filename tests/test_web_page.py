@@ -296,6 +296,9 @@ def test_sparql_runs_in_the_editor_and_pages_a_thousand_rows(site: str, page: Pa
     rows = page.locator("#yasgui .yasr tbody tr")
     expect(rows).to_have_count(38)
     expect(page.locator("#yasgui .yasr")).to_contain_text("Model stealing")
+    expect(rows.first).to_contain_text("Data profiling")  # the query's order: by step, then label
+    page.locator("#yasgui .yasr thead th", has_text="label").click()  # sorted by the label column instead
+    expect(rows.first).to_contain_text("Access to experts")
     shoot(page, "sparql", tmp_path)
     with page.expect_download() as download:
         page.get_by_role("button", name="Download CSV").click()
