@@ -5,7 +5,6 @@ computed beside the readers, then applied together with a new snapshot of the st
 wait (`reading`), so a reader sees a note's triples, links and embeddings together or not at all.
 """
 
-import hashlib
 import logging
 import shutil
 import threading
@@ -20,7 +19,7 @@ from api.service.locks import ReadWriteLock
 from api.service.snapshot_leases import SnapshotLeases
 from kg.graph.view import GraphView, read_links
 from kg.iris import kind_of
-from kg.links.linker import Linker, LinkReport, SemanticLinker, link_states
+from kg.links.linker import Linker, LinkReport, SemanticLinker
 from kg.links.note_cache import NoteCache
 from kg.search.encoder import Encoder
 from kg.search.encoder_loading import load_encoder
@@ -236,10 +235,9 @@ class Services:
 
 
 def store_fingerprint(store: Store) -> str:
-    """Changes whenever any note graph, the ontology or any note's links change."""
-    hashes = sorted(store.note_hashes().items())
-    states = sorted(link_states(store).items())
-    return hashlib.sha256(repr((hashes, states)).encode("utf-8")).hexdigest()
+    """Changes with every write (the store's change marker, one small query instead of reading every note's hash)."""
+    marker = store.change_marker()
+    return f"{marker.generation}:{marker.change_id}"
 
 
 def save_engine(engine: SearchEngine, folder: Path) -> None:

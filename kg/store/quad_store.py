@@ -2,6 +2,7 @@
 
 import hashlib
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -28,6 +29,20 @@ PREFIXES = {
     "owl": "http://www.w3.org/2002/07/owl#",
 }
 """Prefixes used when writing Turtle and TriG, and declared for every SPARQL query."""
+
+STATE = "https://w3id.org/mlkg/id/state"
+"""The store's change marker: a subject and the named graph holding it (generation, change id)."""
+_GENERATION = f"<{PREFIXES['mlkg']}generation>"
+_CHANGE_ID = f"<{PREFIXES['mlkg']}changeId>"
+BUMP = f"""DELETE {{ GRAPH <{STATE}> {{ <{STATE}> {_GENERATION} ?g ; {_CHANGE_ID} ?c }} }}
+INSERT {{ GRAPH <{STATE}> {{ <{STATE}> {_GENERATION} ?next ; {_CHANGE_ID} ?id }} }}
+WHERE {{
+  OPTIONAL {{ GRAPH <{STATE}> {{ <{STATE}> {_GENERATION} ?g }} }}
+  OPTIONAL {{ GRAPH <{STATE}> {{ <{STATE}> {_CHANGE_ID} ?c }} }}
+  BIND(COALESCE(?g, 0) + 1 AS ?next) BIND(STRUUID() AS ?id)
+}}"""
+"""Appended to every write's update, so the marker moves in the write's own transaction."""
+MARKER = f"SELECT ?g ?c WHERE {{ GRAPH <{STATE}> {{ <{STATE}> {_GENERATION} ?g ; {_CHANGE_ID} ?c }} }}"
 
 QueryResult = ox.QuerySolutions | ox.QueryBoolean | ox.QueryTriples
 TermTriple = tuple[str, str, str]
@@ -60,7 +75,16 @@ class Store(Protocol):
     def dump(self, fmt: ox.RdfFormat) -> bytes: ...
     def snapshot(self, target: Path) -> None: ...
     def triple_count(self) -> int: ...
+    def change_marker(self) -> "ChangeMarker": ...
     def close(self) -> None: ...
+
+
+@dataclass(frozen=True)
+class ChangeMarker:
+    """Where the store is: the number of writes it has taken and the id of the last one."""
+
+    generation: int = 0
+    change_id: str = ""
 
 
 def as_bytes(serialized: bytes | None) -> bytes:
@@ -109,7 +133,8 @@ class OxigraphStore:
         graph = ox.NamedNode(ONTOLOGY_GRAPH)
         quads = [ox.Quad(t.subject, t.predicate, t.object, graph) for t in ox.parse(data, format=ox.RdfFormat.TURTLE)]
         quads.append(ox.Quad(graph, ox.NamedNode(HASH), ox.Literal(digest), graph))
-        self._store.update(f"DROP SILENT GRAPH {iri_term(ONTOLOGY_GRAPH)}")
+        # the marker moves first: a crash in between costs a needless refresh, never a stale one
+        self._store.update(f"DROP SILENT GRAPH {iri_term(ONTOLOGY_GRAPH)} ;\n{BUMP}")
         self._store.extend(quads)
 
     def replace_graphs(self, graphs: dict[str, str]) -> None:
@@ -120,13 +145,13 @@ class OxigraphStore:
             f"DROP SILENT GRAPH {iri_term(g)} ; INSERT DATA {{ GRAPH {iri_term(g)} {{\n{nt}\n}} }}"
             for g, nt in graphs.items()
         ]
-        self._store.update(" ;\n".join(parts))
+        self._store.update(" ;\n".join([*parts, BUMP]))
 
     def drop_graphs(self, graph_iris: Iterable[str]) -> None:
         """Drop named graphs in one transaction; unknown graphs are ignored."""
         operations = [f"DROP SILENT GRAPH {iri_term(g)}" for g in graph_iris]
         if operations:
-            self._store.update(" ;\n".join(operations))
+            self._store.update(" ;\n".join([*operations, BUMP]))
 
     def note_hashes(self, graphs: list[str] | None = None) -> dict[str, str]:
         """Content hash of every graph that records one (notes and the ontology), or of these graphs."""
@@ -178,23 +203,43 @@ class OxigraphStore:
             raise QuerySyntaxError(f"SPARQL syntax error: {error}") from error
 
     def update(self, sparql: str, base_iri: str | None = None) -> None:
-        """Run a SPARQL update in one transaction; relative IRIs resolve against `base_iri`."""
+        """Run a SPARQL update in one transaction, with the change marker; relative IRIs resolve against `base_iri`."""
+        # the marker goes after the user's operations: after a separator, or after their own trailing one
+        for joined in (f"{sparql}\n;\n{BUMP}", f"{sparql}\n{BUMP}"):
+            try:
+                self._store.update(joined, base_iri=base_iri)
+                return
+            except SyntaxError:
+                continue
         try:
-            self._store.update(sparql, base_iri=base_iri)
+            self._store.update(sparql, base_iri=base_iri)  # the error of the user's own text (nothing is written)
         except SyntaxError as error:
             raise QuerySyntaxError(f"SPARQL update syntax error: {error}") from error
+        raise QuerySyntaxError("SPARQL update syntax error: the update cannot be followed by another operation")
 
     def dump(self, fmt: ox.RdfFormat) -> bytes:
-        """The whole dataset (or, for triple formats, the union of its graphs)."""
+        """The whole dataset (or, for triple formats, the union of its graphs), without the change marker:
+        loaded elsewhere, it is a new store with its own count of writes."""
         prefixes = PREFIXES if fmt in (ox.RdfFormat.TURTLE, ox.RdfFormat.TRIG) else None
+        state = ox.NamedNode(STATE)
         if fmt.supports_datasets:
-            return as_bytes(self._store.dump(format=fmt, prefixes=prefixes))
+            quads = (q for q in self._store.quads_for_pattern(None, None, None) if q.graph_name != state)
+            return as_bytes(ox.serialize(quads, format=fmt, prefixes=prefixes))
         triples = self._store.query("CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }", use_default_graph_as_union=True)
         assert isinstance(triples, ox.QueryTriples)
-        return as_bytes(ox.serialize(triples, format=fmt, prefixes=prefixes))
+        kept = (t for t in triples if t.subject != state)
+        return as_bytes(ox.serialize(kept, format=fmt, prefixes=prefixes))
 
     def triple_count(self) -> int:
         return len(self._store)
+
+    def change_marker(self) -> ChangeMarker:
+        """The marker every write moves (one small query); a store never written by mlkg has none."""
+        rows = self._store.query(MARKER)
+        assert isinstance(rows, ox.QuerySolutions)
+        for row in rows:
+            return ChangeMarker(int(row["g"].value), row["c"].value)
+        return ChangeMarker()
 
     def snapshot(self, target: Path) -> None:
         """A consistent copy of the store as it is now, in `target` (hard links: cheap), to open read-only."""
