@@ -54,6 +54,8 @@ def passages(note: Note, own: set[str] | None = None) -> list[Passage]:
     A title taken from the file name is not prose the note contains, so it gives no evidence.
     """
     found = [Passage(note.title, note.frontmatter_lines["title"])] if "title" in note.frontmatter_lines else []
+    if isinstance(link_title := note.frontmatter.get("link_title"), str) and link_title.strip():
+        found.append(Passage(link_title.strip(), note.frontmatter_lines.get("link_title", 1)))
     for key in SUMMARY_KEYS:
         if isinstance(value := note.frontmatter.get(key), str):
             found += [Passage(s, note.frontmatter_lines.get(key, 1)) for s in sentences(value)]

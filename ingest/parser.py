@@ -10,6 +10,7 @@ from markdown_it.token import Token
 
 from ingest.frontmatter import split_frontmatter
 from ingest.headings import normalise_heading
+from ingest.indented_prose import is_indented_prose
 from ingest.inline import parse_inline, parse_wikilink
 from ingest.model import Block, Inline, Note, Section, Table, Tag, WikiLink
 from ingest.tables import classify
@@ -61,6 +62,15 @@ class _Walker:
                 if not skip_inline:
                     self.inline(token)
                 skip_inline = False
+            elif token.type == "code_block" and is_indented_prose(token.content):
+                self.indented(token)
+
+    def indented(self, token: Token) -> None:
+        """Indented prose (talk notes typed as a list under a heading) is read as the markdown it is."""
+        outer = self.offset
+        self.offset += token.map[0] if token.map else 0
+        self.run(_MARKDOWN.parse(token.content))
+        self.offset = outer
 
     def heading(self, token: Token, tokens: list[Token], index: int) -> None:
         raw = tokens[index + 1].content if index + 1 < len(tokens) else ""

@@ -87,7 +87,24 @@ class Settings(BaseSettings):
     )
     validate_shapes: bool = Field(True, description="Check every imported note against the SHACL shapes.")
     link_threshold: float = Field(
-        0.58, description="Cosine similarity from which a note's sentence links it to a concern (see kg eval-links)."
+        0.58,
+        description="Cosine from which a note's passage links it to its closest concern (with KG_LINK_BY_NOTE, "
+        "also the note's combined score; see kg eval-links).",
+    )
+    link_by_note: bool = Field(
+        False,
+        description="Also link concerns the note as a whole is about (its closest and its mean passage, combined); "
+        "off: on the labelled sets it gave more precision but less recall (bench/README.md).",
+    )
+    link_note_weight: float = Field(
+        0.75, description="Weight of the note's mean passage against its closest passage in a semantic link's score."
+    )
+    link_passage_margin: float = Field(
+        0.05,
+        description="A passage alone links its closest concern when its cosine, less this, reaches the threshold.",
+    )
+    link_gap: float = Field(
+        0.11, description="A concern scoring further than this below the note's best concern is not linked by meaning."
     )
     max_semantic_links: int = Field(
         3,

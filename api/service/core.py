@@ -21,6 +21,7 @@ from kg.graph.view import GraphView, read_links
 from kg.iris import kind_of
 from kg.links.linker import Linker, LinkReport, SemanticLinker
 from kg.links.note_cache import NoteCache
+from kg.links.note_links import Judgement
 from kg.search.encoder import Encoder
 from kg.search.encoder_loading import load_encoder
 from kg.search.engine import SearchEngine
@@ -167,7 +168,10 @@ class Services:
         semantic = None
         if s.max_semantic_links > 0:
             touched = changes.touched if changes is not None else None
-            knobs = (s.link_threshold, s.max_semantic_links)
+            knobs = (
+                Judgement(s.link_threshold, s.link_by_note, s.link_note_weight, s.link_gap, s.link_passage_margin),
+                s.max_semantic_links,
+            )
             semantic = SemanticLinker.build(self.store, encoder, self.linker.cache, knobs, self._semantic, touched)
         self._semantic = semantic
         if changes is None:

@@ -21,6 +21,7 @@ from kg.links.note_links import (
     AmbiguousLink,
     ConceptLink,
     ConceptVectors,
+    Judgement,
     add_semantic,
     explicit_links,
     links_ntriples,
@@ -33,7 +34,7 @@ from kg.store.ntriples import iris_in, parse_terms
 from kg.store.quad_store import Store
 
 log = logging.getLogger(__name__)
-VERSION = "2"  # 2: wikilinks resolve by vault path
+VERSION = "3"  # 2: wikilinks resolve by vault path; 3: semantic links judged per note
 WRITE_BATCH = 64
 SEEN_CAP = 50_000
 DISCUSSES = "<https://w3id.org/mlkg/ontology#discusses>"
@@ -84,7 +85,7 @@ class _Memory:
             self.written.setdefault(match_key(ref.name), set()).add(note)
 
 
-NAMES = "?node rdfs:label|skos:altLabel|skos:hiddenLabel|skos:scopeNote ?value"
+NAMES = "?node rdfs:label|skos:altLabel|skos:hiddenLabel|skos:scopeNote|skos:example ?value"
 DEFINITIONS = "?node skos:definition ?value"
 MAX_DEFINITIONS = 8
 """Definitions compared per concern: a concern that many notes define would otherwise bring
@@ -105,7 +106,7 @@ class SemanticLinker:
 
     encoder: Encoder
     concepts: ConceptVectors
-    threshold: float
+    judgement: Judgement
     cap: int
     fingerprint: str
     _seen: dict[str, Vectors] = field(default_factory=dict, repr=False)
@@ -129,16 +130,16 @@ class SemanticLinker:
         store: Store,
         encoder: Encoder,
         cache: NoteCache,
-        settings: tuple[float, int],
+        settings: tuple[Judgement, int],
         previous: "SemanticLinker | None" = None,
         touched: set[str] | None = None,
     ) -> "SemanticLinker":
         """The concerns as the store has them; with `previous` and the IRIs a write `touched`,
         only the touched concerns are read again (the others' forms cannot have changed)."""
-        threshold, cap = settings
-        same = previous is not None and (previous.encoder.model, previous.threshold, previous.cap) == (
+        judgement, cap = settings
+        same = previous is not None and (previous.encoder.model, previous.judgement, previous.cap) == (
             encoder.model,
-            threshold,
+            judgement,
             cap,
         )
         if previous is not None and same and touched is not None:
@@ -155,10 +156,10 @@ class SemanticLinker:
         texts = [text for iri in iris for text in forms[iri]]
         starts = list(np.cumsum([0, *(len(forms[iri]) for iri in iris[:-1])])) if iris else []
         matrix = cache.encode_forms(encoder, texts)
-        state = repr((encoder.model, threshold, cap, [(iri, forms[iri]) for iri in iris]))
+        state = repr((encoder.model, judgement, cap, [(iri, forms[iri]) for iri in iris]))
         fingerprint = hashlib.sha256(state.encode("utf-8")).hexdigest()
         concepts = ConceptVectors(iris, [int(s) for s in starts], matrix)
-        return cls(encoder, concepts, threshold, cap, fingerprint, forms={iri: forms[iri] for iri in iris})
+        return cls(encoder, concepts, judgement, cap, fingerprint, forms={iri: forms[iri] for iri in iris})
 
 
 @dataclass
@@ -313,7 +314,7 @@ class Linker:
         if vectors is None or len(vectors) != len(passages):
             vectors = semantic.encode([prose(p.text) for p in passages])
             self.cache.save_vectors(inputs.content_hash, semantic.encoder.model, vectors)
-        return semantic.concepts.best(passages, vectors, semantic.threshold)
+        return semantic.concepts.best(passages, vectors, semantic.judgement)
 
 
 def link_states(store: Store) -> dict[str, str]:

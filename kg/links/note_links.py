@@ -137,25 +137,51 @@ class ConceptVectors:
     """Row of each concern's first form; a concern's forms are contiguous rows of `matrix`."""
     matrix: Vectors
 
-    def best(self, passages: list[Passage], vectors: Vectors, threshold: float) -> list[ConceptLink]:
-        """Concerns that are some passage's closest concern, scoring at least `threshold`; best first.
+    def best(self, passages: list[Passage], vectors: Vectors, judgement: "Judgement") -> list[ConceptLink]:
+        """Concerns the note is about, best first, each with the passage closest to it (text and line) as evidence.
 
-        A passage votes only for its closest concern, so a sentence about one attack does not also
-        link every attack that sounds alike.
+        A concern scores by a passage whose closest concern it is (so a reading list's items each
+        count) and, when `by_note` is on, by the note as a whole: its closest passage and the mean of
+        all its passages, combined, near the note's best concern only; a passage alone then gives up
+        `passage_margin`. Links need the threshold.
         """
         if not self.iris or not passages:
             return []
         by_concern = np.maximum.reduceat(vectors @ self.matrix.T, self.starts, axis=1)
+        votes = np.zeros(len(self.iris))
         winners = by_concern.argmax(axis=1)
-        found: dict[int, ConceptLink] = {}
-        for row, col in enumerate(winners):
-            score = float(by_concern[row, col])
-            if score >= threshold and (col not in found or score > found[col].score):
-                passage = passages[row]
-                found[col] = ConceptLink(
-                    self.iris[col], "semantic", round(score, 3), passage.text[:MAX_EVIDENCE], passage.line
-                )
-        return sorted(found.values(), key=lambda link: (-link.score, link.concept))
+        margin = judgement.passage_margin if judgement.by_note else 0.0
+        np.maximum.at(votes, winners, by_concern[np.arange(len(passages)), winners] - margin)
+        scores = np.maximum(self._note_scores(by_concern, vectors, judgement), votes) if judgement.by_note else votes
+        found = []
+        for col in np.flatnonzero(scores >= judgement.threshold):
+            passage = passages[int(by_concern[:, col].argmax())]
+            score = round(float(scores[col]), 3)
+            found.append(ConceptLink(self.iris[col], "semantic", score, passage.text[:MAX_EVIDENCE], passage.line))
+        return sorted(found, key=lambda link: (-link.score, link.concept))
+
+    def _note_scores(self, by_concern: Vectors, vectors: Vectors, judgement: "Judgement") -> Vectors:
+        mean = vectors.mean(axis=0)
+        mean = mean / max(float(np.linalg.norm(mean)), 1e-12)
+        whole = np.maximum.reduceat(self.matrix @ mean, self.starts)
+        note: Vectors = (by_concern.max(axis=0) + judgement.note_weight * whole) / (1 + judgement.note_weight)
+        note[note < float(note.max()) - judgement.gap] = 0.0
+        return note
+
+
+@dataclass(frozen=True)
+class Judgement:
+    """How a note's passages decide its semantic links (see `ConceptVectors.best`)."""
+
+    threshold: float
+    by_note: bool = False
+    """Also judge the note as a whole (measured: it did not win on the labelled sets, see bench/README.md)."""
+    note_weight: float = 0.75
+    """Weight of the note's mean passage against its closest passage."""
+    gap: float = 0.11
+    """Concerns whose note score is further than this below the note's best get none."""
+    passage_margin: float = 0.05
+    """What one passage's cosine gives up against the note's score when it alone links its closest concern."""
 
 
 def add_semantic(links: NoteLinks, inputs: LinkInputs, candidates: list[ConceptLink], cap: int) -> None:
