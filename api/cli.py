@@ -205,10 +205,19 @@ def ask(
     as_json: Annotated[bool, typer.Option("--json", help="The full answer as JSON (the /ask shape).")] = False,
 ) -> None:
     """Find the concerns (or other nodes) a question is about, with their links and sources."""
-    from api.answer_view import print_answer
-    from api.service import reads
+    from concurrent.futures import ThreadPoolExecutor
 
-    services = _services(read_only=True)
+    from kg.search.encoder_loading import load_encoder
+
+    s = State.settings()
+    with ThreadPoolExecutor(1) as pool:
+        # the encoder's session is built in native code while this thread imports the service layer
+        loading = pool.submit(load_encoder, s.model, s.models_dir, s.encoder_backend, s.encoder_threads)
+        from api.answer_view import print_answer
+        from api.service import reads
+        from api.service.core import build_services
+
+        services = build_services(s, read_only=True, encoder=loading.result())
     try:
         answer = reads.ask(services, question, k, kind)
     except KGError as error:

@@ -189,3 +189,19 @@ def test_stored_links_pass_the_shapes_and_a_broken_discussion_is_reported(litera
         assert any("exactly one stage, step or concern" in m for m in messages), messages
     finally:
         literature.store.update(f"DELETE DATA {{ GRAPH {broken} {{ {bad} }} }}")
+
+
+def test_the_partial_view_of_a_one_off_reader_gives_the_same_context_as_the_whole_view(literature):
+    from kg.graph.context import LIST_CAP, graph_context
+    from kg.graph.view import GraphView
+
+    store = literature.store
+    rows = store.query("PREFIX mlkg: <https://w3id.org/mlkg/ontology#> SELECT ?c WHERE { ?c a mlkg:Concern }")
+    assert isinstance(rows, ox.QuerySolutions)
+    concerns = sorted(row["c"].value for row in rows)
+    whole = GraphView.build(store)
+    for start in range(0, len(concerns), 5):  # five hits at a time, as an answer has
+        hits = concerns[start : start + 5]
+        partial = GraphView.around(store, hits, LIST_CAP)
+        assert graph_context(store, partial, hits) == graph_context(store, whole, hits)
+    assert len(concerns) == 38

@@ -59,13 +59,13 @@ class ViewDelta:
     """Every node the delta names, whose label and kind are set again."""
 
 
-def read_links_to(store: Store, objects: set[str]) -> ViewDelta:
-    """The links into these nodes, to add to a view (nothing is removed)."""
+def read_links_to(store: Store, objects: set[str], labels: bool = True) -> ViewDelta:
+    """The links into these nodes, to add to a view (nothing is removed); `labels=False` leaves names out."""
     edges = store.query(EDGES % _values("o", sorted(objects)))
     assert isinstance(edges, ox.QuerySolutions)
     found = [(row["s"].value, row["o"].value, _relation(row["p"].value)) for row in edges]
     named = sorted({n for s, o, _ in found for n in (s, o)})
-    return ViewDelta([], found, _labels(store, named), named)
+    return ViewDelta([], found, _labels(store, named) if labels else {}, named)
 
 
 def _labels(store: Store, named: list[str] | None) -> dict[str, str]:
@@ -76,7 +76,7 @@ def _labels(store: Store, named: list[str] | None) -> dict[str, str]:
     return {row["n"].value: row["label"].value for row in rows}
 
 
-def read_links(store: Store, touched: set[str] | None) -> ViewDelta:
+def read_links(store: Store, touched: set[str] | None, labels: bool = True) -> ViewDelta:
     """The links of the touched nodes as the store has them now (a changed graph's triples all
     have a touched subject, so applying this to a view gives the view built from scratch)."""
     subjects = sorted(touched) if touched is not None else None
@@ -84,7 +84,8 @@ def read_links(store: Store, touched: set[str] | None) -> ViewDelta:
     assert isinstance(edges, ox.QuerySolutions)
     found = [(row["s"].value, row["o"].value, _relation(row["p"].value)) for row in edges]
     named = sorted({n for s, o, _ in found for n in (s, o)} | set(subjects or []))
-    return ViewDelta(subjects or [], found, _labels(store, named if subjects is not None else None), named)
+    names = _labels(store, named if subjects is not None else None) if labels else {}
+    return ViewDelta(subjects or [], found, names, named)
 
 
 @dataclass
@@ -114,18 +115,34 @@ class GraphView:
         return view
 
     @classmethod
-    def around(cls, store: Store, iris: list[str]) -> "GraphView":
+    def around(cls, store: Store, iris: list[str], cap: int) -> "GraphView":
         """The part of the view that the context of these nodes reads, from the store in a few
-        queries: for a one-off reader (`kg ask`), which need not load the whole view."""
+        queries: for a one-off reader (`kg ask`), which need not load the whole view. Only the nodes
+        a context shows (lists cut at `cap`) are named: a concern can have thousands of sources."""
         view = cls(nx.MultiDiGraph())
         hits = set(iris)
-        view.apply(read_links(store, hits))
-        view.apply(read_links_to(store, hits))
+        view.apply(read_links(store, hits, labels=False))
+        view.apply(read_links_to(store, hits, labels=False))
         steps = {o for hit in hits for o in view.targets(hit, "step")}
         sources = {s for hit in hits for s in view.sources(hit, "discusses")}
-        view.apply(read_links(store, steps | sources))
-        view.apply(read_links_to(store, steps))
+        view.apply(read_links(store, steps | sources, labels=False))
+        view.apply(read_links_to(store, steps, labels=False))
+        for node, label in _labels(store, sorted(view._shown(hits, cap))).items():
+            view.graph.nodes[node]["label"] = label
         return view
+
+    def _shown(self, hits: set[str], cap: int) -> set[str]:
+        """The nodes a context of `hits` names: the hits, what they and their steps link to, the first
+        `cap` papers, notes and solutions of each, and their related concerns."""
+        shown = {hit for hit in hits if hit in self.graph}
+        for hit in list(shown):
+            ahead = {o for _, o in self.graph.out_edges(hit)}
+            shown |= ahead | {o for step in self.targets(hit, "step") for _, o in self.graph.out_edges(step)}
+            for kind in ("paper", "note"):
+                shown.update(self.sources(hit, "discusses", kind)[:cap])
+            shown.update(self.sources(hit, "mitigates")[:cap])
+            shown.update(iri for iri, _ in self.related_concerns(hit))
+        return shown
 
     def apply(self, delta: "ViewDelta") -> None:
         """Replace the links of the delta's subjects by the ones read for them."""

@@ -1,23 +1,19 @@
 """BM25 (Lucene's variant, as bm25s scores it) over rows that can be set and cleared one at a time.
 
-bm25s tokenises (stop words, Snowball stemmer); the postings are kept here so that a write
+Tokens are bm25s's (`kg.search.tokens`: stop words, Snowball stemmer); the postings are kept here so that a write
 updates the terms of the texts it changed instead of rebuilding the index (1.4 s for 30,000
 texts, measured). Postings loaded from disk stay frozen arrays until a write touches their term.
 """
 
-import logging
 import math
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
-import bm25s
 import numpy as np
-import Stemmer
 
-# bm25s sets its own logger to DEBUG when imported; its chatter is not ours to show
-logging.getLogger("bm25s").setLevel(logging.WARNING)
+from kg.search.tokens import tokenize
+
 K1, B = 1.5, 0.75
 Postings = tuple[np.ndarray, np.ndarray]
 """Rows holding a term and the term's count in each."""
@@ -32,13 +28,9 @@ class Bm25Index:
     _cache: dict[str, Postings] = field(default_factory=dict, repr=False)
     _lengths: np.ndarray = field(default_factory=lambda: np.zeros(0, np.float64), repr=False)
     _docs: int = 0
-    _stemmer: Any = field(default_factory=lambda: Stemmer.Stemmer("english"), repr=False)
 
     def tokens(self, texts: list[str]) -> list[list[str]]:
-        if not texts:
-            return []
-        found = bm25s.tokenize(texts, stopwords="en", stemmer=self._stemmer, show_progress=False, return_ids=False)
-        return [list(t) for t in found]
+        return tokenize(texts)
 
     def set(self, rows: list[int], texts: list[str], old: list[str | None]) -> None:
         """Index `texts` at `rows`, replacing `old` (the texts those rows held, None when new)."""

@@ -7,7 +7,7 @@ from typing import Any, Literal
 import numpy as np
 
 from kg.errors import BadRequest
-from kg.graph.context import graph_context
+from kg.graph.context import LIST_CAP, graph_context
 from kg.graph.view import GraphView
 from kg.search.encoder import Encoder
 from kg.search.kinds import KINDS
@@ -89,7 +89,7 @@ class SearchEngine:
         ranked = self.rank(question, k, kind)
         clock = time.perf_counter()
         iris = [s.iri for s in ranked]
-        view = self.view if self.view is not None else GraphView.around(self.store, iris)
+        view = self.view if self.view is not None else GraphView.around(self.store, iris, LIST_CAP)
         context = graph_context(self.store, view, iris)
         self._lap("graph_context", clock)
         hits = []
