@@ -6,6 +6,13 @@ from rich.console import Console
 from rich.markup import escape
 
 
+def _matched(matched: dict[str, Any] | None) -> str:
+    if not matched:
+        return ""
+    where = f" ({matched['path']}:{matched['line']})" if matched.get("path") else ""
+    return f"{matched['field']}: {matched['text']}{where}"
+
+
 def _names(items: list[dict[str, Any]], limit: int = 3) -> str:
     names = [str(item.get("label") or item.get("title") or item.get("iri")) for item in items[:limit]]
     more = len(items) - limit
@@ -29,6 +36,7 @@ def print_answer(console: Console, answer: dict[str, Any]) -> None:
             "notes": _names(hit.get("notes", [])),
             "solutions": _names(hit.get("solutions", []) or hit.get("mitigates", [])),
             "related": _names(hit.get("related", [])),
+            "matched": _matched(hit.get("matched")),
             "source": ", ".join(f"{s['path']}:{s['line']}" for s in hit.get("sources", [])[:3]),
         }
         for name, value in lines.items():

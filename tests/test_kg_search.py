@@ -24,7 +24,10 @@ def test_copying_a_model_through_its_api_is_model_stealing_with_its_context(seed
     assert [(s["line"], s["field"]) for s in first["sources"]] == [(41, "node"), (133, "definition")]
     assert first["definition"].startswith("Another type of adversarial attack")
     assert first["related"] == []  # only the survey discusses it with others: no evidence of a relation
-    assert "Model stealing" in first["why"] and first["scores"]["dense"] > 0
+    matched = first["matched"]  # the definition sentence sharing most words with the question, with its line
+    assert matched["field"] == "definition" and matched["line"] == 133 and matched["path"] == SEED_PATH
+    assert "public prediction API" in matched["text"] and first["why"] == matched["text"]
+    assert first["scores"]["dense"] > 0
     assert answer["took_ms"] >= 0 and answer["question"] == "someone is copying my model through its API"
 
 

@@ -88,7 +88,8 @@ def test_ask_shows_model_stealing_first_with_its_links_and_source_line(site: str
     expect(first.locator("h3")).to_contain_text("Model stealing")
     expect(first.locator(".path")).to_have_text("Cross-cutting aspects › Security")
     expect(first.locator(".match")).to_have_text("strong match")
-    expect(first.locator(".why")).to_contain_text("Model stealing")
+    expect(first.locator(".why")).to_contain_text("Matched definition: Another type of adversarial attack")
+    expect(first.locator(".why")).to_contain_text(".md:133")
     # the survey discusses every answer: said once above them, not on each card
     expect(page.locator("#results .common")).to_contain_text("arXiv:2011.09926")
     expect(first.locator("dl.facts")).not_to_contain_text("arXiv:2011.09926")

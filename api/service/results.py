@@ -147,11 +147,22 @@ class Scores(BaseModel):
     bm25: float
 
 
+class Matched(BaseModel):
+    """What matched the question: the node's label, a synonym or a definition sentence, and its note line."""
+
+    field: Literal["label", "synonym", "definition"]
+    text: str
+    note: str | None = Field(None, description="The note that says it; none for the ontology's own words.")
+    path: str | None = None
+    line: int | None = None
+
+
 class Hit(NodeContext):
     score: float
     scores: Scores
     match: Literal["strong", "weak", "none"] = Field(description="How well this node matches (calibrated cosine).")
-    why: str
+    why: str = Field(description="The text that matched (the same as `matched.text`).")
+    matched: Matched
 
 
 class Answer(BaseModel):

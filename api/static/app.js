@@ -184,8 +184,9 @@ function commonToAll(hits) {
 }
 
 function why(hit) {
-  const source = (hit.sources || [])[0];
-  return el("p", { class: "why" }, el("span", { class: "muted" }, "Matched: "), hit.why,
+  const matched = hit.matched || { field: "label", text: hit.why };
+  const source = matched.note ? { note: matched.note, path: matched.path, line: matched.line } : null;
+  return el("p", { class: "why" }, el("span", { class: "muted" }, `Matched ${matched.field}: `), matched.text,
     source ? el("span", { class: "muted" }, " — ", sourceLink(source)) : null);
 }
 

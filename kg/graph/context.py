@@ -91,7 +91,8 @@ def _entry(
     return {
         "stage": ref(stage) if stage else None,
         "step": ref(step) if step else None,
-        "definition": " ".join(extra["definition"].get(iri, [])),
+        # what the notes say the node is, else what the vocabulary says it covers
+        "definition": " ".join(extra["definition"].get(iri, []) or extra["scope"].get(iri, [])),
         "papers": [
             {"iri": p, "title": title(p), "identifier": first("identifier", p)} for p in links["papers"][:LIST_CAP]
         ],
@@ -119,6 +120,7 @@ def graph_context(store: Store, view: GraphView, iris: list[str]) -> dict[str, d
     named = sorted(shown)
     extra = {
         "definition": values_by_node(store, "?node skos:definition ?value", iris),
+        "scope": values_by_node(store, "?node skos:scopeNote ?value", iris),
         "identifier": values_by_node(store, "?node dcterms:identifier ?value", named) if named else {},
         "path": values_by_node(store, "?node mlkg:path ?value", named) if named else {},
         "title": values_by_node(store, "?node dcterms:title ?value", named) if named else {},

@@ -10,6 +10,7 @@ from kg.errors import BadRequest
 from kg.graph.context import LIST_CAP, graph_context
 from kg.graph.view import GraphView
 from kg.search.encoder import Encoder
+from kg.search.explain import explain
 from kg.search.kinds import KINDS
 from kg.search.match import NOTHING_MATCHES, match_of
 from kg.search.search_index import SearchIndex
@@ -96,6 +97,10 @@ class SearchEngine:
         for s in ranked:
             text = self.index.text(s.iri)
             assert text is not None
+            around = context.get(s.iri, {})
+            matched = explain(
+                question, text.label, text.synonyms, around.get("definition", ""), around.get("sources", [])
+            )
             hits.append(
                 {
                     "iri": s.iri,
@@ -104,8 +109,9 @@ class SearchEngine:
                     "score": round(s.score, 4),
                     "scores": {"dense": round(s.dense, 4), "bm25": round(s.bm25, 4)},
                     "match": match_of(s.dense),
-                    "why": text.text[:300],
-                    **context.get(s.iri, {}),
+                    "why": matched["text"],
+                    "matched": matched,
+                    **around,
                 }
             )
         took = round(1000 * (time.perf_counter() - started), 2)
