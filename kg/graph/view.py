@@ -44,6 +44,22 @@ PREFIX dcterms: <http://purl.org/dc/terms/>
 SELECT ?n (MIN(?l) AS ?label) WHERE { %s ?n rdfs:label|dcterms:title ?l } GROUP BY ?n"""
 
 
+SPECIFIC_SOURCES = """PREFIX mlkg: <https://w3id.org/mlkg/ontology#>
+SELECT ?s (COUNT(DISTINCT ?c) AS ?n) WHERE {
+  ?s mlkg:discusses <%s> . ?s mlkg:discusses ?c FILTER(STRSTARTS(STR(?c), "https://w3id.org/mlkg/id/concern/"))
+} GROUP BY ?s HAVING (COUNT(DISTINCT ?c) >= 2 && COUNT(DISTINCT ?c) <= %d) ORDER BY ?n STR(?s) LIMIT %d"""
+"""The notes and papers whose co-discussion `related_concerns` weighs, as `_co_discussed` picks them."""
+DISCUSSED_BY = "SELECT ?s ?o WHERE { %s ?s <https://w3id.org/mlkg/ontology#discusses> ?o FILTER(isIRI(?o)) }"
+IN_STEPS = "SELECT ?s ?o WHERE { %s ?s <https://w3id.org/mlkg/ontology#step> ?o }"
+
+
+def _pairs(store: Store, query: str, relation: str) -> "ViewDelta":
+    rows = store.query(query)
+    assert isinstance(rows, ox.QuerySolutions)
+    found = [(row["s"].value, row["o"].value, relation) for row in rows]
+    return ViewDelta([], found, {}, sorted({n for s, o, _ in found for n in (s, o)}))
+
+
 def _values(variable: str, iris: list[str] | None) -> str:
     return iri_values(variable, iris) if iris is not None else ""
 
@@ -91,6 +107,8 @@ def read_links(store: Store, touched: set[str] | None, labels: bool = True) -> V
 @dataclass
 class GraphView:
     graph: nx.MultiDiGraph
+    complete: set[str] | None = None
+    """In a partial view, the sources whose discussions are all read (None: every node's are)."""
 
     @classmethod
     def load(cls, path: Path) -> "GraphView | None":
@@ -123,10 +141,19 @@ class GraphView:
         hits = set(iris)
         view.apply(read_links(store, hits, labels=False))
         view.apply(read_links_to(store, hits, labels=False))
-        steps = {o for hit in hits for o in view.targets(hit, "step")}
-        sources = {s for hit in hits for s in view.sources(hit, "discusses")}
-        view.apply(read_links(store, steps | sources, labels=False))
-        view.apply(read_links_to(store, steps, labels=False))
+        steps = sorted({o for hit in hits for o in view.targets(hit, "step")})
+        view.apply(read_links(store, set(steps), labels=False))
+        if steps:
+            view.apply(_pairs(store, IN_STEPS % iri_values("o", steps), "step"))  # the hits' siblings
+        specific: set[str] = set()
+        for hit in sorted(hits):
+            if view.kind(hit) == "concern":
+                rows = store.query(SPECIFIC_SOURCES % (hit, BROAD_SOURCE, SOURCE_CAP))
+                assert isinstance(rows, ox.QuerySolutions)
+                specific.update(row["s"].value for row in rows)
+        if specific:
+            view.apply(_pairs(store, DISCUSSED_BY % iri_values("s", sorted(specific)), "discusses"))
+        view.complete = specific
         for node, label in _labels(store, sorted(view._shown(hits, cap))).items():
             view.graph.nodes[node]["label"] = label
         return view
@@ -186,14 +213,16 @@ class GraphView:
         ]
 
     def _co_discussed(self, concern: str) -> list[list[str]]:
-        """Concern lists of the sources discussing `concern`, the most specific sources first.
-
-        Only the SOURCE_CAP most specific count: they carry the largest weights, and a concern
-        discussed by thousands of notes would otherwise cost thousands of lookups.
-        """
-        sources = [s for s, _, k in self.graph.in_edges(concern, keys=True) if k == "discusses"]
-        lists = [self._concerns_discussed_by(s) for s in sorted(sources)]
-        return sorted(lists, key=len)[:SOURCE_CAP]
+        """Concern lists of the sources discussing `concern` and 1 to BROAD_SOURCE others, the most
+        specific first. Only the SOURCE_CAP most specific count: they carry the largest weights, and a
+        concern discussed by thousands of notes would otherwise cost thousands of lookups (the partial
+        view of `around` reads exactly these sources, picked by SPECIFIC_SOURCES)."""
+        sources = sorted(s for s, _, k in self.graph.in_edges(concern, keys=True) if k == "discusses")
+        if self.complete is not None:  # a source seen only through its link to a hit is not known whole
+            sources = [s for s in sources if s in self.complete]
+        lists = (self._concerns_discussed_by(s) for s in sources)
+        # one concern alone says nothing of a relation, and a survey of the whole lifecycle is no evidence
+        return sorted((found for found in lists if 2 <= len(found) <= BROAD_SOURCE), key=len)[:SOURCE_CAP]
 
     def related_concerns(self, concern: str, limit: int = 5) -> list[tuple[str, str]]:
         """Concerns with real evidence of a relation: an explicit link, or notes and papers that discuss
@@ -208,8 +237,6 @@ class GraphView:
                 weights[other] = weights.get(other, 0.0) + 2.0
                 linked.add(other)
         for discussed in self._co_discussed(concern):
-            if len(discussed) > BROAD_SOURCE:
-                continue
             for other in discussed:
                 if other != concern:
                     weights[other] = weights.get(other, 0.0) + 1.0 / (len(discussed) - 1)
