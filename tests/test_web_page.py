@@ -477,6 +477,21 @@ def test_a_private_server_asks_for_its_read_token_once(private_site: str, browse
     context.close()
 
 
+def test_the_sparql_editor_sends_the_token_but_never_puts_it_in_a_link_or_storage(private_site: str, browser: Browser):
+    context = browser.new_context()
+    page = context.new_page()
+    page.on("dialog", lambda dialog: dialog.accept("reader-token"))
+    page.goto(f"{private_site}/#/sparql")  # the page asks for the token once, for /prefixes' neighbours
+    page.evaluate("sessionStorage.setItem('mlkg-token', 'reader-token')")
+    run(page, PREFIX_LINES + "SELECT ?c WHERE { ?c a mlkg:Concern } LIMIT 5")
+    expect(page.locator("#yasgui .yasr tbody tr")).to_have_count(5)  # the private server answered
+    page.get_by_role("button", name="Share query").click()
+    link = page.locator("#yasgui .yasqe_sharePopup input").input_value()
+    stored = page.evaluate("JSON.stringify(Object.entries(localStorage))")
+    assert "reader-token" not in link and "reader-token" not in stored
+    context.close()
+
+
 def test_the_notes_page_lists_imports_and_deletes_with_confirmation(site: str, page: Page, tmp_path: Path):
     first, second = tmp_path / "Extraction one.md", tmp_path / "Extraction two.md"
     first.write_text("# Extraction one\n\nModel stealing through a public prediction API.\n", "utf-8")

@@ -52,6 +52,16 @@ function nameControls(root) {
   apply();
 }
 
+/** The page's token goes on each query request only: in YASGUI's own settings it would be written into
+share links and kept in localStorage. */
+function sendToken(yasqe) {
+  if (yasqe.mlkgToken) return;
+  yasqe.mlkgToken = true;
+  yasqe.on("query", (_yasqe, request) => {
+    for (const [name, value] of Object.entries(authorization())) request.headers.set(name, value);
+  });
+}
+
 function yasguiConfig(prefixes) {
   return {
     persistenceId: "mlkg-sparql",
@@ -60,7 +70,6 @@ function yasguiConfig(prefixes) {
     requestConfig: {
       endpoint: `${location.origin}/sparql`,
       method: "POST",
-      headers: () => authorization(),
       acceptHeaderSelect: "application/sparql-results+json,*/*;q=0.9",
       acceptHeaderGraph: "text/turtle,*/*;q=0.9",
     },
@@ -106,6 +115,8 @@ async function mountSparql(target, initial, prefixes) {
   target.append(editor);
   const yasgui = new Yasgui(editor, yasguiConfig(prefixes));
   if (initial) yasgui.getTab().getYasqe().setValue(initial);
+  sendToken(yasgui.getTab().getYasqe());
+  yasgui.on("queryBefore", (_yasgui, tab) => sendToken(tab.getYasqe()));
   const recent = recentList(yasgui);
   yasgui.on("query", (_yasgui, tab) => { remember(tab.getYasqe().getValue()); recent.draw(); });
   linkIrisToNodes(editor);
