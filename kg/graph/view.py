@@ -2,7 +2,7 @@
 
 import logging
 import pickle
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import networkx as nx
@@ -109,6 +109,8 @@ class GraphView:
     graph: nx.MultiDiGraph
     complete: set[str] | None = None
     """In a partial view, the sources whose discussions are all read (None: every node's are)."""
+    _discussed: dict[str, list[str]] = field(default_factory=dict, repr=False)
+    """Concerns each source discusses, as asked for since the last change (a hit has thousands of sources)."""
 
     @classmethod
     def load(cls, path: Path) -> "GraphView | None":
@@ -173,6 +175,7 @@ class GraphView:
 
     def apply(self, delta: "ViewDelta") -> None:
         """Replace the links of the delta's subjects by the ones read for them."""
+        self._discussed.clear()
         old = [(s, o, k) for s in delta.subjects if s in self.graph for s, o, k in self.graph.out_edges(s, keys=True)]
         self.graph.remove_edges_from(old)
         self.graph.add_edges_from(delta.edges)
@@ -206,11 +209,13 @@ class GraphView:
         return sorted(s for s in found if kind is None or self.graph.nodes[s]["kind"] == kind)
 
     def _concerns_discussed_by(self, source: str) -> list[str]:
-        return [
-            o
-            for _, o, k in self.graph.out_edges(source, keys=True)
-            if k == "discusses" and self.graph.nodes[o]["kind"] == "concern"
-        ]
+        found = self._discussed.get(source)
+        if found is None:
+            kinds = self.graph.nodes
+            ahead = self.graph.adj[source].items()
+            found = [o for o, keys in ahead if "discusses" in keys and kinds[o]["kind"] == "concern"]
+            self._discussed[source] = found
+        return found
 
     def _co_discussed(self, concern: str) -> list[list[str]]:
         """Concern lists of the sources discussing `concern` and 1 to BROAD_SOURCE others, the most
