@@ -4,6 +4,7 @@ The floors are the figures measured at the configured threshold (bench/README.md
 chose the method, the held-out half was scored once per method.
 """
 
+import json
 from pathlib import Path
 
 import numpy as np
@@ -85,3 +86,25 @@ def test_each_passage_votes_for_its_closest_concern_and_the_note_judgement_can_a
     by_note = concerns.best(said, vectors, Judgement(0.5, by_note=True, note_weight=1.0, gap=0.5))
     assert [link.concept for link in by_note] == ["a", "b"]  # the note as a whole is about b too
     assert by_note[1].line == 7  # with the passage closest to b as its evidence
+
+
+def test_notes_kept_by_an_older_passage_reader_are_read_again_on_the_next_ingest(tmp_path: Path, encoder: Encoder):
+    from api.service import writes
+    from api.service.core import build_services
+
+    vault = tmp_path / "vault"
+    vault.mkdir()
+    talk = STYLES / "tune" / "Meetup - retraining at a bank.md"
+    (vault / talk.name).write_bytes(talk.read_bytes())
+    services = build_services(Settings(data_dir=tmp_path / "data", ingest_workers=1), encoder=encoder)
+    writes.import_paths(services, [vault])
+    kept = next((tmp_path / "data" / "cache" / "inputs").glob("*.v2.json"))
+    older = kept.with_name(kept.name.replace(".v2.json", ".json"))
+    kept.rename(older)  # as the previous version left it: no indented prose among the passages
+    services.close()
+    services = build_services(Settings(data_dir=tmp_path / "data", ingest_workers=1), encoder=encoder)
+    writes.import_paths(services, [vault])
+    assert kept.exists() and not older.exists()  # read again, though its bytes did not change
+    lines = {p["line"] for p in json.loads(kept.read_text("utf-8"))["passages"]}
+    assert {5, 6, 7, 8} <= lines  # the indented talk notes
+    services.close()

@@ -3,6 +3,10 @@
 import json
 from dataclasses import asdict, dataclass, field
 
+PASSAGES_VERSION = 2
+"""How passages are read from a note (2: indented prose and `link_title` too). Link inputs kept by an
+older version still link, but the note counts as not imported, so the next ingest reads it again."""
+
 
 @dataclass(frozen=True)
 class Passage:

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import numpy as np
 
-from kg.links.inputs import LinkInputs
+from kg.links.inputs import PASSAGES_VERSION, LinkInputs
 from kg.search.encoder import Encoder, Vectors
 
 log = logging.getLogger(__name__)
@@ -39,10 +39,11 @@ class NoteCache:
     _forms_dirty: set[str] = field(default_factory=set, repr=False)
     _kept: set[str] | None = field(default=None, repr=False)
 
-    def _inputs_path(self, content_hash: str, note: str) -> Path:
+    def _inputs_path(self, content_hash: str, note: str, version: int = PASSAGES_VERSION) -> Path:
         # the same content at two paths (empty templates, copied notes) makes two notes with two inputs
         which = hashlib.sha256(note.encode("utf-8")).hexdigest()[:16]
-        return self.folder / "inputs" / f"{_safe(content_hash)}-{which}.json"
+        suffix = f".v{version}" if version > 1 else ""
+        return self.folder / "inputs" / f"{_safe(content_hash)}-{which}{suffix}.json"
 
     def _vectors_path(self, content_hash: str, model: str) -> Path:
         return self.folder / "vectors" / model.replace("/", "_") / f"{_safe(content_hash)}.npy"
@@ -88,14 +89,18 @@ class NoteCache:
         tmp = path.with_suffix(".tmp")
         tmp.write_text(inputs.to_json(), "utf-8")
         tmp.replace(path)
+        self._inputs_path(inputs.content_hash, inputs.note, 1).unlink(missing_ok=True)
         self._remember((inputs.content_hash, inputs.note), inputs)
 
     def load(self, content_hash: str, note: str) -> LinkInputs | None:
         if (cached := self._loaded.get((content_hash, note))) is not None:
             self._loaded.move_to_end((content_hash, note))
             return cached
+        current, first = self._inputs_path(content_hash, note), self._inputs_path(content_hash, note, 1)
         try:
-            inputs = LinkInputs.from_json(self._inputs_path(content_hash, note).read_text("utf-8"))
+            # inputs kept by the first version still link until the note is read again
+            found = current.exists()
+            inputs = LinkInputs.from_json((current if found else first).read_text("utf-8"))
         except (OSError, ValueError, KeyError, TypeError) as error:
             log.warning(
                 "no link inputs for %s (content %s…: %s); import the note again to link it",
@@ -104,7 +109,8 @@ class NoteCache:
                 error,
             )
             return None
-        self._remember((content_hash, note), inputs)
+        if found:  # an older version's inputs are not remembered: `has` must go on saying they are missing
+            self._remember((content_hash, note), inputs)
         return inputs
 
     def _remember(self, key: tuple[str, str], inputs: LinkInputs) -> None:
