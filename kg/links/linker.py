@@ -34,7 +34,7 @@ from kg.store.ntriples import iris_in, parse_terms
 from kg.store.quad_store import Store
 
 log = logging.getLogger(__name__)
-VERSION = "3"  # 2: wikilinks resolve by vault path; 3: semantic links judged per note
+VERSION = "3"  # 2: wikilinks resolve by vault path; 3: the semantic judgement and its settings changed
 WRITE_BATCH = 64
 SEEN_CAP = 50_000
 DISCUSSES = "<https://w3id.org/mlkg/ontology#discusses>"

@@ -96,8 +96,8 @@ class NoteCache:
         if (cached := self._loaded.get((content_hash, note))) is not None:
             self._loaded.move_to_end((content_hash, note))
             return cached
-        current, first = self._inputs_path(content_hash, note), self._inputs_path(content_hash, note, 1)
-        try:
+        try:  # a content hash read from the store may be anything: _safe refuses it here
+            current, first = self._inputs_path(content_hash, note), self._inputs_path(content_hash, note, 1)
             # inputs kept by the first version still link until the note is read again
             found = current.exists()
             inputs = LinkInputs.from_json((current if found else first).read_text("utf-8"))
