@@ -41,6 +41,7 @@ function nameControls(root) {
     [".tab input", "Tab name"],
     ["textarea", "SPARQL query"],
     ["select", "Accepted result format"],
+    [".yasqe_sharePopup input", "Link to this query"],
     ["input", "Filter"],
   ];
   const apply = () => {

@@ -29,15 +29,12 @@ class Bm25Index:
     _lengths: np.ndarray = field(default_factory=lambda: np.zeros(0, np.float64), repr=False)
     _docs: int = 0
 
-    def tokens(self, texts: list[str]) -> list[list[str]]:
-        return tokenize(texts)
-
     def set(self, rows: list[int], texts: list[str], old: list[str | None]) -> None:
         """Index `texts` at `rows`, replacing `old` (the texts those rows held, None when new)."""
         self.clear([r for r, text in zip(rows, old, strict=True) if text is not None], [t for t in old if t])
         if rows:
             self._grow(max(rows) + 1)
-        for row, terms in zip(rows, self.tokens(texts), strict=True):
+        for row, terms in zip(rows, tokenize(texts), strict=True):
             self._lengths[row] = len(terms)
             self._docs += 1
             for term, count in Counter(terms).items():
@@ -45,7 +42,7 @@ class Bm25Index:
 
     def clear(self, rows: list[int], texts: list[str]) -> None:
         """Remove rows, given the texts they hold."""
-        for row, terms in zip(rows, self.tokens(texts), strict=True):
+        for row, terms in zip(rows, tokenize(texts), strict=True):
             self._lengths[row] = 0.0
             self._docs -= 1
             for term in set(terms):
@@ -83,7 +80,7 @@ class Bm25Index:
         if not self._docs:
             return scores
         average = float(self._lengths.sum()) / self._docs
-        for term in self.tokens([query])[0] if query.strip() else []:
+        for term in tokenize([query])[0] if query.strip() else []:
             postings = self._arrays(term)
             if postings is None or not len(postings[0]):
                 continue
