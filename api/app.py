@@ -20,16 +20,19 @@ from api.metrics import Metrics
 from api.query_runner import QueryRunner
 from api.rate_limit import RateLimiter
 from api.read_token import ReadToken
+from api.remote_queries import RemoteQueries
 from api.request_context import RequestContext
 from api.routes_web import install_page
 from api.security_headers import SecurityHeaders
 from api.service import reads, writes
 from api.service.core import Services, build_services
 from api.service.results import Health
+from api.service.sync_loop import SyncLoop
 from api.write_token import load_or_create_token
 from kg import __version__
 from kg.search.encoder import Encoder
 from kg.settings import Settings
+from kg.store.remote_store import RemoteStore
 
 MULTIPART_ALLOWANCE = 64 * 1024
 """Room for a multipart upload's headers and boundaries around a note of KG_MAX_NOTE_BYTES."""
@@ -47,14 +50,10 @@ def create_app(settings: Settings, encoder: Encoder | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         services = await run_in_threadpool(_start, settings, encoder)
         app.state.services = services
-        app.state.queries = QueryRunner(
-            settings.store_dir,
-            settings.query_timeout,
-            settings.query_workers,
-            offline=not settings.allow_remote,
-            queued=settings.query_queue,
-            per_client=settings.queries_per_client,
-        )
+        app.state.queries = _queries(settings, services)
+        sync = SyncLoop(services, settings.sync_interval) if not services.store.supports_snapshots else None
+        if sync is not None:
+            sync.start()
         app.state.rate_limiter = RateLimiter(settings.rate_limit_per_minute, settings.rate_limit_burst)
         app.state.audit = AuditLog(settings.data_dir / "audit.jsonl")
         metrics.watch(
@@ -63,6 +62,8 @@ def create_app(settings: Settings, encoder: Encoder | None = None) -> FastAPI:
             lambda: len(services.open().engine.index),
         )
         yield
+        if sync is not None:
+            sync.stop()
         app.state.queries.close()
         services.close()
 
@@ -109,6 +110,20 @@ def create_app(settings: Settings, encoder: Encoder | None = None) -> FastAPI:
         return PlainTextResponse(body, media_type=CONTENT_TYPE_LATEST)
 
     return app
+
+
+def _queries(settings: Settings, services: Services) -> QueryRunner | RemoteQueries:
+    """Query processes over snapshots of the embedded store; a remote store evaluates queries itself."""
+    if isinstance(services.store, RemoteStore):
+        return RemoteQueries(services.store, settings.query_timeout, settings.query_queue, settings.queries_per_client)
+    return QueryRunner(
+        settings.store_dir,
+        settings.query_timeout,
+        settings.query_workers,
+        offline=not settings.allow_remote,
+        queued=settings.query_queue,
+        per_client=settings.queries_per_client,
+    )
 
 
 def _start(settings: Settings, encoder: Encoder | None) -> Services:

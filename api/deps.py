@@ -7,6 +7,7 @@ from fastapi import Depends, Request
 
 from api.metrics import Metrics
 from api.query_runner import QueryRunner
+from api.remote_queries import RemoteQueries
 from api.service.core import Services
 from kg.errors import Forbidden
 
@@ -19,12 +20,16 @@ def get_services(request: Request) -> Services:
 ServicesDep = Annotated[Services, Depends(get_services)]
 
 
-def get_queries(request: Request) -> QueryRunner:
-    runner: QueryRunner = request.app.state.queries
+SparqlRunner = QueryRunner | RemoteQueries
+"""Query processes over the embedded store's snapshots, or the remote store's own evaluation."""
+
+
+def get_queries(request: Request) -> SparqlRunner:
+    runner: SparqlRunner = request.app.state.queries
     return runner
 
 
-QueriesDep = Annotated[QueryRunner, Depends(get_queries)]
+QueriesDep = Annotated[SparqlRunner, Depends(get_queries)]
 
 
 def get_metrics(request: Request) -> Metrics:

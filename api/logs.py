@@ -37,3 +37,5 @@ def configure_logging(fmt: str, level: int = logging.INFO) -> None:
     for name in ("uvicorn", "uvicorn.error", "uvicorn.access"):
         logging.getLogger(name).handlers[:] = []
         logging.getLogger(name).propagate = True
+    # one line per request to a remote store would drown the server's own; failures are logged by the store
+    logging.getLogger("httpx").setLevel(max(level, logging.WARNING))

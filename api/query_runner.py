@@ -13,19 +13,16 @@ import multiprocessing
 import queue
 import threading
 import time
-from collections import Counter
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from multiprocessing.process import BaseProcess
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
-import anyio
 import pyoxigraph as ox
 
 from api.no_network import forbid_internet_sockets
+from api.query_admission import Admission
 from api.sparql_protocol import MEDIA_TYPE, choose_format
 from kg.errors import (
     BadRequest,
@@ -33,14 +30,12 @@ from kg.errors import (
     KGError,
     QueryTimeout,
     QueryWorkerFailed,
-    ServerBusy,
-    TooManyRequests,
     TooManyRows,
 )
 from kg.search.encoder import Vectors
 from kg.search.similarity import SimilarityFunction, VectorSource, functions, uses_similarity
 from kg.store.formats import GRAPH, TABULAR
-from kg.store.quad_store import Functions, OxigraphStore
+from kg.store.quad_store import Functions, OxigraphStore, QueryResult
 from kg.store.result_formats import is_graph_result
 
 if TYPE_CHECKING:
@@ -88,7 +83,7 @@ def _work(conn: Connection, store_dir: str, offline: bool) -> None:
             if len(texts) > TEXT_CACHE:
                 texts.clear()
             similarity = SimilarityFunction(AskingVectors(conn), nodes=embeddings, texts=texts) if asks else None
-            conn.send(("ok", *_answer(store, job, similarity)))
+            conn.send(("ok", *answer(store, job, similarity)))
         except KGError as error:
             conn.send(("error", error))
         except (ValueError, TypeError, RuntimeError) as error:
@@ -117,7 +112,20 @@ class AskingVectors:
         return found
 
 
-def _answer(store: OxigraphStore, job: QueryJob, similarity: SimilarityFunction | None) -> tuple[str, bytes]:
+class Querying(Protocol):
+    """What answering a query needs of a store."""
+
+    def query(
+        self,
+        sparql: str,
+        default_graphs: list[str] | None = None,
+        named_graphs: list[str] | None = None,
+        base_iri: str | None = None,
+        functions: Functions | None = None,
+    ) -> QueryResult: ...
+
+
+def answer(store: Querying, job: QueryJob, similarity: SimilarityFunction | None) -> tuple[str, bytes]:
     """(media type, body), evaluating the query once unless the answer is big enough to hold too many rows."""
     extra = functions(similarity) if similarity is not None else None
     result = store.query(job.query, job.default_graphs, job.named_graphs, job.base_iri, extra)
@@ -162,7 +170,7 @@ def _capped(result: ox.QuerySolutions | ox.QueryTriples, fmt: str, limit: int) -
     return out.getvalue()
 
 
-def _check_size(store: OxigraphStore, job: QueryJob, extra: Functions | None) -> None:
+def _check_size(store: Querying, job: QueryJob, extra: Functions | None) -> None:
     """Count the rows (or triples) on a second evaluation, stopping at the cap."""
     result = store.query(job.query, job.default_graphs, job.named_graphs, job.base_iri, extra)
     if isinstance(result, ox.QueryBoolean):
@@ -201,14 +209,10 @@ class QueryRunner:
     ) -> None:
         """`offline`: workers cannot open network sockets (a backstop behind the SERVICE check)."""
         self.store_dir, self.timeout, self.offline = store_dir, timeout, offline
-        self.capacity, self.per_client = workers + queued, per_client
+        self.admission = Admission(workers + queued, per_client)
+        self.admit, self.threads = self.admission.admit, self.admission.threads
         self._context = multiprocessing.get_context("spawn")  # no fork of a threaded server
         self._idle: queue.Queue[_Worker] = queue.Queue()
-        self._lock = threading.Lock()
-        self._in_flight = 0
-        self._by_client: Counter[str] = Counter()
-        self.threads = anyio.CapacityLimiter(self.capacity)
-        """SPARQL's own threads: admitted queries never take the threads other routes use."""
         for _ in range(workers):
             self._idle.put(self._spawn())
 
@@ -218,31 +222,6 @@ class QueryRunner:
         process.start()
         theirs.close()
         return _Worker(process, ours)
-
-    @contextmanager
-    def admit(self, client: str) -> Iterator[None]:
-        """A place for one query of `client`, or at once 503 (queue full) or 429 (client's share used)."""
-        with self._lock:
-            if self._in_flight >= self.capacity:
-                raise ServerBusy(
-                    f"{self._in_flight} SPARQL queries are running or waiting (KG_QUERY_QUEUE); try again shortly",
-                    headers={"Retry-After": "1"},
-                )
-            if self._by_client[client] >= self.per_client:
-                raise TooManyRequests(
-                    f"{client} already has {self.per_client} SPARQL queries in flight (KG_QUERIES_PER_CLIENT)",
-                    headers={"Retry-After": "1"},
-                )
-            self._in_flight += 1
-            self._by_client[client] += 1
-        try:
-            yield
-        finally:
-            with self._lock:
-                self._in_flight -= 1
-                self._by_client[client] -= 1
-                if not self._by_client[client]:
-                    del self._by_client[client]
 
     def run(
         self,

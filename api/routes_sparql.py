@@ -12,9 +12,9 @@ from fastapi import APIRouter, Depends, Request, Response
 from starlette.concurrency import run_in_threadpool
 
 from api.dataset_description import service_description
-from api.deps import QueriesDep, ServicesDep, require_writer
+from api.deps import QueriesDep, ServicesDep, SparqlRunner, require_writer
 from api.metrics import Metrics
-from api.query_runner import QueryJob, QueryRunner
+from api.query_runner import QueryJob
 from api.rate_limit import check_rate
 from api.rdf_answer import rdf_answer
 from api.remote_guard import refuse_remote
@@ -81,7 +81,7 @@ POST_DOC: dict[str, Any] = {
 }
 
 
-async def _handle(request: Request, services: Services, queries: QueryRunner) -> Response:
+async def _handle(request: Request, services: Services, queries: SparqlRunner) -> Response:
     """Answer one protocol request, counting it by operation and outcome (ok, or the error's code)."""
     metrics: Metrics = request.app.state.metrics
     kind = "query"
@@ -97,7 +97,7 @@ async def _handle(request: Request, services: Services, queries: QueryRunner) ->
     return response
 
 
-async def _answer(request: Request, services: Services, queries: QueryRunner, operation: ProtocolRequest) -> Response:
+async def _answer(request: Request, services: Services, queries: SparqlRunner, operation: ProtocolRequest) -> Response:
     if not services.settings.allow_remote:
         refuse_remote(operation.query or operation.update or "", update=operation.update is not None)
     base = str(request.url.replace(query=""))
@@ -125,7 +125,7 @@ async def _answer(request: Request, services: Services, queries: QueryRunner, op
     return Response(content, media_type=media_type)
 
 
-async def _run(request: Request, services: Services, queries: QueryRunner, job: QueryJob) -> tuple[str, bytes]:
+async def _run(request: Request, services: Services, queries: SparqlRunner, job: QueryJob) -> tuple[str, bytes]:
     """Run `job` in SPARQL's own threads (so /health and /ask never wait on it); stop it if the client leaves."""
     started, gone = time.monotonic(), threading.Event()
 

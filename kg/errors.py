@@ -104,6 +104,13 @@ class ServerBusy(KGError):
     code = "busy"
 
 
+class StoreUnavailable(KGError):
+    """The remote SPARQL store cannot be reached, refused mlkg, or failed."""
+
+    status = 503
+    code = "store_unavailable"
+
+
 class ClientGone(KGError):
     """The client left before its answer was ready; nobody reads this error."""
 

@@ -4,7 +4,7 @@ import os
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_VAULT = Path(__file__).resolve().parent.parent / "notes"
@@ -41,6 +41,26 @@ class Settings(BaseSettings):
     encoder_threads: int = Field(2, description="Threads the ONNX encoder may use.")
     hnsw_threshold: int = Field(
         50_000, description="Vectors from which search uses an HNSW index instead of exact search."
+    )
+    store: Literal["embedded", "sparql"] = Field(
+        "embedded",
+        description="embedded: an Oxigraph folder under DATA_DIR; sparql: a SPARQL 1.1 store on another server "
+        "(KG_STORE_QUERY_URL, KG_STORE_UPDATE_URL), shared by several mlkg servers.",
+    )
+    store_query_url: str | None = Field(None, description="The remote store's SPARQL query endpoint (KG_STORE=sparql).")
+    store_update_url: str | None = Field(
+        None, description="The remote store's SPARQL update endpoint (default: the query endpoint)."
+    )
+    store_user: str | None = Field(None, description="User for the remote store (HTTP basic authentication).")
+    store_password: SecretStr | None = Field(None, description="Password for the remote store.")
+    store_timeout: float = Field(30.0, description="Seconds a request to the remote store may take, writes included.")
+    sync_interval: float = Field(
+        1.0, description="Seconds between looks at the remote store for other servers' writes (KG_STORE=sparql)."
+    )
+    shared_cache: Path | None = Field(
+        None,
+        description="Note cache (markdown, link inputs, passage vectors) shared by the servers of one remote "
+        "store, so any of them can link again a note another imported; default: DATA_DIR/cache.",
     )
     host: str = Field("127.0.0.1", description="Interface `kg serve` listens on.")
     port: int = Field(8000, description="Port `kg serve` listens on.")
@@ -130,7 +150,7 @@ class Settings(BaseSettings):
     @property
     def cache_dir(self) -> Path:
         """Where each note's markdown, link inputs and sentence vectors are kept, by content hash."""
-        return self.data_dir / "cache"
+        return self.shared_cache or self.data_dir / "cache"
 
     @property
     def models_dir(self) -> Path:

@@ -8,15 +8,18 @@ wait (`reading`), so a reader sees a note's triples, links and embeddings togeth
 import logging
 import shutil
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from api.service.change_feed import ChangeFeed
 from api.service.index_saver import IndexSaver
 from api.service.locks import ReadWriteLock
 from api.service.snapshot_leases import SnapshotLeases
+from kg.errors import StoreUnavailable
 from kg.graph.view import GraphView, read_links
 from kg.iris import kind_of
 from kg.links.linker import Linker, LinkReport, SemanticLinker
@@ -27,6 +30,7 @@ from kg.search.encoder_loading import load_encoder
 from kg.search.engine import SearchEngine
 from kg.search.search_index import IndexChange, SearchIndex
 from kg.settings import Settings
+from kg.store.open_store import open_store
 from kg.store.quad_store import OxigraphStore, Store
 
 if TYPE_CHECKING:  # the importer (and its parser and SHACL) load only for writes: `kg ask` starts faster
@@ -78,7 +82,12 @@ class Services:
     leases: SnapshotLeases = field(default_factory=SnapshotLeases, repr=False)
     """Snapshot folders held by queries in flight (kept until they are done)."""
     _importer: "Importer | None" = field(default=None, repr=False)
-    """The concerns' vectors for semantic links, kept between writes that touch no concern."""
+    feed: ChangeFeed = field(default_factory=ChangeFeed, repr=False)
+    """Other servers' writes to a shared store, looked for by `catch_up`."""
+    repair_pending: bool = False
+    """A write failed in a shared store: the next look links and indexes everything again."""
+    synced_at: float = field(default_factory=time.monotonic, repr=False)
+    """When (monotonic) this server last had every write the store had (`catch_up`)."""
 
     @property
     def importer(self) -> "Importer":
@@ -94,9 +103,22 @@ class Services:
 
     @contextmanager
     def writing(self) -> Iterator[None]:
-        """One writer at a time, for the whole of a write: store, link, index, publish."""
+        """One writer at a time, for the whole of a write: store, link, index, publish.
+
+        On a shared store, other servers' writes are caught up with first, and this write's own
+        changes are taken in after; a write the store failed is repaired by the next look."""
         with self._writes:
-            yield
+            if self.feed.marker is not None:
+                self._look(theirs=True)
+            try:
+                yield
+            except StoreUnavailable:
+                self.linker.forget()
+                self._semantic = None
+                self.repair_pending = self.feed.marker is not None
+                raise
+            if self.feed.marker is not None:
+                self._look(theirs=False)
 
     @contextmanager
     def reading(self) -> Iterator[ReadView]:
@@ -121,6 +143,8 @@ class Services:
         from ingest.pipeline import IngestReport
 
         with self._writes:
+            if not self.store.supports_snapshots:  # a shared store: later writes of others are looked for from here
+                self.feed.start(self.store)
             self.open()
             return self.refresh(IngestReport())
 
@@ -135,13 +159,53 @@ class Services:
 
         Open the view before the write, so that the saved index still matches the store."""
         encoder = self.load_encoder()
-        view = self.open()
+        self.open()
         linked = self._relink(encoder, changes)
+        touched = None if changes is None else changes.touched | linked.touched
+        return Refreshed(self._reindex(encoder, touched), linked)
+
+    def catch_up(self) -> IndexChange | None:
+        """Index what other servers wrote to a shared store since the last look (None: nothing);
+        after a write the store failed, link and index everything again."""
+        with self._writes:
+            if self.repair_pending:
+                self.open()
+                self.feed.start(self.store)
+                refreshed = self.refresh(None)
+                self.repair_pending = False
+                log.info("repaired the write the store failed: links and index compared whole")
+                return refreshed.index
+            return self._look(theirs=True)
+
+    def _look(self, theirs: bool) -> IndexChange | None:
+        """Take in the store's changes since the last look; hold `writing`.
+
+        `theirs`: the changes are other servers', whose link states this server's linker does not
+        know, so its next write compares every note's; else they are this server's own write."""
+        encoder = self.load_encoder()
+        self.open()
+        looked = time.monotonic()
+        changes = self.feed.look(self.store)
+        if changes is None:
+            self.synced_at = looked
+            return None
+        if theirs:
+            self.linker.forget()
+            self._semantic = None
+        try:
+            change = self._reindex(encoder, changes.touched)
+        except StoreUnavailable:
+            self.repair_pending = True  # the feed has moved past changes the index has not taken
+            raise
+        self.synced_at = looked
+        return change
+
+    def _reindex(self, encoder: Encoder, changed: set[str] | None) -> IndexChange:
+        """Index the nodes a write changed (None: compare everything), update the graph view, publish."""
+        view = self.open()
         index, graph = view.engine.index, view.engine.view
         assert graph is not None, "a writer holds the whole view"
-        touched = (
-            None if changes is None else {i for i in changes.touched | linked.touched if kind_of(i) not in HELPERS}
-        )
+        touched = None if changed is None else {i for i in changed if kind_of(i) not in HELPERS}
         if touched is not None and len(touched) > FULL_SHARE * max(len(index), 1):
             touched = None
         if touched is None:
@@ -159,7 +223,7 @@ class Services:
             self._view = ReadView(view.engine, view.generation + 1, where)
         if self._saver is not None:
             self._saver.poke()
-        return Refreshed(change, linked)
+        return change
 
     def _relink(self, encoder: Encoder, changes: "IngestReport | None") -> LinkReport:
         if self.read_only:
@@ -216,7 +280,7 @@ class Services:
 
     def _snapshot(self, generation: int) -> tuple[Store, Path]:
         """A read-only copy of the store as it is now; later writes do not show in it."""
-        if self.read_only or not self.snapshots:
+        if self.read_only or not self.snapshots or not self.store.supports_snapshots:
             return self.store, self.settings.store_dir
         folder = self.settings.snapshots_dir
         if generation == 0:
@@ -254,9 +318,8 @@ def build_services(
     settings: Settings, read_only: bool = False, encoder: Encoder | None = None, snapshots: bool = False
 ) -> Services:
     """Open the store under the data directory and build the importer around it."""
-    store_dir = settings.store_dir
-    read_only = read_only and store_dir.exists()
-    store = OxigraphStore(store_dir, read_only=read_only)
-    log.debug("opened store at %s (read_only=%s)", store_dir, read_only)
+    read_only = read_only and (settings.store == "sparql" or settings.store_dir.exists())
+    store = open_store(settings, read_only)
+    log.debug("opened the %s store (read_only=%s)", settings.store, read_only)
     cache = NoteCache(settings.cache_dir)
     return Services(settings, store, Linker(store, cache), encoder, read_only, snapshots)

@@ -1,5 +1,6 @@
 """Every read, from the published view: answers, nodes, notes, neighbourhoods, paths, the lifecycle."""
 
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -192,6 +193,9 @@ def health(services: Services) -> Health:
     """Triples, notes, index size, model, version and the generation readers see."""
     with services.reading() as view:
         engine = view.engine
+        shared = not services.store.supports_snapshots
+        published = services.feed.marker if shared else view.store.change_marker()
+        marker = services.store.change_marker()
         return Health(
             status="ok",
             version=__version__,
@@ -201,6 +205,10 @@ def health(services: Services) -> Health:
             model=engine.encoder.model,
             encoder_backend=engine.encoder.backend,
             generation=view.generation,
+            store=services.settings.store,
+            store_generation=marker.generation,
+            synced_generation=published.generation if published is not None else 0,
+            sync_age_s=round(time.monotonic() - services.synced_at, 3) if shared else None,
         )
 
 

@@ -258,6 +258,13 @@ class Health(BaseModel):
     model: str
     encoder_backend: str
     generation: int
+    store: Literal["embedded", "sparql"]
+    store_generation: int
+    """Writes the store has taken (its change marker)."""
+    synced_generation: int
+    """Writes this server's index and graph view include; behind the store's while it catches up."""
+    sync_age_s: float | None
+    """With a remote store: seconds since this server last had every write the store had."""
 
 
 class CoverageCount(BaseModel):

@@ -34,15 +34,30 @@ STATE = "https://w3id.org/mlkg/id/state"
 """The store's change marker: a subject and the named graph holding it (generation, change id)."""
 _GENERATION = f"<{PREFIXES['mlkg']}generation>"
 _CHANGE_ID = f"<{PREFIXES['mlkg']}changeId>"
-BUMP = f"""DELETE {{ GRAPH <{STATE}> {{ <{STATE}> {_GENERATION} ?g ; {_CHANGE_ID} ?c }} }}
-INSERT {{ GRAPH <{STATE}> {{ <{STATE}> {_GENERATION} ?next ; {_CHANGE_ID} ?id }} }}
+_RAW = f"<{PREFIXES['mlkg']}rawGeneration>"
+
+
+def bump(raw: bool = False) -> str:
+    """The update appended to every write, so the marker moves in the write's own transaction.
+
+    `raw`: the write is a user's SPARQL update, which changes graphs without their hashes: replicas
+    that see its generation compare everything instead of the graphs whose hash moved."""
+    raw_delete = f" ; {_RAW} ?r" if raw else ""
+    raw_insert = f" ; {_RAW} ?next" if raw else ""
+    raw_where = f"OPTIONAL {{ GRAPH <{STATE}> {{ <{STATE}> {_RAW} ?r }} }}" if raw else ""
+    return f"""DELETE {{ GRAPH <{STATE}> {{ <{STATE}> {_GENERATION} ?g ; {_CHANGE_ID} ?c{raw_delete} }} }}
+INSERT {{ GRAPH <{STATE}> {{ <{STATE}> {_GENERATION} ?next ; {_CHANGE_ID} ?id{raw_insert} }} }}
 WHERE {{
   OPTIONAL {{ GRAPH <{STATE}> {{ <{STATE}> {_GENERATION} ?g }} }}
-  OPTIONAL {{ GRAPH <{STATE}> {{ <{STATE}> {_CHANGE_ID} ?c }} }}
+  OPTIONAL {{ GRAPH <{STATE}> {{ <{STATE}> {_CHANGE_ID} ?c }} }} {raw_where}
   BIND(COALESCE(?g, 0) + 1 AS ?next) BIND(STRUUID() AS ?id)
 }}"""
-"""Appended to every write's update, so the marker moves in the write's own transaction."""
-MARKER = f"SELECT ?g ?c WHERE {{ GRAPH <{STATE}> {{ <{STATE}> {_GENERATION} ?g ; {_CHANGE_ID} ?c }} }}"
+
+
+BUMP = bump()
+RAW_BUMP = bump(raw=True)
+MARKER = f"""SELECT ?g ?c ?r WHERE {{ GRAPH <{STATE}> {{
+  <{STATE}> {_GENERATION} ?g ; {_CHANGE_ID} ?c OPTIONAL {{ <{STATE}> {_RAW} ?r }} }} }}"""
 
 QueryResult = ox.QuerySolutions | ox.QueryBoolean | ox.QueryTriples
 TermTriple = tuple[str, str, str]
@@ -57,6 +72,9 @@ EMPTY_GRAPH = ox.NamedNode("urn:x-mlkg:empty-default-graph")
 
 class Store(Protocol):
     """What mlkg needs from a quad store; Oxigraph is the embedded default."""
+
+    supports_snapshots: bool
+    """Whether `snapshot` can copy the store into a folder (readers elsewhere then open the copy)."""
 
     def replace_graphs(self, graphs: dict[str, str]) -> None: ...
     def drop_graphs(self, graph_iris: Iterable[str]) -> None: ...
@@ -81,10 +99,64 @@ class Store(Protocol):
 
 @dataclass(frozen=True)
 class ChangeMarker:
-    """Where the store is: the number of writes it has taken and the id of the last one."""
+    """Where the store is: the number of writes it has taken, the id of the last one, and the
+    generation of the last user's SPARQL update (0: none)."""
 
     generation: int = 0
     change_id: str = ""
+    raw_generation: int = 0
+
+
+def marker_of(rows: ox.QuerySolutions) -> ChangeMarker:
+    """The marker from the answer to MARKER; a store never written by mlkg has none."""
+    for row in rows:
+        raw = row["r"]
+        return ChangeMarker(int(row["g"].value), row["c"].value, int(raw.value) if raw is not None else 0)
+    return ChangeMarker()
+
+
+def replace_update(graphs: dict[str, str]) -> str:
+    """One update that replaces each named graph by the given N-Triples, and moves the marker."""
+    parts = [
+        f"DROP SILENT GRAPH {iri_term(g)} ; INSERT DATA {{ GRAPH {iri_term(g)} {{\n{nt}\n}} }}"
+        for g, nt in graphs.items()
+    ]
+    return " ;\n".join([*parts, BUMP])
+
+
+def drop_update(graph_iris: Iterable[str]) -> str | None:
+    """One update that drops these named graphs and moves the marker (None: no graph)."""
+    operations = [f"DROP SILENT GRAPH {iri_term(g)}" for g in graph_iris]
+    return " ;\n".join([*operations, BUMP]) if operations else None
+
+
+def by_graph_query(predicate: str, graphs: list[str] | None) -> str:
+    """Graph -> value of `predicate` on the graph's own IRI, in every graph or in these."""
+    values = iri_values("g", graphs) if graphs is not None else ""
+    return f"SELECT ?g ?v WHERE {{ {values} GRAPH ?g {{ ?g <{predicate}> ?v }} }}"
+
+
+def ensure_ontology(store: "Store") -> None:
+    """Load the shipped ontology and vocabulary into their graph (one write) unless already current."""
+    data = ONTOLOGY_TTL.read_bytes() + b"\n" + VOCABULARY_TTL.read_bytes()
+    digest = hashlib.sha256(data).hexdigest()
+    if store.note_hashes([ONTOLOGY_GRAPH]).get(ONTOLOGY_GRAPH) == digest:
+        return
+    graph = ox.NamedNode(ONTOLOGY_GRAPH)
+    triples = [*ox.parse(data, format=ox.RdfFormat.TURTLE), ox.Triple(graph, ox.NamedNode(HASH), ox.Literal(digest))]
+    store.replace_graphs({ONTOLOGY_GRAPH: as_bytes(ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES)).decode()})
+
+
+def update_syntax_error(sparql: str, base_iri: str | None) -> QuerySyntaxError | None:
+    """The syntax error of a user's update by itself, read on an empty store (None: it has none)."""
+    try:
+        ox.Store().update(sparql, base_iri=base_iri)  # an empty store in memory: nothing real is written
+    except SyntaxError as error:
+        return QuerySyntaxError(f"SPARQL update syntax error: {error}")
+    return None
+
+
+FOLLOW_ERROR = "SPARQL update syntax error: the update cannot be followed by another operation"
 
 
 def as_bytes(serialized: bytes | None) -> bytes:
@@ -112,6 +184,8 @@ def iri_values(variable: str, iris: list[str]) -> str:
 class OxigraphStore:
     """A persistent Oxigraph store under a directory."""
 
+    supports_snapshots = True
+
     def __init__(self, path: Path | None, read_only: bool = False) -> None:
         self.read_only = read_only
         if path is None:
@@ -122,44 +196,24 @@ class OxigraphStore:
             path.mkdir(parents=True, exist_ok=True)
             self._store = ox.Store(str(path))
         if not read_only:
-            self.ensure_ontology()
-
-    def ensure_ontology(self) -> None:
-        """Load the shipped ontology and vocabulary into their graph unless already current."""
-        data = ONTOLOGY_TTL.read_bytes() + b"\n" + VOCABULARY_TTL.read_bytes()
-        digest = hashlib.sha256(data).hexdigest()
-        if self.note_hashes().get(ONTOLOGY_GRAPH) == digest:
-            return
-        graph = ox.NamedNode(ONTOLOGY_GRAPH)
-        quads = [ox.Quad(t.subject, t.predicate, t.object, graph) for t in ox.parse(data, format=ox.RdfFormat.TURTLE)]
-        quads.append(ox.Quad(graph, ox.NamedNode(HASH), ox.Literal(digest), graph))
-        # the marker moves first: a crash in between costs a needless refresh, never a stale one
-        self._store.update(f"DROP SILENT GRAPH {iri_term(ONTOLOGY_GRAPH)} ;\n{BUMP}")
-        self._store.extend(quads)
+            ensure_ontology(self)
 
     def replace_graphs(self, graphs: dict[str, str]) -> None:
         """Replace each named graph by the given N-Triples, all in one transaction."""
-        if not graphs:
-            return
-        parts = [
-            f"DROP SILENT GRAPH {iri_term(g)} ; INSERT DATA {{ GRAPH {iri_term(g)} {{\n{nt}\n}} }}"
-            for g, nt in graphs.items()
-        ]
-        self._store.update(" ;\n".join([*parts, BUMP]))
+        if graphs:
+            self._store.update(replace_update(graphs))
 
     def drop_graphs(self, graph_iris: Iterable[str]) -> None:
         """Drop named graphs in one transaction; unknown graphs are ignored."""
-        operations = [f"DROP SILENT GRAPH {iri_term(g)}" for g in graph_iris]
-        if operations:
-            self._store.update(" ;\n".join([*operations, BUMP]))
+        if (update := drop_update(graph_iris)) is not None:
+            self._store.update(update)
 
     def note_hashes(self, graphs: list[str] | None = None) -> dict[str, str]:
         """Content hash of every graph that records one (notes and the ontology), or of these graphs."""
         return self._by_graph(HASH, graphs)
 
     def _by_graph(self, predicate: str, graphs: list[str] | None) -> dict[str, str]:
-        values = iri_values("g", graphs) if graphs is not None else ""
-        rows = self._store.query(f"SELECT ?g ?v WHERE {{ {values} GRAPH ?g {{ ?g <{predicate}> ?v }} }}")
+        rows = self._store.query(by_graph_query(predicate, graphs))
         assert isinstance(rows, ox.QuerySolutions)
         return {row["g"].value: row["v"].value for row in rows}
 
@@ -205,17 +259,13 @@ class OxigraphStore:
     def update(self, sparql: str, base_iri: str | None = None) -> None:
         """Run a SPARQL update in one transaction, with the change marker; relative IRIs resolve against `base_iri`."""
         # the marker goes after the user's operations: after a separator, or after their own trailing one
-        for joined in (f"{sparql}\n;\n{BUMP}", f"{sparql}\n{BUMP}"):
+        for joined in (f"{sparql}\n;\n{RAW_BUMP}", f"{sparql}\n{RAW_BUMP}"):
             try:
                 self._store.update(joined, base_iri=base_iri)
                 return
             except SyntaxError:
                 continue
-        try:
-            self._store.update(sparql, base_iri=base_iri)  # the error of the user's own text (nothing is written)
-        except SyntaxError as error:
-            raise QuerySyntaxError(f"SPARQL update syntax error: {error}") from error
-        raise QuerySyntaxError("SPARQL update syntax error: the update cannot be followed by another operation")
+        raise update_syntax_error(sparql, base_iri) or QuerySyntaxError(FOLLOW_ERROR)
 
     def dump(self, fmt: ox.RdfFormat) -> bytes:
         """The whole dataset (or, for triple formats, the union of its graphs), without the change marker:
@@ -239,9 +289,7 @@ class OxigraphStore:
         """The marker every write moves (one small query); a store never written by mlkg has none."""
         rows = self._store.query(MARKER)
         assert isinstance(rows, ox.QuerySolutions)
-        for row in rows:
-            return ChangeMarker(int(row["g"].value), row["c"].value)
-        return ChangeMarker()
+        return marker_of(rows)
 
     def snapshot(self, target: Path) -> None:
         """A consistent copy of the store as it is now, in `target` (hard links: cheap), to open read-only."""
