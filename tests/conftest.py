@@ -215,3 +215,91 @@ def kg(data_dir: Path, *args: str, stdin: str | None = None) -> subprocess.Compl
     """Run the `kg` command in a new process over `data_dir`."""
     env = {**os.environ, "KG_DATA_DIR": str(data_dir), "COLUMNS": "200", "KG_MODEL_CACHE": str(MODELS[-1])}
     return subprocess.run([KG, *args], capture_output=True, text=True, env=env, input=stdin, timeout=120)
+
+
+OXIGRAPH = str(Path(sys.executable).parent / "oxigraph")
+
+
+@dataclass
+class OxigraphServer:
+    """Oxigraph's own server (PyPI `oxigraph`) on loopback over a folder, as a remote SPARQL store."""
+
+    location: Path
+    port: int
+    process: "subprocess.Popen[bytes] | None" = None
+
+    @property
+    def settings(self) -> dict[str, Any]:
+        """The settings that point mlkg at this store."""
+        base = f"http://127.0.0.1:{self.port}"
+        return {"store": "sparql", "store_query_url": f"{base}/query", "store_update_url": f"{base}/update"}
+
+    @property
+    def env(self) -> dict[str, str]:
+        return {f"KG_{key.upper()}": value for key, value in self.settings.items()}
+
+    def start(self) -> None:
+        import time
+
+        import httpx
+
+        bind = f"127.0.0.1:{self.port}"
+        command = [OXIGRAPH, "serve", "--location", str(self.location), "--bind", bind]
+        self.process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                httpx.get(f"http://{bind}/query", params={"query": "ASK {}"}, timeout=1)
+                return
+            except httpx.TransportError:
+                time.sleep(0.05)
+        raise AssertionError("the Oxigraph server did not start")
+
+    def kill(self) -> None:
+        """SIGKILL: the store goes away mid-request, as a crashed database does."""
+        if self.process is not None:
+            self.process.kill()
+            self.process.wait()
+            self.process = None
+
+
+@pytest.fixture
+def oxigraph_server(tmp_path: Path) -> Iterator[OxigraphServer]:
+    """A fresh Oxigraph server on a free loopback port, stopped after the test."""
+    server = OxigraphServer(tmp_path / "oxigraph", free_port())
+    server.start()
+    yield server
+    server.kill()
+
+
+def start_kg_server(
+    data: Path, models: Path, port: int, log: Path | None = None, **env: str
+) -> "subprocess.Popen[bytes]":
+    """`kg serve` in its own process over `data` (writes need 'secret-token'); waits until /health answers."""
+    import time
+
+    import httpx
+
+    environment = {
+        **os.environ,
+        "KG_DATA_DIR": str(data),
+        "KG_PORT": str(port),
+        "KG_API_TOKEN": "secret-token",
+        "KG_VAULT": str(ROOT / "notes"),
+        "KG_MODEL_CACHE": str(models),
+        "KG_RATE_LIMIT_PER_MINUTE": "0",
+        **env,
+    }
+    errors = log.open("wb") if log is not None else subprocess.PIPE
+    server = subprocess.Popen([KG, "serve"], env=environment, stdout=subprocess.DEVNULL, stderr=errors)
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/health", timeout=2).status_code == 200:
+                return server
+        except httpx.TransportError:
+            time.sleep(0.2)
+        if server.poll() is not None:
+            detail = log.read_text() if log is not None else server.stderr.read().decode() if server.stderr else ""
+            raise AssertionError(f"the server ended: {detail[-3000:]}")
+    raise AssertionError("the server did not start")

@@ -2,7 +2,6 @@
 no partial note graph exists, and the restarted server's index matches its store."""
 
 import json
-import os
 import signal
 import subprocess
 import sys
@@ -15,7 +14,7 @@ import pytest
 
 from bench.synth_vault import write_vault
 
-from .conftest import ROOT, free_port
+from .conftest import free_port, start_kg_server
 
 KG = str(Path(sys.executable).parent / "kg")
 AUTH = {"Authorization": "Bearer secret-token"}
@@ -26,25 +25,7 @@ LINKED = "SELECT ?g WHERE { GRAPH ?g { ?g <https://w3id.org/mlkg/ontology#linkSt
 
 
 def start(data: Path, models: Path, port: int) -> subprocess.Popen[bytes]:
-    env = {
-        **os.environ,
-        "KG_DATA_DIR": str(data),
-        "KG_PORT": str(port),
-        "KG_API_TOKEN": "secret-token",
-        "KG_VAULT": str(ROOT / "notes"),
-        "KG_MODEL_CACHE": str(models),
-        "KG_RATE_LIMIT_PER_MINUTE": "0",
-    }
-    server = subprocess.Popen([KG, "serve"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"http://127.0.0.1:{port}/health", timeout=2).status_code == 200:
-                return server
-        except httpx.TransportError:
-            time.sleep(0.2)
-        assert server.poll() is None, server.stderr.read().decode() if server.stderr else ""
-    raise AssertionError("the server did not start")
+    return start_kg_server(data, models, port)
 
 
 @pytest.mark.timeout(600)

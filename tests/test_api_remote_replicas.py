@@ -1,0 +1,143 @@
+"""Two `kg serve` processes over one real Oxigraph server: writes through one answer on the other,
+and a store killed in the middle of imports loses no acknowledged note and leaves none half-linked."""
+
+import subprocess
+import threading
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from .conftest import OxigraphServer, free_port, start_kg_server
+
+AUTH = {"Authorization": "Bearer secret-token"}
+NOTE = """---
+title: Watermarks against model extraction {n}
+---
+# Watermarks against model extraction {n}
+
+Attackers copy a model through its prediction API: [[Model stealing]]. Watermarking outputs (variant {n}) helps.
+"""
+UNLINKED = """PREFIX mlkg: <https://w3id.org/mlkg/ontology#>
+SELECT ?g WHERE { GRAPH ?g { ?g mlkg:contentHash ?h ; a mlkg:Note }
+  FILTER NOT EXISTS { GRAPH ?l { ?l mlkg:linkState ?s } FILTER(STR(?l) = REPLACE(STR(?g), "/id/note/", "/id/links/")) } }"""
+
+
+def _wait(check: Callable[[], bool], seconds: float) -> float:
+    """Seconds until `check` holds; fails after `seconds`."""
+    started = time.monotonic()
+    while not check():
+        assert time.monotonic() - started < seconds, "not within the time allowed"
+        time.sleep(0.02)
+    return time.monotonic() - started
+
+
+def _note_ids(server: str) -> set[str]:
+    return {note["id"] for note in httpx.get(f"{server}/notes", timeout=30).json()}
+
+
+def _asks(server: str, note_iri: str) -> bool:
+    answer = httpx.get(f"{server}/ask", params={"q": "copying a model through its API", "k": 1}, timeout=30).json()
+    return note_iri in str(answer["hits"][0])
+
+
+@pytest.fixture
+def two_servers(tmp_path: Path, oxigraph_server: OxigraphServer, models_dir: Path, encoder) -> Iterator[list[str]]:
+    """Servers A and B on one store and one note cache; A imports the bundled vault first."""
+    env = {**oxigraph_server.env, "KG_SHARED_CACHE": str(tmp_path / "cache")}
+    servers: list[subprocess.Popen[bytes]] = []
+    urls = []
+    try:
+        for name in ("a", "b"):
+            port = free_port()
+            log = tmp_path / f"{name}.log"
+            servers.append(start_kg_server(tmp_path / name, models_dir, port, log=log, **env))
+            urls.append(f"http://127.0.0.1:{port}")
+        yield urls
+    finally:
+        for server in servers:
+            server.terminate()
+            server.wait(timeout=60)
+
+
+@pytest.mark.timeout(600)
+def test_a_note_imported_through_one_server_answers_on_the_other(two_servers: list[str]) -> None:
+    a, b = two_servers
+    stored = httpx.post(f"{a}/notes", params={"name": "topics/w.md"}, content=NOTE.format(n=1), headers=AUTH)
+    assert stored.status_code == 201, stored.text
+    iri = stored.json()["notes"][0]["iri"]
+    waited = _wait(lambda: _asks(b, iri), 10)
+    print(f"B answered with A's note after {waited:.2f} s")
+    assert "topics/w" in _note_ids(b)
+    # the note cache is shared: B shows the markdown A imported
+    assert "Watermarking outputs" in httpx.get(f"{b}/notes/topics/w").json()["markdown"]
+    count = "SELECT (COUNT(DISTINCT ?note) AS ?n) WHERE { ?note <https://w3id.org/mlkg/ontology#contentHash> ?h }"
+    rows = httpx.post(f"{b}/sparql", data={"query": count}, headers={"Accept": "application/sparql-results+json"})
+    assert rows.json()["results"]["bindings"][0]["n"]["value"] == "3"  # the seed, the ontology and A's note
+
+    assert httpx.delete(f"{b}/notes/topics/w", headers=AUTH).status_code == 204
+    _wait(lambda: "topics/w" not in _note_ids(a) and not _asks(a, iri), 10)
+    health = [httpx.get(f"{s}/health").json() for s in (a, b)]
+    _wait(lambda: all(h["synced_generation"] == h["store_generation"] for h in _healths(a, b)), 10)
+    assert {h["store"] for h in health} == {"sparql"}
+    assert all(h["sync_age_s"] is not None for h in health)
+
+
+def _healths(*servers: str) -> list[dict[str, object]]:
+    return [httpx.get(f"{s}/health").json() for s in servers]
+
+
+@pytest.mark.timeout(600)
+def test_a_store_killed_during_imports_loses_nothing_acknowledged(
+    two_servers: list[str], oxigraph_server: OxigraphServer
+) -> None:
+    a, b = two_servers
+    acknowledged: list[str] = []
+    refused: list[httpx.Response] = []
+    stop = threading.Event()
+
+    def write() -> None:
+        n = 0
+        while not stop.is_set():
+            reply = httpx.post(
+                f"{a}/notes", params={"name": f"crash/{n}.md"}, content=NOTE.format(n=n), headers=AUTH, timeout=60
+            )
+            (acknowledged.append(f"crash/{n}") if reply.status_code == 201 else refused.append(reply))
+            n += 1
+
+    writer = threading.Thread(target=write)
+    writer.start()
+    _wait(lambda: len(acknowledged) >= 3, 60)
+    oxigraph_server.kill()
+    _wait(lambda: len(refused) >= 2, 60)
+    oxigraph_server.start()
+    before = len(acknowledged)
+    _wait(lambda: len(acknowledged) >= before + 3, 60)
+    stop.set()
+    writer.join()
+    assert refused, "the store was killed while the writer ran, so some imports must have been refused"
+    for reply in refused:
+        assert reply.status_code == 503 and reply.json()["error"]["code"] == "store_unavailable", reply.text
+        assert "cannot be reached" in reply.json()["error"]["message"]
+    # both servers catch up with the store; every note in it is linked (a write cut short is repaired)
+    in_store = _wait_for_agreement(a, b)
+    assert set(acknowledged) <= in_store
+    unlinked = httpx.post(
+        f"{a}/sparql", data={"query": UNLINKED}, headers={"Accept": "application/sparql-results+json"}
+    )
+    assert unlinked.json()["results"]["bindings"] == []
+
+
+def _wait_for_agreement(a: str, b: str) -> set[str]:
+    def agree() -> bool:
+        try:
+            return _note_ids(a) == _note_ids(b) and all(
+                h["synced_generation"] == h["store_generation"] for h in _healths(a, b)
+            )
+        except (httpx.HTTPError, KeyError):
+            return False
+
+    _wait(agree, 30)
+    return _note_ids(a)
