@@ -76,6 +76,9 @@ def test_a_note_imported_through_one_server_answers_on_the_other(two_servers: li
     count = "SELECT (COUNT(DISTINCT ?note) AS ?n) WHERE { ?note <https://w3id.org/mlkg/ontology#contentHash> ?h }"
     rows = httpx.post(f"{b}/sparql", data={"query": count}, headers={"Accept": "application/sparql-results+json"})
     assert rows.json()["results"]["bindings"][0]["n"]["value"] == "3"  # the seed, the ontology and A's note
+    similar = 'SELECT ?c WHERE { ?c ?p ?o } ORDER BY DESC(<https://w3id.org/mlkg/ontology#similarity>(?c, "x"))'
+    refused = httpx.post(f"{b}/sparql", data={"query": similar})
+    assert refused.status_code == 400 and "embedded store only" in refused.json()["error"]["message"]
 
     assert httpx.delete(f"{b}/notes/topics/w", headers=AUTH).status_code == 204
     _wait(lambda: "topics/w" not in _note_ids(a) and not _asks(a, iri), 10)

@@ -58,13 +58,22 @@ def _check_body(response: httpx.Response, expected: dict[str, Any]) -> None:
         assert len(Graph().parse(data=response.text, format={"text/turtle": "turtle"}.get(kind, kind))) >= 0
 
 
-@pytest.fixture(scope="module")
-def w3c_server(tmp_path_factory: pytest.TempPathFactory, encoder) -> Any:
-    """A live server over an empty vault (the suite drops and loads its own data)."""
-    from .conftest import live_server_for
+@pytest.fixture(scope="module", params=["embedded", "sparql"])
+def w3c_server(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory, encoder) -> Any:
+    """A live server over an empty vault (the suite drops and loads its own data), on the embedded
+    store and on a remote one (Oxigraph's own server)."""
+    from .conftest import OxigraphServer, free_port, live_server_for
 
     empty = tmp_path_factory.mktemp("empty-vault")
-    yield from live_server_for(tmp_path_factory.mktemp("w3c"), empty, encoder)
+    if request.param == "embedded":
+        yield from live_server_for(tmp_path_factory.mktemp("w3c"), empty, encoder)
+        return
+    store = OxigraphServer(tmp_path_factory.mktemp("w3c-oxigraph"), free_port())
+    store.start()
+    try:
+        yield from live_server_for(tmp_path_factory.mktemp("w3c-remote"), empty, encoder, **store.settings)
+    finally:
+        store.kill()
 
 
 @pytest.mark.parametrize("test", ENTRIES, ids=[str(e).rsplit("#", 1)[-1] for e in ENTRIES])
