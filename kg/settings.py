@@ -55,7 +55,9 @@ class Settings(BaseSettings):
     store_password: SecretStr | None = Field(None, description="Password for the remote store.")
     store_timeout: float = Field(30.0, description="Seconds a request to the remote store may take, writes included.")
     sync_interval: float = Field(
-        1.0, description="Seconds between looks at the remote store for other servers' writes (KG_STORE=sparql)."
+        0.5,
+        description="Seconds between looks at the remote store for other servers' writes (KG_STORE=sparql); "
+        "each look is one small query.",
     )
     shared_cache: Path | None = Field(
         None,

@@ -27,3 +27,19 @@ def values_by_node(store: Store, pattern: str, iris: list[str] | None = None) ->
     for row in rows:
         found[row["node"].value].append(row["value"].value)
     return {node: sorted(v) for node, v in found.items()}
+
+
+def values_by_name(store: Store, lookups: dict[str, tuple[str, list[str]]]) -> dict[str, dict[str, list[str]]]:
+    """Several `values_by_node` lookups (name -> pattern and nodes) in one query: one round trip to the store."""
+    asked = {name: (pattern, iris) for name, (pattern, iris) in lookups.items() if iris}
+    found: dict[str, dict[str, list[str]]] = {name: defaultdict(list) for name in lookups}
+    if asked:
+        branches = " UNION ".join(
+            f'{{ {iri_values("node", iris)} {pattern} BIND("{name}" AS ?lookup) }}'
+            for name, (pattern, iris) in asked.items()
+        )
+        rows = store.query(f"{PREFIXES}SELECT DISTINCT ?lookup ?node ?value WHERE {{ {branches} }}")
+        assert isinstance(rows, ox.QuerySolutions)
+        for row in rows:
+            found[row["lookup"].value][row["node"].value].append(row["value"].value)
+    return {name: {node: sorted(v) for node, v in per.items()} for name, per in found.items()}
