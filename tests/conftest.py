@@ -272,6 +272,94 @@ def oxigraph_server(tmp_path: Path) -> Iterator[OxigraphServer]:
     server.kill()
 
 
+VIRTUOSO = shutil.which("virtuoso-t")
+VIRTUOSO_INI = """[Database]
+DatabaseFile = {dir}/virtuoso.db
+ErrorLogFile = {dir}/virtuoso.log
+LockFile = {dir}/virtuoso.lck
+TransactionFile = {dir}/virtuoso.trx
+xa_persistent_file = {dir}/virtuoso.pxa
+TempStorage = TempDatabase
+[TempDatabase]
+DatabaseFile = {dir}/virtuoso-temp.db
+TransactionFile = {dir}/virtuoso-temp.trx
+[Parameters]
+ServerPort = 127.0.0.1:{sql_port}
+DisableUnixSocket = 1
+NumberOfBuffers = 10000
+MaxDirtyBuffers = 6000
+DirsAllowed = .
+[HTTPServer]
+ServerPort = 127.0.0.1:{port}
+ServerThreads = 10
+Charset = UTF-8
+[SPARQL]
+ResultSetMaxRows = 1000000
+MaxQueryExecutionTime = 60
+"""
+# the endpoint's anonymous user may update and write every graph: on loopback, for the tests only
+VIRTUOSO_GRANTS = """GRANT SPARQL_UPDATE TO "SPARQL";
+DB.DBA.RDF_DEFAULT_USER_PERMS_SET ('nobody', 7);
+"""
+
+
+@dataclass
+class VirtuosoServer(OxigraphServer):
+    """Virtuoso Open Source 7 (Debian's virtuoso-opensource) on loopback over a folder."""
+
+    sql_port: int = 0
+
+    @property
+    def settings(self) -> dict[str, Any]:
+        endpoint = f"http://127.0.0.1:{self.port}/sparql"
+        return {"store": "sparql", "store_query_url": endpoint, "store_update_url": endpoint}
+
+    def start(self) -> None:
+        import time
+
+        import httpx
+
+        assert VIRTUOSO is not None
+        first = not self.location.exists()
+        self.location.mkdir(parents=True, exist_ok=True)
+        ini = self.location / "virtuoso.ini"
+        ini.write_text(VIRTUOSO_INI.format(dir=self.location, port=self.port, sql_port=self.sql_port))
+        command = [VIRTUOSO, "-f", "-c", str(ini)]
+        self.process = subprocess.Popen(
+            command, cwd=self.location, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        )
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            try:
+                if httpx.get(f"http://127.0.0.1:{self.port}/sparql", params={"query": "ASK {}"}, timeout=2).is_success:
+                    break
+            except httpx.TransportError:
+                pass
+            assert self.process.poll() is None, (self.location / "virtuoso.log").read_text()[-2000:]
+            time.sleep(0.2)
+        else:
+            raise AssertionError("Virtuoso did not start")
+        if first:
+            grants = self.location / "grants.sql"
+            grants.write_text(VIRTUOSO_GRANTS)
+            isql = shutil.which("isql-vt") or "isql-vt"
+            subprocess.run([isql, str(self.sql_port), "dba", "dba", str(grants)], check=True, capture_output=True)
+
+
+@pytest.fixture(params=["oxigraph", "virtuoso"])
+def sparql_server(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[OxigraphServer]:
+    """A fresh remote SPARQL store on loopback: Oxigraph's server, then Virtuoso 7."""
+    if request.param == "oxigraph":
+        server = OxigraphServer(tmp_path / "oxigraph", free_port())
+    else:
+        if VIRTUOSO is None:
+            pytest.skip("Virtuoso is not installed (Debian: apt-get install virtuoso-opensource; .ci/run does)")
+        server = VirtuosoServer(tmp_path / "virtuoso", free_port(), sql_port=free_port())
+    server.start()
+    yield server
+    server.kill()
+
+
 def start_kg_server(
     data: Path, models: Path, port: int, log: Path | None = None, **env: str
 ) -> "subprocess.Popen[bytes]":

@@ -44,9 +44,9 @@ def _asks(server: str, note_iri: str) -> bool:
 
 
 @pytest.fixture
-def two_servers(tmp_path: Path, oxigraph_server: OxigraphServer, models_dir: Path, encoder) -> Iterator[list[str]]:
+def two_servers(tmp_path: Path, sparql_server: OxigraphServer, models_dir: Path, encoder) -> Iterator[list[str]]:
     """Servers A and B on one store and one note cache; A imports the bundled vault first."""
-    env = {**oxigraph_server.env, "KG_SHARED_CACHE": str(tmp_path / "cache")}
+    env = {**sparql_server.env, "KG_SHARED_CACHE": str(tmp_path / "cache")}
     servers: list[subprocess.Popen[bytes]] = []
     urls = []
     try:
@@ -94,7 +94,7 @@ def _healths(*servers: str) -> list[dict[str, object]]:
 
 @pytest.mark.timeout(600)
 def test_a_store_killed_during_imports_loses_nothing_acknowledged(
-    two_servers: list[str], oxigraph_server: OxigraphServer
+    two_servers: list[str], sparql_server: OxigraphServer
 ) -> None:
     a, b = two_servers
     acknowledged: list[str] = []
@@ -113,9 +113,9 @@ def test_a_store_killed_during_imports_loses_nothing_acknowledged(
     writer = threading.Thread(target=write)
     writer.start()
     _wait(lambda: len(acknowledged) >= 3, 60)
-    oxigraph_server.kill()
+    sparql_server.kill()
     _wait(lambda: len(refused) >= 2, 60)
-    oxigraph_server.start()
+    sparql_server.start()
     before = len(acknowledged)
     _wait(lambda: len(acknowledged) >= before + 3, 60)
     stop.set()

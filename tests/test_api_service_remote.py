@@ -21,9 +21,9 @@ Attackers copy a deployed model through its prediction API: [[Model stealing]].
 
 
 def test_a_write_the_store_cut_short_is_repaired(
-    tmp_path: Path, oxigraph_server: OxigraphServer, encoder, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, sparql_server: OxigraphServer, encoder, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    settings = Settings(data_dir=tmp_path / "data", ingest_workers=1, **oxigraph_server.settings)
+    settings = Settings(data_dir=tmp_path / "data", ingest_workers=1, **sparql_server.settings)
     services = build_services(settings, encoder=encoder, snapshots=True)
     writes.import_paths(services, [settings.vault])  # the seed: the lifecycle and its concerns
     services.start()

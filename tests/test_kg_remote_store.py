@@ -18,8 +18,8 @@ NT = f'<{NOTE}> <https://w3id.org/mlkg/ontology#contentHash> "h1" .\n<{NOTE}> <u
 
 
 @pytest.fixture
-def remote(oxigraph_server: OxigraphServer, tmp_path) -> RemoteStore:
-    store = open_store(Settings(data_dir=tmp_path / "data", **oxigraph_server.settings))
+def remote(sparql_server: OxigraphServer, tmp_path) -> RemoteStore:
+    store = open_store(Settings(data_dir=tmp_path / "data", **sparql_server.settings))
     assert isinstance(store, RemoteStore)
     return store
 

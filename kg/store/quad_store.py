@@ -42,14 +42,15 @@ def bump(raw: bool = False) -> str:
 
     `raw`: the write is a user's SPARQL update, which changes graphs without their hashes: replicas
     that see its generation compare everything instead of the graphs whose hash moved."""
-    raw_delete = f" ; {_RAW} ?r" if raw else ""
-    raw_insert = f" ; {_RAW} ?next" if raw else ""
-    raw_where = f"OPTIONAL {{ GRAPH <{STATE}> {{ <{STATE}> {_RAW} ?r }} }}" if raw else ""
+    # an aggregate always gives one row, even over an empty graph (Virtuoso gives none for OPTIONALs alone)
+    raw_delete, raw_insert = (f" ; {_RAW} ?r", f" ; {_RAW} ?next") if raw else ("", "")
+    raw_select = " (MAX(?r0) AS ?r)" if raw else ""
+    raw_where = f" OPTIONAL {{ GRAPH <{STATE}> {{ <{STATE}> {_RAW} ?r0 }} }}" if raw else ""
     return f"""DELETE {{ GRAPH <{STATE}> {{ <{STATE}> {_GENERATION} ?g ; {_CHANGE_ID} ?c{raw_delete} }} }}
 INSERT {{ GRAPH <{STATE}> {{ <{STATE}> {_GENERATION} ?next ; {_CHANGE_ID} ?id{raw_insert} }} }}
 WHERE {{
-  OPTIONAL {{ GRAPH <{STATE}> {{ <{STATE}> {_GENERATION} ?g }} }}
-  OPTIONAL {{ GRAPH <{STATE}> {{ <{STATE}> {_CHANGE_ID} ?c }} }} {raw_where}
+  {{ SELECT (MAX(?g0) AS ?g) (SAMPLE(?c0) AS ?c){raw_select} WHERE {{
+    OPTIONAL {{ GRAPH <{STATE}> {{ <{STATE}> {_GENERATION} ?g0 ; {_CHANGE_ID} ?c0 }} }}{raw_where} }} }}
   BIND(COALESCE(?g, 0) + 1 AS ?next) BIND(STRUUID() AS ?id)
 }}"""
 
@@ -117,11 +118,15 @@ def marker_of(rows: ox.QuerySolutions) -> ChangeMarker:
 
 def replace_update(graphs: dict[str, str]) -> str:
     """One update that replaces each named graph by the given N-Triples, and moves the marker."""
-    parts = [
-        f"DROP SILENT GRAPH {iri_term(g)} ; INSERT DATA {{ GRAPH {iri_term(g)} {{\n{nt}\n}} }}"
-        for g, nt in graphs.items()
-    ]
+    parts = [f"DROP SILENT GRAPH {iri_term(g)} ; {_insert(g, nt)}" for g, nt in graphs.items()]
     return " ;\n".join([*parts, BUMP])
+
+
+def _insert(graph: str, ntriples: str) -> str:
+    # blank nodes go through a template (new nodes, as INSERT DATA makes): Virtuoso refuses them in data
+    if "_:" in ntriples:
+        return f"INSERT {{ GRAPH {iri_term(graph)} {{\n{ntriples}\n}} }} WHERE {{}}"
+    return f"INSERT DATA {{ GRAPH {iri_term(graph)} {{\n{ntriples}\n}} }}"
 
 
 def drop_update(graph_iris: Iterable[str]) -> str | None:

@@ -8,6 +8,7 @@ update request (one transaction on Oxigraph server and Fuseki), with the change 
 """
 
 import logging
+import re
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -44,12 +45,27 @@ log = logging.getLogger(__name__)
 RESULTS_JSON = "application/sparql-results+json"
 N_TRIPLES = "application/n-triples"
 ACCEPT = f"{RESULTS_JSON}, {N_TRIPLES};q=0.9"
+ACCEPT_GRAPH = f"{N_TRIPLES}, text/plain;q=0.5"
+"""What CONSTRUCT and DESCRIBE ask for: some stores (Virtuoso) would answer them in SPARQL JSON too."""
+GRAPH_FORM = re.compile(
+    r"^\s*(?:(?:BASE\s*<[^>]*>|PREFIX\s*[^\s:]*:\s*<[^>]*>|#[^\n]*)\s*)*(?:CONSTRUCT|DESCRIBE)\b", re.IGNORECASE
+)
+"""A query whose form is CONSTRUCT or DESCRIBE, after its prologue (prefixes, base, comments)."""
+VIRTUOSO_ASK = "__ASK_RETVAL"
+VIRTUOSO_BNODE = re.compile(rb'("type"\s*:\s*"bnode"\s*,\s*"value"\s*:\s*")nodeID://')
+"""Virtuoso names blank nodes `nodeID://b1`, which is no blank node label: the label is what follows."""
 UNION = "union-default-graph"
 """Asks Oxigraph server for the union of the named graphs as the default graph of one query."""
 RETRY_DELAYS = (0.05, 0.2, 0.5, 1.0)
 """Seconds before each new try of a read the store did not answer (the last try's error is reported)."""
-QUADS = f"SELECT ?s ?p ?o ?g WHERE {{ GRAPH ?g {{ ?s ?p ?o }} FILTER(?g != <{STATE}>) }}"
-COUNT = f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH ?g {{ ?s ?p ?o }} FILTER(?g != <{STATE}>) }}"
+QUADS = "SELECT ?s ?p ?o ?g WHERE {{ GRAPH ?g {{ ?s ?p ?o }} FILTER(?g NOT IN ({})) }}"
+COUNT = "SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH ?g {{ ?s ?p ?o }} FILTER(?g NOT IN ({})) }}"
+VIRTUOSO_GRAPHS = (
+    "http://www.openlinksw.com/schemas/virtrdf#",
+    "http://www.w3.org/ns/ldp#",
+    "http://localuriqaserver/sparql",
+)
+"""Graphs Virtuoso keeps for itself: not the user's data, so left out of counts and dumps."""
 UNION_CHECK = f"ASK {{ ?s <{HASH}> ?h }}"
 
 
@@ -75,9 +91,14 @@ class RemoteStore:
         self._http = httpx.Client(
             auth=auth, timeout=endpoint.timeout, limits=httpx.Limits(max_connections=32, max_keepalive_connections=16)
         )
+        self._own_graphs = [STATE]
+        """Graphs that are not data: the change marker's, and the store's own (Virtuoso's)."""
         if not read_only:
             ensure_ontology(self)
             self._check_union()
+
+    def _not_data(self) -> str:
+        return ", ".join(f"<{g}>" for g in self._own_graphs)
 
     def _check_union(self) -> None:
         """Refuse a store whose default graph is not the union of its graphs: every query would miss."""
@@ -141,10 +162,10 @@ class RemoteStore:
             form += [("default-graph-uri", g) for g in default_graphs or [EMPTY_GRAPH.value]]
         if named_graphs is not None:
             form += [("named-graph-uri", g) for g in named_graphs or [EMPTY_GRAPH.value]]
-        response = self._read(form, timeout)
+        response = self._read(form, timeout, ACCEPT_GRAPH if GRAPH_FORM.match(sparql) else ACCEPT)
         return _parse_answer(response)
 
-    def _read(self, form: list[tuple[str, str]], timeout: float | None) -> httpx.Response:
+    def _read(self, form: list[tuple[str, str]], timeout: float | None, accept: str) -> httpx.Response:
         """POST a query, trying again with backoff while the store cannot be reached."""
         deadline = time.monotonic() + (timeout or self.endpoint.timeout)
         for delay in (*RETRY_DELAYS, None):
@@ -152,7 +173,7 @@ class RemoteStore:
                 response = self._http.post(
                     self.endpoint.query_url,
                     data=_grouped(form),
-                    headers={"Accept": ACCEPT},
+                    headers={"Accept": accept},
                     timeout=max(deadline - time.monotonic(), 0.001),
                 )
             except httpx.TimeoutException as error:
@@ -167,6 +188,8 @@ class RemoteStore:
                 time.sleep(delay)
                 continue
             _raise_for(response, "query")
+            if "virtuoso" in response.headers.get("server", "").lower() and len(self._own_graphs) == 1:
+                self._own_graphs += VIRTUOSO_GRAPHS
             return response
         raise AssertionError("unreachable: the last try returns or raises")
 
@@ -194,7 +217,7 @@ class RemoteStore:
     def dump(self, fmt: ox.RdfFormat) -> bytes:
         """The whole dataset (for triple formats, the union of its graphs), without the change marker."""
         prefixes = PREFIXES if fmt in (ox.RdfFormat.TURTLE, ox.RdfFormat.TRIG) else None
-        rows = self.query(QUADS)
+        rows = self.query(QUADS.format(self._not_data()))
         assert isinstance(rows, ox.QuerySolutions)
         if fmt.supports_datasets:
             quads = [ox.Quad(r["s"], r["p"], r["o"], r["g"]) for r in rows]
@@ -204,7 +227,7 @@ class RemoteStore:
 
     def triple_count(self) -> int:
         """Quads of the dataset, the change marker left out (as in dumps)."""
-        rows = self.query(COUNT)
+        rows = self.query(COUNT.format(self._not_data()))
         assert isinstance(rows, ox.QuerySolutions)
         return next(int(row["n"].value) for row in rows)
 
@@ -234,7 +257,8 @@ def _parse_answer(response: httpx.Response) -> QueryResult:
     """SPARQL JSON results, or N-Triples read into a result of triples as the embedded store gives."""
     media = response.headers.get("content-type", "").split(";")[0].strip()
     if media == RESULTS_JSON:
-        return ox.parse_query_results(response.content, format=ox.QueryResultsFormat.JSON)
+        content = VIRTUOSO_BNODE.sub(rb"\1", response.content)
+        return _virtuoso_ask(ox.parse_query_results(content, format=ox.QueryResultsFormat.JSON))
     if media in (N_TRIPLES, "text/plain"):
         graph = ox.Store()
         graph.load(response.content, format=ox.RdfFormat.N_TRIPLES, to_graph=ox.DefaultGraph())
@@ -242,6 +266,15 @@ def _parse_answer(response: httpx.Response) -> QueryResult:
         assert isinstance(triples, ox.QueryTriples)
         return triples
     raise StoreUnavailable(f"the SPARQL store answered in {media or 'no media type'}, not SPARQL JSON or N-Triples")
+
+
+def _virtuoso_ask(result: ox.QuerySolutions | ox.QueryBoolean) -> ox.QuerySolutions | ox.QueryBoolean:
+    """Virtuoso 7 answers ASK as one row of `__ASK_RETVAL` (1 or 0): that is the boolean."""
+    if not isinstance(result, ox.QuerySolutions) or [v.value for v in result.variables] != [VIRTUOSO_ASK]:
+        return result
+    value = any(row[VIRTUOSO_ASK] is not None and row[VIRTUOSO_ASK].value == "1" for row in result)
+    answer = b'{"head":{},"boolean":%s}' % (b"true" if value else b"false")
+    return ox.parse_query_results(answer, format=ox.QueryResultsFormat.JSON)
 
 
 def _raise_for(response: httpx.Response, operation: str) -> None:
