@@ -53,6 +53,9 @@ class Settings(BaseSettings):
     )
     store_user: str | None = Field(None, description="User for the remote store (HTTP basic authentication).")
     store_password: SecretStr | None = Field(None, description="Password for the remote store.")
+    store_auth: Literal["basic", "digest"] = Field(
+        "basic", description="HTTP authentication the remote store asks for (Virtuoso's /sparql-auth: digest)."
+    )
     store_timeout: float = Field(30.0, description="Seconds a request to the remote store may take, writes included.")
     sync_interval: float = Field(
         0.5,

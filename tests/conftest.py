@@ -346,48 +346,27 @@ class VirtuosoServer(OxigraphServer):
             subprocess.run([isql, str(self.sql_port), "dba", "dba", str(grants)], check=True, capture_output=True)
 
 
+def _store_server(kind: str, tmp_path: Path) -> OxigraphServer:
+    if kind == "oxigraph":
+        return OxigraphServer(tmp_path / "oxigraph", free_port())
+    if VIRTUOSO is None:
+        pytest.skip("Virtuoso is not installed (Debian: apt-get install virtuoso-opensource; .ci/run does)")
+    return VirtuosoServer(tmp_path / "virtuoso", free_port(), sql_port=free_port())
+
+
 @pytest.fixture(params=["oxigraph", "virtuoso"])
 def sparql_server(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[OxigraphServer]:
     """A fresh remote SPARQL store on loopback: Oxigraph's server, then Virtuoso 7."""
-    if request.param == "oxigraph":
-        server = OxigraphServer(tmp_path / "oxigraph", free_port())
-    else:
-        if VIRTUOSO is None:
-            pytest.skip("Virtuoso is not installed (Debian: apt-get install virtuoso-opensource; .ci/run does)")
-        server = VirtuosoServer(tmp_path / "virtuoso", free_port(), sql_port=free_port())
+    server = _store_server(request.param, tmp_path)
     server.start()
     yield server
     server.kill()
 
 
-def start_kg_server(
-    data: Path, models: Path, port: int, log: Path | None = None, **env: str
-) -> "subprocess.Popen[bytes]":
-    """`kg serve` in its own process over `data` (writes need 'secret-token'); waits until /health answers."""
-    import time
-
-    import httpx
-
-    environment = {
-        **os.environ,
-        "KG_DATA_DIR": str(data),
-        "KG_PORT": str(port),
-        "KG_API_TOKEN": "secret-token",
-        "KG_VAULT": str(ROOT / "notes"),
-        "KG_MODEL_CACHE": str(models),
-        "KG_RATE_LIMIT_PER_MINUTE": "0",
-        **env,
-    }
-    errors = log.open("wb") if log is not None else subprocess.PIPE
-    server = subprocess.Popen([KG, "serve"], env=environment, stdout=subprocess.DEVNULL, stderr=errors)
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"http://127.0.0.1:{port}/health", timeout=2).status_code == 200:
-                return server
-        except httpx.TransportError:
-            time.sleep(0.2)
-        if server.poll() is not None:
-            detail = log.read_text() if log is not None else server.stderr.read().decode() if server.stderr else ""
-            raise AssertionError(f"the server ended: {detail[-3000:]}")
-    raise AssertionError("the server did not start")
+@pytest.fixture
+def virtuoso_server(tmp_path: Path) -> Iterator[OxigraphServer]:
+    """A fresh Virtuoso 7 on loopback."""
+    server = _store_server("virtuoso", tmp_path)
+    server.start()
+    yield server
+    server.kill()

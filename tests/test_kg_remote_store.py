@@ -90,3 +90,14 @@ def test_an_unreachable_store_is_a_clear_503_after_retries(tmp_path) -> None:
 def test_the_store_must_be_configured(tmp_path) -> None:
     with pytest.raises(BadRequest, match="KG_STORE_QUERY_URL"):
         open_store(Settings(data_dir=tmp_path, store="sparql"))
+
+
+def test_credentials_reach_a_store_that_asks_for_them(virtuoso_server: OxigraphServer, tmp_path) -> None:
+    """Oxigraph's server has no authentication; Virtuoso's /sparql-auth asks for HTTP digest."""
+    endpoint = virtuoso_server.settings["store_query_url"] + "-auth"
+    settings = {"store": "sparql", "store_query_url": endpoint, "store_user": "dba", "store_auth": "digest"}
+    store = open_store(Settings(data_dir=tmp_path, store_password="dba", **settings))
+    store.replace_graphs({NOTE: NT})
+    assert store.note_hashes([NOTE]) == {NOTE: "h1"}
+    with pytest.raises(StoreUnavailable, match="refused mlkg's credentials"):
+        open_store(Settings(data_dir=tmp_path, store_password="wrong", **settings))

@@ -19,6 +19,7 @@ def open_store(settings: Settings, read_only: bool = False) -> Store:
             settings.store_user,
             password,
             settings.store_timeout,
+            settings.store_auth,
         )
         return RemoteStore(endpoint, read_only=read_only)
     store_dir = settings.store_dir

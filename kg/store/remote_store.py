@@ -78,6 +78,8 @@ class Endpoint:
     user: str | None = None
     password: str | None = None
     timeout: float = 30.0
+    auth: str = "basic"
+    """basic or digest (HTTP authentication), used when `user` is set."""
 
 
 class RemoteStore:
@@ -87,7 +89,10 @@ class RemoteStore:
 
     def __init__(self, endpoint: Endpoint, read_only: bool = False) -> None:
         self.endpoint, self.read_only = endpoint, read_only
-        auth = httpx.BasicAuth(endpoint.user, endpoint.password or "") if endpoint.user else None
+        auth: httpx.Auth | None = None
+        if endpoint.user:
+            scheme = httpx.DigestAuth if endpoint.auth == "digest" else httpx.BasicAuth
+            auth = scheme(endpoint.user, endpoint.password or "")
         self._http = httpx.Client(
             auth=auth, timeout=endpoint.timeout, limits=httpx.Limits(max_connections=32, max_keepalive_connections=16)
         )
