@@ -53,3 +53,22 @@ def test_a_write_the_store_cut_short_is_repaired(
     assert answer.hits[0].label == "Model stealing"
     assert note in {n.iri for n in answer.hits[0].notes}
     services.close()
+
+
+def test_a_server_that_stops_behind_the_store_catches_up_when_it_starts(
+    tmp_path: Path, sparql_server: OxigraphServer, encoder
+) -> None:
+    shared = {"ingest_workers": 1, "shared_cache": tmp_path / "cache", **sparql_server.settings}
+    first = build_services(Settings(data_dir=tmp_path / "a", **shared), encoder=encoder, snapshots=True)
+    writes.import_paths(first, [first.settings.vault])
+    first.start()
+    second = build_services(Settings(data_dir=tmp_path / "b", **shared), encoder=encoder, snapshots=True)
+    second.start()
+    writes.import_note(first, "copying.md", NOTE)
+    second.close()  # it saved its index without having looked at the store since the import
+    again = build_services(Settings(data_dir=tmp_path / "b", **shared), encoder=encoder, snapshots=True)
+    again.start()
+    hit = reads.ask(again, "copying a model through its API", k=1).hits[0]
+    assert "https://w3id.org/mlkg/id/note/copying" in {n.iri for n in hit.notes}
+    for services in (first, again):
+        services.close()

@@ -31,7 +31,7 @@ from kg.search.engine import SearchEngine
 from kg.search.search_index import IndexChange, SearchIndex
 from kg.settings import Settings
 from kg.store.open_store import open_store
-from kg.store.quad_store import OxigraphStore, Store
+from kg.store.quad_store import ChangeMarker, OxigraphStore, Store
 
 if TYPE_CHECKING:  # the importer (and its parser and SHACL) load only for writes: `kg ask` starts faster
     from ingest.pipeline import Importer, IngestReport
@@ -274,7 +274,9 @@ class Services:
         with self._readers.reading():
             view = self._view
             if view is not None:
-                view.engine.index.fingerprint = store_fingerprint(view.store)
+                # a shared store moves on its own: the index holds what the last look took in
+                shared = self.feed.marker
+                view.engine.index.fingerprint = marker_fingerprint(shared) if shared else store_fingerprint(view.store)
                 save_engine(view.engine, self.settings.index_dir)
             self.linker.cache.save_forms()
 
@@ -304,7 +306,10 @@ class Services:
 
 def store_fingerprint(store: Store) -> str:
     """Changes with every write (the store's change marker, one small query instead of reading every note's hash)."""
-    marker = store.change_marker()
+    return marker_fingerprint(store.change_marker())
+
+
+def marker_fingerprint(marker: ChangeMarker) -> str:
     return f"{marker.generation}:{marker.change_id}"
 
 
