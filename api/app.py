@@ -57,8 +57,8 @@ def create_app(settings: Settings, encoder: Encoder | None = None) -> FastAPI:
         app.state.rate_limiter = RateLimiter(settings.rate_limit_per_minute, settings.rate_limit_burst)
         app.state.audit = AuditLog(settings.data_dir / "audit.jsonl")
         metrics.watch(
-            lambda: services.open().store.triple_count(),
-            lambda: len(services.open().store.note_paths()),
+            lambda: services.counts(services.open())[0],
+            lambda: services.counts(services.open())[1],
             lambda: len(services.open().engine.index),
         )
         yield

@@ -370,3 +370,36 @@ def virtuoso_server(tmp_path: Path) -> Iterator[OxigraphServer]:
     server.start()
     yield server
     server.kill()
+
+
+def start_kg_server(
+    data: Path, models: Path, port: int, log: Path | None = None, **env: str
+) -> "subprocess.Popen[bytes]":
+    """`kg serve` in its own process over `data` (writes need 'secret-token'); waits until /health answers."""
+    import time
+
+    import httpx
+
+    environment = {
+        **os.environ,
+        "KG_DATA_DIR": str(data),
+        "KG_PORT": str(port),
+        "KG_API_TOKEN": "secret-token",
+        "KG_VAULT": str(ROOT / "notes"),
+        "KG_MODEL_CACHE": str(models),
+        "KG_RATE_LIMIT_PER_MINUTE": "0",
+        **env,
+    }
+    errors = log.open("wb") if log is not None else subprocess.PIPE
+    server = subprocess.Popen([KG, "serve"], env=environment, stdout=subprocess.DEVNULL, stderr=errors)
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/health", timeout=2).status_code == 200:
+                return server
+        except httpx.TransportError:
+            time.sleep(0.2)
+        if server.poll() is not None:
+            detail = log.read_text() if log is not None else server.stderr.read().decode() if server.stderr else ""
+            raise AssertionError(f"the server ended: {detail[-3000:]}")
+    raise AssertionError("the server did not start")

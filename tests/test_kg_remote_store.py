@@ -7,8 +7,9 @@ import pytest
 
 from kg.errors import BadRequest, QuerySyntaxError, StoreUnavailable
 from kg.settings import Settings
+from kg.store.change_log import touched_since
 from kg.store.open_store import open_store
-from kg.store.quad_store import STATE, OxigraphStore, Store
+from kg.store.quad_store import CHANGES, STATE, OxigraphStore, Store
 from kg.store.remote_store import Endpoint, RemoteStore
 
 from .conftest import OxigraphServer, free_port
@@ -101,3 +102,21 @@ def test_credentials_reach_a_store_that_asks_for_them(virtuoso_server: OxigraphS
     assert store.note_hashes([NOTE]) == {NOTE: "h1"}
     with pytest.raises(StoreUnavailable, match="refused mlkg's credentials"):
         open_store(Settings(data_dir=tmp_path, store_password="wrong", **settings))
+
+
+def test_each_write_logs_what_it_touched_before_and_after(remote: RemoteStore) -> None:
+    def links_to(target: str) -> dict[str, str]:
+        return {NOTE: f'<{NOTE}> <urn:p> <{target}> .\n<{NOTE}> <urn:label> "_:not a blank node" .'}
+
+    remote.replace_graphs(links_to("urn:old"))
+    first = remote.change_marker().generation
+    remote.replace_graphs(links_to("urn:new"))
+    second = remote.change_marker().generation
+    assert touched_since(remote, first, second) == {NOTE, "urn:old", "urn:new"}  # what it held, what it holds
+    remote.drop_graphs([NOTE])
+    third = remote.change_marker().generation
+    assert touched_since(remote, second, third) == {NOTE, "urn:new"}
+    assert touched_since(remote, first, third) == {NOTE, "urn:old", "urn:new"}
+    remote.update("INSERT DATA { GRAPH <urn:g> { <urn:a> <urn:p> 1 } }")  # a user's update logs nothing
+    assert touched_since(remote, third, remote.change_marker().generation) is None
+    assert f"<{CHANGES}>".encode() not in remote.dump(ox.RdfFormat.N_QUADS)

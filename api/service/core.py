@@ -41,6 +41,8 @@ KEPT_SNAPSHOTS = 3
 FULL_SHARE = 0.3
 """A write touching more than this share of the index is synchronised as a whole."""
 GRAPH_FILE = "graph.pickle"
+COUNT_EVERY = 60.0
+"""Seconds a shared store's triple and note counts are reused for /health and /metrics."""
 HELPERS = ("derivation", "discussion")
 """Nodes that qualify others: they have no text of their own and no place in the graph view."""
 
@@ -87,6 +89,7 @@ class Services:
     repair_pending: bool = False
     """A write failed in a shared store: the next look links and indexes everything again."""
     synced_at: float = field(default_factory=time.monotonic, repr=False)
+    _counts: tuple[float, int, int] | None = field(default=None, repr=False)
     """When (monotonic) this server last had every write the store had (`catch_up`)."""
 
     @property
@@ -147,6 +150,16 @@ class Services:
                 self.feed.start(self.store)
             self.open()
             return self.refresh(IngestReport())
+
+    def counts(self, view: ReadView) -> tuple[int, int]:
+        """Triples and notes of the published view; a shared store is counted at most every COUNT_EVERY
+        seconds, since a count there reads every quad over HTTP (3 s at 10,000 notes)."""
+        if self.store.supports_snapshots:
+            return view.store.triple_count(), len(view.store.note_paths())
+        now = time.monotonic()
+        if self._counts is None or now - self._counts[0] > COUNT_EVERY:
+            self._counts = (now, self.store.triple_count(), len(self.store.note_paths()))
+        return self._counts[1], self._counts[2]
 
     def load_encoder(self) -> Encoder:
         if self.encoder is None:

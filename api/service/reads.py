@@ -196,11 +196,12 @@ def health(services: Services) -> Health:
         shared = not services.store.supports_snapshots
         published = services.feed.marker if shared else view.store.change_marker()
         marker = services.store.change_marker()
+        triples, notes = services.counts(view)
         return Health(
             status="ok",
             version=__version__,
-            triples=view.store.triple_count(),
-            notes=len(view.store.note_paths()),
+            triples=triples,
+            notes=notes,
             index_size=len(engine.index),
             model=engine.encoder.model,
             encoder_backend=engine.encoder.backend,

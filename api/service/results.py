@@ -253,6 +253,7 @@ class Health(BaseModel):
     status: Literal["ok"]
     version: str
     triples: int
+    """Quads of the dataset (with a remote store, counted at most once a minute)."""
     notes: int
     index_size: int
     model: str

@@ -37,17 +37,22 @@ _CHANGE_ID = f"<{PREFIXES['mlkg']}changeId>"
 _RAW = f"<{PREFIXES['mlkg']}rawGeneration>"
 
 
-def bump(raw: bool = False) -> str:
+CHANGES = "https://w3id.org/mlkg/id/changes"
+"""The graph of the change log that writes to a shared store keep (kg/store/change_log.py)."""
+
+
+def bump(raw: bool = False, entry: str | None = None) -> str:
     """The update appended to every write, so the marker moves in the write's own transaction.
 
-    `raw`: the write is a user's SPARQL update, which changes graphs without their hashes: replicas
-    that see its generation compare everything instead of the graphs whose hash moved."""
+    `raw`: the write is a user's SPARQL update, which logs nothing it touched: replicas that see its
+    generation compare everything. `entry`: the change-log entry to stamp with the new generation."""
     # an aggregate always gives one row, even over an empty graph (Virtuoso gives none for OPTIONALs alone)
     raw_delete, raw_insert = (f" ; {_RAW} ?r", f" ; {_RAW} ?next") if raw else ("", "")
     raw_select = " (MAX(?r0) AS ?r)" if raw else ""
     raw_where = f" OPTIONAL {{ GRAPH <{STATE}> {{ <{STATE}> {_RAW} ?r0 }} }}" if raw else ""
+    stamp = f" GRAPH <{CHANGES}> {{ {entry} {_GENERATION} ?next }}" if entry else ""
     return f"""DELETE {{ GRAPH <{STATE}> {{ <{STATE}> {_GENERATION} ?g ; {_CHANGE_ID} ?c{raw_delete} }} }}
-INSERT {{ GRAPH <{STATE}> {{ <{STATE}> {_GENERATION} ?next ; {_CHANGE_ID} ?id{raw_insert} }} }}
+INSERT {{ GRAPH <{STATE}> {{ <{STATE}> {_GENERATION} ?next ; {_CHANGE_ID} ?id{raw_insert} }}{stamp} }}
 WHERE {{
   {{ SELECT (MAX(?g0) AS ?g) (SAMPLE(?c0) AS ?c){raw_select} WHERE {{
     OPTIONAL {{ GRAPH <{STATE}> {{ <{STATE}> {_GENERATION} ?g0 ; {_CHANGE_ID} ?c0 }} }}{raw_where} }} }}
@@ -118,15 +123,17 @@ def marker_of(rows: ox.QuerySolutions) -> ChangeMarker:
 
 def replace_update(graphs: dict[str, str]) -> str:
     """One update that replaces each named graph by the given N-Triples, and moves the marker."""
-    parts = [f"DROP SILENT GRAPH {iri_term(g)} ; {_insert(g, nt)}" for g, nt in graphs.items()]
-    return " ;\n".join([*parts, BUMP])
+    return " ;\n".join([*(replace_operation(g, nt) for g, nt in graphs.items()), BUMP])
 
 
-def _insert(graph: str, ntriples: str) -> str:
+def replace_operation(graph: str, ntriples: str) -> str:
+    """The operations that replace one named graph by the given N-Triples."""
     # blank nodes go through a template (new nodes, as INSERT DATA makes): Virtuoso refuses them in data
     if "_:" in ntriples:
-        return f"INSERT {{ GRAPH {iri_term(graph)} {{\n{ntriples}\n}} }} WHERE {{}}"
-    return f"INSERT DATA {{ GRAPH {iri_term(graph)} {{\n{ntriples}\n}} }}"
+        return (
+            f"DROP SILENT GRAPH {iri_term(graph)} ; INSERT {{ GRAPH {iri_term(graph)} {{\n{ntriples}\n}} }} WHERE {{}}"
+        )
+    return f"DROP SILENT GRAPH {iri_term(graph)} ; INSERT DATA {{ GRAPH {iri_term(graph)} {{\n{ntriples}\n}} }}"
 
 
 def drop_update(graph_iris: Iterable[str]) -> str | None:

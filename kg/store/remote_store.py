@@ -18,7 +18,9 @@ import httpx
 import pyoxigraph as ox
 
 from kg.errors import BadRequest, QuerySyntaxError, QueryTimeout, StoreUnavailable
+from kg.store.change_log import logged_write
 from kg.store.quad_store import (
+    CHANGES,
     EMPTY_GRAPH,
     HASH,
     MARKER,
@@ -32,11 +34,10 @@ from kg.store.quad_store import (
     TermTriple,
     as_bytes,
     by_graph_query,
-    drop_update,
     ensure_ontology,
     iri_term,
     marker_of,
-    replace_update,
+    replace_operation,
     update_syntax_error,
 )
 from kg.store.query_dataset import names_own_dataset
@@ -96,7 +97,7 @@ class RemoteStore:
         self._http = httpx.Client(
             auth=auth, timeout=endpoint.timeout, limits=httpx.Limits(max_connections=32, max_keepalive_connections=16)
         )
-        self._own_graphs = [STATE]
+        self._own_graphs = [STATE, CHANGES]
         """Graphs that are not data: the change marker's, and the store's own (Virtuoso's)."""
         if not read_only:
             ensure_ontology(self)
@@ -115,14 +116,16 @@ class RemoteStore:
             )
 
     def replace_graphs(self, graphs: dict[str, str]) -> None:
-        """Replace each named graph by the given N-Triples, in one update request."""
+        """Replace each named graph by the given N-Triples, in one update request that logs what it touched."""
         if graphs:
-            self._update(replace_update(graphs))
+            operations = [replace_operation(g, nt) for g, nt in graphs.items()]
+            self._update(logged_write(operations, list(graphs), list(graphs.values())))
 
     def drop_graphs(self, graph_iris: Iterable[str]) -> None:
-        """Drop named graphs in one update request; unknown graphs are ignored."""
-        if (update := drop_update(graph_iris)) is not None:
-            self._update(update)
+        """Drop named graphs in one update request that logs what they held; unknown graphs are ignored."""
+        graphs = list(graph_iris)
+        if graphs:
+            self._update(logged_write([f"DROP SILENT GRAPH {iri_term(g)}" for g in graphs], graphs, []))
 
     def note_hashes(self, graphs: list[str] | None = None) -> dict[str, str]:
         """Content hash of every graph that records one (notes and the ontology), or of these graphs."""
@@ -193,7 +196,7 @@ class RemoteStore:
                 time.sleep(delay)
                 continue
             _raise_for(response, "query")
-            if "virtuoso" in response.headers.get("server", "").lower() and len(self._own_graphs) == 1:
+            if "virtuoso" in response.headers.get("server", "").lower() and len(self._own_graphs) == 2:
                 self._own_graphs += VIRTUOSO_GRAPHS
             return response
         raise AssertionError("unreachable: the last try returns or raises")
