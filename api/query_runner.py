@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from multiprocessing.process import BaseProcess
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any
 
 import pyoxigraph as ox
 
@@ -35,7 +35,7 @@ from kg.errors import (
 from kg.search.encoder import Vectors
 from kg.search.similarity import SimilarityFunction, VectorSource, functions, uses_similarity
 from kg.store.formats import GRAPH, TABULAR
-from kg.store.quad_store import Functions, OxigraphStore, QueryResult
+from kg.store.quad_store import Functions, OxigraphStore, Querying
 from kg.store.result_formats import is_graph_result
 
 if TYPE_CHECKING:
@@ -110,19 +110,6 @@ class AskingVectors:
         self.conn.send(("need", "texts", texts))
         found: dict[str, Vectors] = self.conn.recv()
         return found
-
-
-class Querying(Protocol):
-    """What answering a query needs of a store."""
-
-    def query(
-        self,
-        sparql: str,
-        default_graphs: list[str] | None = None,
-        named_graphs: list[str] | None = None,
-        base_iri: str | None = None,
-        functions: Functions | None = None,
-    ) -> QueryResult: ...
 
 
 def answer(store: Querying, job: QueryJob, similarity: SimilarityFunction | None) -> tuple[str, bytes]:

@@ -76,7 +76,20 @@ Functions = dict[ox.NamedNode, Callable[..., Any]]
 EMPTY_GRAPH = ox.NamedNode("urn:x-mlkg:empty-default-graph")
 
 
-class Store(Protocol):
+class Querying(Protocol):
+    """What answering a SPARQL query needs of a store."""
+
+    def query(
+        self,
+        sparql: str,
+        default_graphs: list[str] | None = None,
+        named_graphs: list[str] | None = None,
+        base_iri: str | None = None,
+        functions: Functions | None = None,
+    ) -> QueryResult: ...
+
+
+class Store(Querying, Protocol):
     """What mlkg needs from a quad store; Oxigraph is the embedded default."""
 
     supports_snapshots: bool
@@ -87,14 +100,6 @@ class Store(Protocol):
     def note_hashes(self, graphs: list[str] | None = None) -> dict[str, str]: ...
     def graph_triples(self, graph_iri: str) -> set[TermTriple]: ...
     def note_paths(self, graphs: list[str] | None = None) -> dict[str, str]: ...
-    def query(
-        self,
-        sparql: str,
-        default_graphs: list[str] | None = None,
-        named_graphs: list[str] | None = None,
-        base_iri: str | None = None,
-        functions: Functions | None = None,
-    ) -> QueryResult: ...
     def update(self, sparql: str, base_iri: str | None = None) -> None: ...
     def dump(self, fmt: ox.RdfFormat) -> bytes: ...
     def snapshot(self, target: Path) -> None: ...
