@@ -144,3 +144,46 @@ def _wait_for_agreement(a: str, b: str) -> set[str]:
 
     _wait(agree, 30)
     return _note_ids(a)
+
+
+@pytest.mark.timeout(600)
+def test_a_server_killed_during_imports_leaves_no_note_unlinked(
+    tmp_path: Path, oxigraph_server: OxigraphServer, models_dir: Path, encoder
+) -> None:
+    env = {**oxigraph_server.env, "KG_SHARED_CACHE": str(tmp_path / "cache")}
+    port = free_port()
+    server = start_kg_server(tmp_path / "a", models_dir, port, log=tmp_path / "a.log", **env)
+    base = f"http://127.0.0.1:{port}"
+    acknowledged: list[str] = []
+    stop = threading.Event()
+
+    def write() -> None:
+        n = 0
+        while not stop.is_set():
+            try:
+                reply = httpx.post(
+                    f"{base}/notes", params={"name": f"k/{n}.md"}, content=NOTE.format(n=n), headers=AUTH, timeout=60
+                )
+            except httpx.TransportError:
+                return  # the server is gone
+            if reply.status_code == 201:
+                acknowledged.append(f"k/{n}")
+            n += 1
+
+    writer = threading.Thread(target=write)
+    writer.start()
+    _wait(lambda: len(acknowledged) >= 3, 60)
+    server.kill()  # SIGKILL, somewhere inside a write
+    server.wait()
+    stop.set()
+    writer.join()
+    server = start_kg_server(tmp_path / "a", models_dir, port, log=tmp_path / "a2.log", **env)
+    try:
+        assert set(acknowledged) <= _note_ids(base)
+        unlinked = httpx.post(
+            f"{base}/sparql", data={"query": UNLINKED}, headers={"Accept": "application/sparql-results+json"}
+        )
+        assert unlinked.json()["results"]["bindings"] == []  # the start linked whatever the kill left unlinked
+    finally:
+        server.terminate()
+        server.wait(timeout=60)
