@@ -12,7 +12,7 @@ YASGUI ?= 4.6.2
 CYTOSCAPE_DAGRE ?= 4.0.1
 DAGRE ?= 3.1.3
 
-.PHONY: setup browser run test lint bench vendor clean
+.PHONY: setup browser virtuoso run test lint bench vendor clean
 
 setup: $(VENV)/.installed
 
@@ -37,7 +37,14 @@ lint: setup
 browser:
 	@test -x $(CHROMIUM) || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium)
 
-test: lint browser
+# The remote-store tests also run against Virtuoso 7 (Debian's package); where it cannot be installed
+# they skip and say why.
+virtuoso:
+	@command -v virtuoso-t >/dev/null || (DEBIAN_FRONTEND=noninteractive apt-get install -y -qq virtuoso-opensource \
+	  || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq virtuoso-opensource) \
+	  || echo "virtuoso-opensource could not be installed: the Virtuoso tests will skip")
+
+test: lint browser virtuoso
 	CHROMIUM_PATH=$(CHROMIUM) $(BIN)/pytest
 
 bench: setup
