@@ -58,17 +58,23 @@ def _check_body(response: httpx.Response, expected: dict[str, Any]) -> None:
         assert len(Graph().parse(data=response.text, format={"text/turtle": "turtle"}.get(kind, kind))) >= 0
 
 
-@pytest.fixture(scope="module", params=["embedded", "sparql"])
+@pytest.fixture(scope="module", params=["embedded", "oxigraph", "virtuoso"])
 def w3c_server(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory, encoder) -> Any:
     """A live server over an empty vault (the suite drops and loads its own data), on the embedded
-    store and on a remote one (Oxigraph's own server)."""
-    from .conftest import OxigraphServer, free_port, live_server_for
+    store and on remote ones (Oxigraph's own server, Virtuoso 7)."""
+    from .conftest import VIRTUOSO, OxigraphServer, VirtuosoServer, free_port, live_server_for
 
     empty = tmp_path_factory.mktemp("empty-vault")
     if request.param == "embedded":
         yield from live_server_for(tmp_path_factory.mktemp("w3c"), empty, encoder)
         return
-    store = OxigraphServer(tmp_path_factory.mktemp("w3c-oxigraph"), free_port())
+    if request.param == "virtuoso" and VIRTUOSO is None:
+        pytest.skip("Virtuoso is not installed (Debian: apt-get install virtuoso-opensource; make test does)")
+    store = (
+        OxigraphServer(tmp_path_factory.mktemp("w3c-oxigraph"), free_port())
+        if request.param == "oxigraph"
+        else VirtuosoServer(tmp_path_factory.mktemp("w3c-virtuoso") / "db", free_port(), sql_port=free_port())
+    )
     store.start()
     try:
         yield from live_server_for(tmp_path_factory.mktemp("w3c-remote"), empty, encoder, **store.settings)

@@ -155,15 +155,14 @@ class RemoteStore:
         functions: Functions | None = None,
         timeout: float | None = None,
     ) -> QueryResult:
-        """Run a SPARQL query on the store over the dataset SPARQL 1.1 says it has (as the embedded store).
-
-        `base_iri` is not sent: the Protocol has no parameter for it, so relative IRIs need a BASE."""
+        """Run a SPARQL query on the store over the dataset SPARQL 1.1 says it has (as the embedded store);
+        relative IRIs resolve against `base_iri` (sent as a BASE, since the Protocol has no parameter for it)."""
         if functions:
             raise BadRequest(
                 "mlkg:similarity is evaluated by the embedded store only; with KG_STORE=sparql, rank by meaning "
                 "through /ask or over /sparql results on the client"
             )
-        form: list[tuple[str, str]] = [("query", sparql)]
+        form: list[tuple[str, str]] = [("query", _based(sparql, base_iri))]
         if default_graphs is None and not names_own_dataset(sparql):
             form.append((UNION, ""))  # Oxigraph server's own switch; stores that union by default ignore it
         if default_graphs is not None:
@@ -171,7 +170,10 @@ class RemoteStore:
         if named_graphs is not None:
             form += [("named-graph-uri", g) for g in named_graphs or [EMPTY_GRAPH.value]]
         response = self._read(form, timeout, ACCEPT_GRAPH if GRAPH_FORM.match(sparql) else ACCEPT)
-        return _parse_answer(response)
+        try:
+            return _parse_answer(response)
+        except (SyntaxError, ValueError) as error:
+            raise StoreUnavailable(f"the SPARQL store's answer could not be read: {error}") from error
 
     def _read(self, form: list[tuple[str, str]], timeout: float | None, accept: str) -> httpx.Response:
         """POST a query, trying again with backoff while the store cannot be reached."""
@@ -202,12 +204,13 @@ class RemoteStore:
         raise AssertionError("unreachable: the last try returns or raises")
 
     def update(self, sparql: str, base_iri: str | None = None) -> None:
-        """Run a user's SPARQL update with the change marker, in one request; `base_iri` needs a BASE."""
+        """Run a user's SPARQL update with the change marker, in one request; relative IRIs resolve against
+        `base_iri` (sent as a BASE)."""
         # the marker goes after the user's operations: after a separator, or after their own trailing one
         first: QuerySyntaxError | None = None
         for joined in (f"{sparql}\n;\n{RAW_BUMP}", f"{sparql}\n{RAW_BUMP}"):
             try:
-                self._update(joined)
+                self._update(_based(joined, base_iri))
                 return
             except QuerySyntaxError as error:
                 first = first or error
@@ -252,6 +255,11 @@ class RemoteStore:
     def close(self) -> None:
         """Close the pooled connections."""
         self._http.close()
+
+
+def _based(sparql: str, base_iri: str | None) -> str:
+    """The text with `base_iri` as its first BASE (a BASE of its own, later in the prologue, still wins)."""
+    return f"BASE {iri_term(base_iri)}\n{sparql}" if base_iri else sparql
 
 
 def _grouped(form: list[tuple[str, str]]) -> dict[str, list[str]]:
