@@ -7,7 +7,6 @@ from pathlib import Path
 from typing import Any
 
 import networkx as nx
-import pyoxigraph as ox
 
 from api.service.core import ReadView, Services
 from api.service.results import (
@@ -36,6 +35,7 @@ from kg.iris import ID_BASE, links_graph_iri, note_id
 from kg.search.encoder import Vectors
 from kg.search.similarity import SimilarityFunction
 from kg.store.node_values import values_by_node
+from kg.store.quad_store import Row, select
 
 DERIVED = """PREFIX prov: <http://www.w3.org/ns/prov#>
 PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
@@ -114,15 +114,14 @@ def note(services: Services, wanted: str, full: bool = True) -> NoteDetail:
         detail.title = min(titles, key=len) if titles else None
         if full:
             detail.markdown = services.linker.cache.source(view.store.note_hashes([iri]).get(iri, ""))
-            detail.derived = [DerivedNode.model_validate(d) for d in _derived(view.store.query(DERIVED % iri))]
+            detail.derived = [DerivedNode.model_validate(d) for d in _derived(select(view.store, DERIVED % iri))]
             found = discussions(view.store, iri, links_graph_iri(iri))
             detail.discusses = [Discussion.model_validate(d) for d in found]
     return detail
 
 
-def _derived(rows: Any) -> list[dict[str, Any]]:
-    assert isinstance(rows, ox.QuerySolutions)
-    return [{"iri": r["node"].value, "label": r["label"].value, "line": int(r["line"].value)} for r in rows]
+def _derived(rows: list[Row]) -> list[dict[str, Any]]:
+    return [{"iri": r["node"], "label": r["label"], "line": int(r["line"])} for r in rows]
 
 
 def lifecycle(services: Services) -> list[LifecycleStage]:

@@ -8,11 +8,9 @@ count for each hit with more sources than a list shows.
 
 from typing import Any
 
-import pyoxigraph as ox
-
 from kg.graph.view import GraphView
 from kg.store.node_values import PREFIXES, values_by_name
-from kg.store.quad_store import Store, iri_term
+from kg.store.quad_store import Store, iri_term, select
 
 LIST_CAP = 20
 CAPPED_LINKS = {
@@ -29,21 +27,17 @@ COUNT = "SELECT (COUNT(DISTINCT ?value) AS ?n) WHERE { %s }"
 
 
 def _count(store: Store, iri: str, pattern: str) -> int:
-    result = store.query(PREFIXES + COUNT % pattern.replace("?node", f"<{iri}>"))
-    assert isinstance(result, ox.QuerySolutions)
-    return int(next(iter(result))["n"].value)
+    return int(select(store, PREFIXES + COUNT % pattern.replace("?node", f"<{iri}>"))[0]["n"])
 
 
 def _sources(store: Store, iris: list[str]) -> dict[str, tuple[list[dict[str, Any]], int]]:
     """The first LIST_CAP note lines each node came from, in one query (no ORDER BY: sorting
     thousands costs 100x more), and how many there are in all."""
     branches = " UNION ".join(SOURCES % (iri_term(iri)[1:-1], LIST_CAP) for iri in iris)
-    result = store.query(f"{PREFIXES}SELECT ?hit ?note ?line ?field WHERE {{ {branches} }}")
-    assert isinstance(result, ox.QuerySolutions)
     lines: dict[str, list[dict[str, Any]]] = {iri: [] for iri in iris}
-    for row in result:
-        field = row["field"].value.rsplit("#", 1)[-1] if row["field"] is not None else "node"
-        lines[row["hit"].value].append({"note": row["note"].value, "line": int(row["line"].value), "field": field})
+    for row in select(store, f"{PREFIXES}SELECT ?hit ?note ?line ?field WHERE {{ {branches} }}"):
+        field = row["field"].rsplit("#", 1)[-1] if "field" in row else "node"
+        lines[row["hit"]].append({"note": row["note"], "line": int(row["line"]), "field": field})
     pattern = "?node prov:qualifiedDerivation ?value"
     found = {}
     for iri, rows in lines.items():

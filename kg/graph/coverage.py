@@ -4,11 +4,10 @@ paper or only one paper discusses; the most central concerns; notes that link no
 from typing import Any
 
 import networkx as nx
-import pyoxigraph as ox
 
 from kg.graph.lifecycle import discussed_by, lifecycle_overview
 from kg.store.node_values import PREFIXES
-from kg.store.quad_store import Store
+from kg.store.quad_store import Store, select
 
 CENTRAL = 10
 UNLINKED_NOTES = """SELECT ?note ?path WHERE {
@@ -78,6 +77,4 @@ def _central(
 
 
 def _unlinked(store: Store) -> list[dict[str, str]]:
-    result = store.query(PREFIXES + UNLINKED_NOTES)
-    assert isinstance(result, ox.QuerySolutions)
-    return [{"iri": row["note"].value, "path": row["path"].value} for row in result]
+    return [{"iri": row["note"], "path": row["path"]} for row in select(store, PREFIXES + UNLINKED_NOTES)]

@@ -2,10 +2,8 @@
 
 from typing import Any
 
-import pyoxigraph as ox
-
 from kg.store.node_values import values_by_node
-from kg.store.quad_store import Store
+from kg.store.quad_store import Store, select
 
 # Only the note's own graph and its links graph say what it discusses: looking in them alone is
 # ~80x faster than the union, where every concept is asserted by many notes.
@@ -19,18 +17,16 @@ SELECT DISTINCT ?concept ?method ?score ?evidence ?line WHERE {
 
 def discussions(store: Store, note: str, links_graph: str) -> list[dict[str, Any]]:
     """Concepts the note discusses: from its tables (method "table"), or inferred (method, score, evidence, line)."""
-    rows = store.query(DISCUSSIONS % {"note": note}, default_graphs=[note, links_graph])
-    assert isinstance(rows, ox.QuerySolutions)
     found: dict[str, dict[str, Any]] = {}
-    for row in rows:
-        concept = row["concept"].value
+    for row in select(store, DISCUSSIONS % {"note": note}, default_graphs=[note, links_graph]):
+        concept = row["concept"]
         entry = found.setdefault(concept, {"iri": concept, "label": "", "method": "table", "score": 1.0})
-        if row["method"] is not None:
+        if "method" in row:
             entry |= {
-                "method": row["method"].value,
-                "score": float(row["score"].value),
-                "evidence": row["evidence"].value,
-                "line": int(row["line"].value),
+                "method": row["method"],
+                "score": float(row["score"]),
+                "evidence": row["evidence"],
+                "line": int(row["line"]),
             }
     labels = values_by_node(store, "?node rdfs:label ?value", sorted(found)) if found else {}
     for concept, entry in found.items():

@@ -1,8 +1,6 @@
 """Counts that describe the graph: triples, notes, and nodes of each class."""
 
-import pyoxigraph as ox
-
-from kg.store.quad_store import Store
+from kg.store.quad_store import Store, select
 
 COUNTS = """
 PREFIX mlkg: <https://w3id.org/mlkg/ontology#>
@@ -15,9 +13,7 @@ SELECT ?class (COUNT(DISTINCT ?node) AS ?n) WHERE {
 
 def graph_stats(store: Store) -> dict[str, int]:
     """Triples in the store, imported notes, and distinct nodes of each mlkg class."""
-    result = store.query(COUNTS)
-    assert isinstance(result, ox.QuerySolutions)
-    by_class = {row["class"].value.rsplit("#", 1)[1].lower() + "s": int(row["n"].value) for row in result}
+    by_class = {row["class"].rsplit("#", 1)[1].lower() + "s": int(row["n"]) for row in select(store, COUNTS)}
     stats = {"triples": store.triple_count(), "imported_notes": len(store.note_paths())}
     for name in ("stages", "steps", "concerns", "papers", "solutions", "notes"):
         stats[name] = by_class.get(name, 0)

@@ -6,10 +6,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import networkx as nx
-import pyoxigraph as ox
 
 from kg.iris import kind_of
-from kg.store.quad_store import Store, iri_values
+from kg.store.quad_store import Store, iri_values, select
 
 log = logging.getLogger(__name__)
 SOURCE_CAP = 200
@@ -54,9 +53,7 @@ IN_STEPS = "SELECT ?s ?o WHERE { %s ?s <https://w3id.org/mlkg/ontology#step> ?o 
 
 
 def _pairs(store: Store, query: str, relation: str) -> "ViewDelta":
-    rows = store.query(query)
-    assert isinstance(rows, ox.QuerySolutions)
-    found = [(row["s"].value, row["o"].value, relation) for row in rows]
+    found = [(row["s"], row["o"], relation) for row in select(store, query)]
     return ViewDelta([], found, {}, sorted({n for s, o, _ in found for n in (s, o)}))
 
 
@@ -77,9 +74,8 @@ class ViewDelta:
 
 def read_links_to(store: Store, objects: set[str], labels: bool = True) -> ViewDelta:
     """The links into these nodes, to add to a view (nothing is removed); `labels=False` leaves names out."""
-    edges = store.query(EDGES % _values("o", sorted(objects)))
-    assert isinstance(edges, ox.QuerySolutions)
-    found = [(row["s"].value, row["o"].value, _relation(row["p"].value)) for row in edges]
+    edges = select(store, EDGES % _values("o", sorted(objects)))
+    found = [(row["s"], row["o"], _relation(row["p"])) for row in edges]
     named = sorted({n for s, o, _ in found for n in (s, o)})
     return ViewDelta([], found, _labels(store, named) if labels else {}, named)
 
@@ -87,18 +83,15 @@ def read_links_to(store: Store, objects: set[str], labels: bool = True) -> ViewD
 def _labels(store: Store, named: list[str] | None) -> dict[str, str]:
     if named is not None and not named:
         return {}
-    rows = store.query(LABELS % _values("n", named))
-    assert isinstance(rows, ox.QuerySolutions)
-    return {row["n"].value: row["label"].value for row in rows}
+    return {row["n"]: row["label"] for row in select(store, LABELS % _values("n", named))}
 
 
 def read_links(store: Store, touched: set[str] | None, labels: bool = True) -> ViewDelta:
     """The links of the touched nodes as the store has them now (a changed graph's triples all
     have a touched subject, so applying this to a view gives the view built from scratch)."""
     subjects = sorted(touched) if touched is not None else None
-    edges = store.query(EDGES % _values("s", subjects))
-    assert isinstance(edges, ox.QuerySolutions)
-    found = [(row["s"].value, row["o"].value, _relation(row["p"].value)) for row in edges]
+    edges = select(store, EDGES % _values("s", subjects))
+    found = [(row["s"], row["o"], _relation(row["p"])) for row in edges]
     named = sorted({n for s, o, _ in found for n in (s, o)} | set(subjects or []))
     names = _labels(store, named if subjects is not None else None) if labels else {}
     return ViewDelta(subjects or [], found, names, named)
@@ -150,9 +143,8 @@ class GraphView:
         specific: set[str] = set()
         for hit in sorted(hits):
             if view.kind(hit) == "concern":
-                rows = store.query(SPECIFIC_SOURCES % (hit, BROAD_SOURCE, SOURCE_CAP))
-                assert isinstance(rows, ox.QuerySolutions)
-                specific.update(row["s"].value for row in rows)
+                rows = select(store, SPECIFIC_SOURCES % (hit, BROAD_SOURCE, SOURCE_CAP))
+                specific.update(row["s"] for row in rows)
         if specific:
             view.apply(_pairs(store, DISCUSSED_BY % iri_values("s", sorted(specific)), "discusses"))
         view.complete = specific

@@ -11,11 +11,9 @@ import unicodedata
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-import pyoxigraph as ox
-
 from kg.iris import kind_of, match_key
 from kg.store.node_values import values_by_node
-from kg.store.quad_store import Store, iri_term
+from kg.store.quad_store import Store, iri_term, select
 
 WORD = re.compile(r"[A-Za-z0-9]+")
 NOTE_NAME = re.compile(r"\[\[[^\]]*\]\]")
@@ -211,10 +209,8 @@ class NoteNames:
     @classmethod
     def from_store(cls, store: Store) -> "NoteNames":
         names = cls({}, {}, {})
-        rows = store.query(PATHS)
-        assert isinstance(rows, ox.QuerySolutions)
-        for row in rows:
-            names._add(row["g"].value, row["p"].value, row["t"].value, row["a"].value if row["a"] else None)
+        for row in select(store, PATHS):
+            names._add(row["g"], row["p"], row["t"], row.get("a"))
         return names
 
     def updated(self, store: Store, notes: set[str]) -> "NoteNames":
@@ -230,10 +226,8 @@ class NoteNames:
                     names.by_title[key[6:]] = [n for n in names.by_title.get(key[6:], []) if n != note]
         for note in sorted(notes):
             # one note at a time, its IRI in the query: a VALUES list makes Oxigraph scan every note (500x)
-            rows = store.query(NOTE_NAMES.format(note=iri_term(note)))
-            assert isinstance(rows, ox.QuerySolutions)
-            for row in rows:
-                names._add(note, row["p"].value, row["t"].value, row["a"].value if row["a"] else None)
+            for row in select(store, NOTE_NAMES.format(note=iri_term(note))):
+                names._add(note, row["p"], row["t"], row.get("a"))
         return names
 
     def _add(self, note: str, path: str, title: str, alias: str | None) -> None:

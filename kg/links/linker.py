@@ -11,7 +11,6 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 import numpy as np
-import pyoxigraph as ox
 
 from kg.iris import kind_of, links_graph_iri, match_key
 from kg.links.inputs import LinkInputs
@@ -31,7 +30,7 @@ from kg.links.note_links import (
 from kg.search.encoder import Encoder, Vectors
 from kg.store.node_values import values_by_node
 from kg.store.ntriples import iris_in, parse_terms
-from kg.store.quad_store import Store
+from kg.store.quad_store import Store, select
 
 log = logging.getLogger(__name__)
 VERSION = "3"  # 2: wikilinks resolve by vault path; 3: the semantic judgement and its settings changed
@@ -293,11 +292,8 @@ class Linker:
 
     def _linked(self, note: str, graph: str) -> set[str]:
         """The concepts and notes the note's links graph links it to now."""
-        rows = self.store.query(
-            f"SELECT ?c WHERE {{ GRAPH <{graph}> {{ <{note}> ?p ?c VALUES ?p {{ {DISCUSSES} {RELATED} }} }} }}"
-        )
-        assert isinstance(rows, ox.QuerySolutions)
-        return {row["c"].value for row in rows}
+        query = f"SELECT ?c WHERE {{ GRAPH <{graph}> {{ <{note}> ?p ?c VALUES ?p {{ {DISCUSSES} {RELATED} }} }} }}"
+        return {row["c"] for row in select(self.store, query)}
 
     @staticmethod
     def _state(inputs: LinkInputs, lexicon: Lexicon, names: NoteNames, semantic: SemanticLinker | None) -> str:
@@ -319,9 +315,7 @@ class Linker:
 
 def link_states(store: Store) -> dict[str, str]:
     """Every links graph with the state its links were computed from."""
-    rows = store.query(STATES)
-    assert isinstance(rows, ox.QuerySolutions)
-    return {row["g"].value: row["s"].value for row in rows}
+    return {row["g"]: row["s"] for row in select(store, STATES)}
 
 
 def _fingerprint(states: dict[str, str]) -> str:

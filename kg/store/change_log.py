@@ -13,7 +13,7 @@ import uuid
 
 import pyoxigraph as ox
 
-from kg.store.quad_store import CHANGES, PREFIXES, STATE, Store, bump, iri_term
+from kg.store.quad_store import CHANGES, PREFIXES, STATE, Store, bump, iri_term, select
 
 ENTRY = "https://w3id.org/mlkg/id/change/"
 KEPT = 1000
@@ -51,12 +51,10 @@ def _iris(ntriples: list[str]) -> set[str]:
 
 def touched_since(store: Store, after: int, upto: int) -> set[str] | None:
     """The IRIs the writes of generations after..upto touched; None when the log does not hold them all."""
-    rows = store.query(ENTRIES % (after, upto))
-    assert isinstance(rows, ox.QuerySolutions)
     generations: set[int] = set()
     touched: set[str] = set()
-    for row in rows:
-        generations.add(int(row["g"].value))
-        if row["x"] is not None:
-            touched.add(row["x"].value)
+    for row in select(store, ENTRIES % (after, upto)):
+        generations.add(int(row["g"]))
+        if "x" in row:
+            touched.add(row["x"])
     return touched if generations == set(range(after + 1, upto + 1)) else None

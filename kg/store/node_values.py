@@ -6,9 +6,7 @@ several of these in Python rather than joining patterns in SPARQL, which multipl
 
 from collections import defaultdict
 
-import pyoxigraph as ox
-
-from kg.store.quad_store import Store, iri_values
+from kg.store.quad_store import Store, iri_values, select
 
 PREFIXES = """PREFIX mlkg: <https://w3id.org/mlkg/ontology#>
 PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
@@ -21,11 +19,9 @@ PREFIX prov: <http://www.w3.org/ns/prov#>
 def values_by_node(store: Store, pattern: str, iris: list[str] | None = None) -> dict[str, list[str]]:
     """`?node -> sorted distinct ?value` for a pattern, for every node or only for `iris`."""
     values = iri_values("node", iris) if iris is not None else ""
-    rows = store.query(f"{PREFIXES}SELECT DISTINCT ?node ?value WHERE {{ {values} {pattern} }}")
-    assert isinstance(rows, ox.QuerySolutions)
     found: dict[str, list[str]] = defaultdict(list)
-    for row in rows:
-        found[row["node"].value].append(row["value"].value)
+    for row in select(store, f"{PREFIXES}SELECT DISTINCT ?node ?value WHERE {{ {values} {pattern} }}"):
+        found[row["node"]].append(row["value"])
     return {node: sorted(v) for node, v in found.items()}
 
 
@@ -38,8 +34,6 @@ def values_by_name(store: Store, lookups: dict[str, tuple[str, list[str]]]) -> d
             f'{{ {iri_values("node", iris)} {pattern} BIND("{name}" AS ?lookup) }}'
             for name, (pattern, iris) in asked.items()
         )
-        rows = store.query(f"{PREFIXES}SELECT DISTINCT ?lookup ?node ?value WHERE {{ {branches} }}")
-        assert isinstance(rows, ox.QuerySolutions)
-        for row in rows:
-            found[row["lookup"].value][row["node"].value].append(row["value"].value)
+        for row in select(store, f"{PREFIXES}SELECT DISTINCT ?lookup ?node ?value WHERE {{ {branches} }}"):
+            found[row["lookup"]][row["node"]].append(row["value"])
     return {name: {node: sorted(v) for node, v in per.items()} for name, per in found.items()}

@@ -118,11 +118,23 @@ class ChangeMarker:
     raw_generation: int = 0
 
 
-def marker_of(rows: ox.QuerySolutions) -> ChangeMarker:
+Row = dict[str, str]
+"""A SELECT row as plain values: IRIs, literals' lexical forms, blank node ids; unbound variables left out."""
+
+
+def select(store: Querying, sparql: str, default_graphs: list[str] | None = None) -> list[Row]:
+    """The rows of a SELECT as plain values, whichever store answers it."""
+    result = store.query(sparql, default_graphs=default_graphs)
+    if not isinstance(result, ox.QuerySolutions):
+        raise TypeError("select() needs a SELECT query")
+    names = [variable.value for variable in result.variables]
+    return [{name: term.value for name in names if (term := row[name]) is not None} for row in result]
+
+
+def marker_of(rows: list[Row]) -> ChangeMarker:
     """The marker from the answer to MARKER; a store never written by mlkg has none."""
     for row in rows:
-        raw = row["r"]
-        return ChangeMarker(int(row["g"].value), row["c"].value, int(raw.value) if raw is not None else 0)
+        return ChangeMarker(int(row["g"]), row["c"], int(row.get("r", 0)))
     return ChangeMarker()
 
 
@@ -230,9 +242,7 @@ class OxigraphStore:
         return self._by_graph(HASH, graphs)
 
     def _by_graph(self, predicate: str, graphs: list[str] | None) -> dict[str, str]:
-        rows = self._store.query(by_graph_query(predicate, graphs))
-        assert isinstance(rows, ox.QuerySolutions)
-        return {row["g"].value: row["v"].value for row in rows}
+        return {row["g"]: row["v"] for row in select(self, by_graph_query(predicate, graphs))}
 
     def graph_triples(self, graph_iri: str) -> set[TermTriple]:
         """The triples of one named graph."""
@@ -304,9 +314,7 @@ class OxigraphStore:
 
     def change_marker(self) -> ChangeMarker:
         """The marker every write moves (one small query); a store never written by mlkg has none."""
-        rows = self._store.query(MARKER)
-        assert isinstance(rows, ox.QuerySolutions)
-        return marker_of(rows)
+        return marker_of(select(self, MARKER))
 
     def snapshot(self, target: Path) -> None:
         """A consistent copy of the store as it is now, in `target` (hard links: cheap), to open read-only."""

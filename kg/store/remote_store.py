@@ -38,6 +38,7 @@ from kg.store.quad_store import (
     iri_term,
     marker_of,
     replace_operation,
+    select,
     update_syntax_error,
 )
 from kg.store.query_dataset import names_own_dataset
@@ -136,9 +137,7 @@ class RemoteStore:
         return self._by_graph(PATH, graphs)
 
     def _by_graph(self, predicate: str, graphs: list[str] | None) -> dict[str, str]:
-        rows = self.query(by_graph_query(predicate, graphs))
-        assert isinstance(rows, ox.QuerySolutions)
-        return {row["g"].value: row["v"].value for row in rows}
+        return {row["g"]: row["v"] for row in select(self, by_graph_query(predicate, graphs))}
 
     def graph_triples(self, graph_iri: str) -> set[TermTriple]:
         """The triples of one named graph."""
@@ -238,15 +237,11 @@ class RemoteStore:
 
     def triple_count(self) -> int:
         """Quads of the dataset, the change marker left out (as in dumps)."""
-        rows = self.query(COUNT.format(self._not_data()))
-        assert isinstance(rows, ox.QuerySolutions)
-        return next(int(row["n"].value) for row in rows)
+        return next(int(row["n"]) for row in select(self, COUNT.format(self._not_data())))
 
     def change_marker(self) -> ChangeMarker:
         """The marker every write moves (one small query); a store never written by mlkg has none."""
-        rows = self.query(MARKER)
-        assert isinstance(rows, ox.QuerySolutions)
-        return marker_of(rows)
+        return marker_of(select(self, MARKER))
 
     def snapshot(self, target: Path) -> None:
         """A remote store has no folder to copy: its server isolates readers from writers itself."""
