@@ -1,4 +1,6 @@
-"""The service layer on a real remote store: a write the store cuts short is repaired by the next look."""
+"""The service layer on a real remote store (Oxigraph server; the store-specific parts run on Virtuoso too, in
+test_kg_remote_store.py and test_api_remote_replicas.py): a write the store cuts short is repaired by the next
+look, and a server that stops behind the store catches up when it starts."""
 
 from pathlib import Path
 
@@ -21,9 +23,9 @@ Attackers copy a deployed model through its prediction API: [[Model stealing]].
 
 
 def test_a_write_the_store_cut_short_is_repaired(
-    tmp_path: Path, sparql_server: OxigraphServer, encoder, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, oxigraph_server: OxigraphServer, encoder, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    settings = Settings(data_dir=tmp_path / "data", ingest_workers=1, **sparql_server.settings)
+    settings = Settings(data_dir=tmp_path / "data", ingest_workers=1, **oxigraph_server.settings)
     services = build_services(settings, encoder=encoder, snapshots=True)
     writes.import_paths(services, [settings.vault])  # the seed: the lifecycle and its concerns
     services.start()
@@ -56,9 +58,9 @@ def test_a_write_the_store_cut_short_is_repaired(
 
 
 def test_a_server_that_stops_behind_the_store_catches_up_when_it_starts(
-    tmp_path: Path, sparql_server: OxigraphServer, encoder
+    tmp_path: Path, oxigraph_server: OxigraphServer, encoder
 ) -> None:
-    shared = {"ingest_workers": 1, "shared_cache": tmp_path / "cache", **sparql_server.settings}
+    shared = {"ingest_workers": 1, "shared_cache": tmp_path / "cache", **oxigraph_server.settings}
     first = build_services(Settings(data_dir=tmp_path / "a", **shared), encoder=encoder, snapshots=True)
     writes.import_paths(first, [first.settings.vault])
     first.start()
