@@ -77,3 +77,30 @@ def test_an_installed_wheel_ingests_and_answers(wheel: Path, tmp_path: Path, cli
     assert "1 added" in ingested.stdout
     answer = _run(kg, "ask", "--json", "someone is copying my model through its API", cwd=tmp_path, env=env)
     assert '"label": "Model stealing"' in answer.stdout.split('"hits"', 1)[1][:2000]
+
+
+def test_every_module_the_package_imports_is_a_declared_dependency() -> None:
+    """A module imported by kg, ingest or api comes from the standard library, the project, or a
+    distribution in `[project] dependencies` (a dev-only one would break `pip install mlkg`)."""
+    import ast
+    import importlib.metadata
+    import re
+    import tomllib
+
+    declared = {
+        re.split(r"[<>=\[ ;]", requirement, maxsplit=1)[0].lower().replace("_", "-")
+        for requirement in tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["dependencies"]
+    }
+    providers = importlib.metadata.packages_distributions()
+    ours = {"kg", "ingest", "api", "ontology"}
+    missing = set()
+    for source in [p for package in ("kg", "ingest", "api") for p in (ROOT / package).rglob("*.py")]:
+        for node in ast.walk(ast.parse(source.read_text("utf-8"))):
+            names = [a.name for a in node.names] if isinstance(node, ast.Import) else []
+            if isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                names = [node.module]
+            for top in {name.split(".")[0] for name in names} - ours - set(sys.stdlib_module_names) - {"_typeshed"}:
+                distributions = {d.lower().replace("_", "-") for d in providers.get(top, [top])}
+                if not distributions & declared:
+                    missing.add(f"{top} ({source.relative_to(ROOT)})")
+    assert not missing, sorted(missing)

@@ -81,6 +81,7 @@ class Services:
     _readers: ReadWriteLock = field(default_factory=ReadWriteLock, repr=False)
     _saver: IndexSaver | None = field(default=None, repr=False)
     _semantic: SemanticLinker | None = field(default=None, repr=False)
+    """The concerns' vectors for semantic links, kept between writes that touch no concern."""
     leases: SnapshotLeases = field(default_factory=SnapshotLeases, repr=False)
     """Snapshot folders held by queries in flight (kept until they are done)."""
     _importer: "Importer | None" = field(default=None, repr=False)
@@ -89,8 +90,9 @@ class Services:
     repair_pending: bool = False
     """A write failed in a shared store: the next look links and indexes everything again."""
     synced_at: float = field(default_factory=time.monotonic, repr=False)
-    _counts: tuple[float, int, int] | None = field(default=None, repr=False)
     """When (monotonic) this server last had every write the store had (`catch_up`)."""
+    _counts: tuple[float, int, int] | None = field(default=None, repr=False)
+    """A shared store's triple and note counts, and when they were read."""
 
     @property
     def importer(self) -> "Importer":
