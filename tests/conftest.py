@@ -346,7 +346,8 @@ class VirtuosoServer(OxigraphServer):
             subprocess.run([isql, str(self.sql_port), "dba", "dba", str(grants)], check=True, capture_output=True)
 
 
-def _store_server(kind: str, tmp_path: Path) -> OxigraphServer:
+def store_server(kind: str, tmp_path: Path) -> OxigraphServer:
+    """A remote store of this kind over a folder under `tmp_path` (not started); skips without Virtuoso."""
     if kind == "oxigraph":
         return OxigraphServer(tmp_path / "oxigraph", free_port())
     if VIRTUOSO is None:
@@ -357,7 +358,7 @@ def _store_server(kind: str, tmp_path: Path) -> OxigraphServer:
 @pytest.fixture(params=["oxigraph", "virtuoso"])
 def sparql_server(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[OxigraphServer]:
     """A fresh remote SPARQL store on loopback: Oxigraph's server, then Virtuoso 7."""
-    server = _store_server(request.param, tmp_path)
+    server = store_server(request.param, tmp_path)
     server.start()
     yield server
     server.kill()
@@ -366,7 +367,7 @@ def sparql_server(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Ox
 @pytest.fixture
 def virtuoso_server(tmp_path: Path) -> Iterator[OxigraphServer]:
     """A fresh Virtuoso 7 on loopback."""
-    server = _store_server("virtuoso", tmp_path)
+    server = store_server("virtuoso", tmp_path)
     server.start()
     yield server
     server.kill()
