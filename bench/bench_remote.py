@@ -25,6 +25,8 @@ import httpx
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+from bench.bench_http import free_port, percentile  # noqa: E402 - after the path is set
+
 BIN = Path(sys.executable).parent
 SELECT = """PREFIX mlkg: <https://w3id.org/mlkg/ontology#>
 PREFIX dcterms: <http://purl.org/dc/terms/>
@@ -44,19 +46,6 @@ NOTE = """# Remote bench note {n}
 Attackers copy a deployed model through its prediction API ({n}): [[Model stealing]].
 """
 AUTH = {"Authorization": "Bearer bench-token"}
-
-
-def percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
-
-
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def build(count: int, data: Path) -> None:

@@ -5,6 +5,7 @@ import time
 import pyoxigraph as ox
 import pytest
 
+from api.service.change_feed import ChangeFeed
 from kg.errors import BadRequest, QuerySyntaxError, StoreUnavailable
 from kg.settings import Settings
 from kg.store.change_log import touched_since
@@ -104,6 +105,12 @@ def test_credentials_reach_a_store_that_asks_for_them(virtuoso_server: OxigraphS
         open_store(Settings(data_dir=tmp_path, store_password="wrong", **settings))
 
 
+def _touched(store: RemoteStore, after: int, upto: int) -> set[str]:
+    logged = touched_since(store, after, upto)
+    assert logged is not None
+    return logged.touched
+
+
 def test_each_write_logs_what_it_touched_before_and_after(remote: RemoteStore) -> None:
     def links_to(target: str) -> dict[str, str]:
         return {NOTE: f'<{NOTE}> <urn:p> <{target}> .\n<{NOTE}> <urn:label> "_:not a blank node" .'}
@@ -112,11 +119,25 @@ def test_each_write_logs_what_it_touched_before_and_after(remote: RemoteStore) -
     first = remote.change_marker().generation
     remote.replace_graphs(links_to("urn:new"))
     second = remote.change_marker().generation
-    assert touched_since(remote, first, second) == {NOTE, "urn:old", "urn:new"}  # what it held, what it holds
+    assert _touched(remote, first, second) == {NOTE, "urn:old", "urn:new"}  # what it held, what it holds
     remote.drop_graphs([NOTE])
     third = remote.change_marker().generation
-    assert touched_since(remote, second, third) == {NOTE, "urn:new"}
-    assert touched_since(remote, first, third) == {NOTE, "urn:old", "urn:new"}
+    assert _touched(remote, second, third) == {NOTE, "urn:new"}
+    assert _touched(remote, first, third) == {NOTE, "urn:old", "urn:new"}
     remote.update("INSERT DATA { GRAPH <urn:g> { <urn:a> <urn:p> 1 } }")  # a user's update logs nothing
     assert touched_since(remote, third, remote.change_marker().generation) is None
     assert f"<{CHANGES}>".encode() not in remote.dump(ox.RdfFormat.N_QUADS)
+
+
+def test_the_log_tells_this_clients_writes_from_another_ones(remote: RemoteStore, sparql_server, tmp_path) -> None:
+    other = open_store(Settings(data_dir=tmp_path / "other", **sparql_server.settings))
+    feed = ChangeFeed()
+    feed.start(remote)
+    remote.replace_graphs({NOTE: NT})
+    mine = feed.look(remote)
+    assert mine is not None and not mine.theirs and NOTE in (mine.touched or set())
+    assert remote.own_entries == set()  # read, so forgotten
+    remote.drop_graphs([NOTE])
+    other.replace_graphs({"urn:other": '<urn:other> <urn:p> "x" .'})  # lands before this client looks
+    both = feed.look(remote)
+    assert both is not None and both.theirs and {NOTE, "urn:other"} <= (both.touched or set())

@@ -110,11 +110,12 @@ class Services:
     def writing(self) -> Iterator[None]:
         """One writer at a time, for the whole of a write: store, link, index, publish.
 
-        On a shared store, other servers' writes are caught up with first, and this write's own
-        changes are taken in after; a write the store failed is repaired by the next look."""
+        On a shared store, other servers' writes are caught up with first, and the feed is moved past
+        this write after (taking in another server's that came in between); a write the store failed
+        is repaired by the next look."""
         with self._writes:
             if self.feed.marker is not None:
-                self._look(theirs=True)
+                self._look()
             try:
                 yield
             except StoreUnavailable:
@@ -123,7 +124,7 @@ class Services:
                 self.repair_pending = self.feed.marker is not None
                 raise
             if self.feed.marker is not None:
-                self._look(theirs=False)
+                self._look()
 
     @contextmanager
     def reading(self) -> Iterator[ReadView]:
@@ -190,28 +191,26 @@ class Services:
                 self.repair_pending = False
                 log.info("repaired the write the store failed: links and index compared whole")
                 return refreshed.index
-            return self._look(theirs=True)
+            return self._look()
 
-    def _look(self, theirs: bool) -> IndexChange | None:
+    def _look(self) -> IndexChange | None:
         """Take in the store's changes since the last look; hold `writing`.
 
-        `theirs`: the changes are other servers', whose link states this server's linker does not
-        know, so its next write compares every note's; else they are this server's own write."""
+        Other servers' writes are indexed, and their link states, which this server's linker does not
+        know, make its next write compare every note's; this server's own writes are indexed already."""
         encoder = self.load_encoder()
         self.open()
         looked = time.monotonic()
         changes = self.feed.look(self.store)
-        if changes is None:
-            self.synced_at = looked
-            return None
-        if theirs:
+        change = None
+        if changes is not None and changes.theirs:
             self.linker.forget()
             self._semantic = None
-        try:
-            change = self._reindex(encoder, changes.touched)
-        except StoreUnavailable:
-            self.repair_pending = True  # the feed has moved past changes the index has not taken
-            raise
+            try:
+                change = self._reindex(encoder, changes.touched)
+            except StoreUnavailable:
+                self.repair_pending = True  # the feed has moved past changes the index has not taken
+                raise
         self.synced_at = looked
         return change
 

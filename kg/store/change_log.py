@@ -10,6 +10,8 @@ logs nothing), compares everything.
 
 import random
 import uuid
+from collections.abc import Set as AbstractSet
+from dataclasses import dataclass
 
 import pyoxigraph as ox
 
@@ -22,23 +24,25 @@ PRUNE_EVERY = 50
 """A write prunes the log with this odds against one (pruning reads the whole log)."""
 _TOUCHED = f"<{PREFIXES['mlkg']}touched>"
 _GENERATION = f"<{PREFIXES['mlkg']}generation>"
-ENTRIES = f"""SELECT ?g ?x WHERE {{ GRAPH <{CHANGES}> {{ ?e {_GENERATION} ?g OPTIONAL {{ ?e {_TOUCHED} ?x }} }}
+ENTRIES = f"""SELECT ?e ?g ?x WHERE {{ GRAPH <{CHANGES}> {{ ?e {_GENERATION} ?g OPTIONAL {{ ?e {_TOUCHED} ?x }} }}
   FILTER(?g > %d && ?g <= %d) }}"""
 PRUNE = f"""DELETE {{ GRAPH <{CHANGES}> {{ ?old ?p ?o }} }} WHERE {{
   GRAPH <{STATE}> {{ <{STATE}> {_GENERATION} ?now }}
   GRAPH <{CHANGES}> {{ ?old {_GENERATION} ?at ; ?p ?o }} FILTER(?at <= ?now - {KEPT}) }}"""
 
 
-def logged_write(operations: list[str], graphs: list[str], ntriples: list[str]) -> str:
-    """`operations` on `graphs` as one update that logs their IRIs before and after, then moves the marker."""
-    entry = f"<{ENTRY}{uuid.uuid4()}>"
+def logged_write(operations: list[str], graphs: list[str], ntriples: list[str]) -> tuple[str, str]:
+    """`operations` on `graphs` as one update that logs their IRIs before and after, then moves the
+    marker; and the IRI of the log entry."""
+    entry_iri = f"{ENTRY}{uuid.uuid4()}"
+    entry = f"<{entry_iri}>"
     values = " ".join(iri_term(g) for g in graphs)
     before = f"""INSERT {{ GRAPH <{CHANGES}> {{ {entry} {_TOUCHED} ?x }} }} WHERE {{ VALUES ?graph {{ {values} }}
   GRAPH ?graph {{ {{ ?x ?p ?o }} UNION {{ ?s ?p ?x }} FILTER(isIRI(?x)) }} }}"""  # noqa: S608 - IRIs are checked
     after = sorted(_iris(ntriples) | set(graphs))
     now = f"INSERT DATA {{ GRAPH <{CHANGES}> {{ {' '.join(f'{entry} {_TOUCHED} {iri_term(i)} .' for i in after)} }} }}"
     prune = [PRUNE] if random.randrange(PRUNE_EVERY) == 0 else []  # noqa: S311 - spreads work, not a secret
-    return " ;\n".join([before, *operations, now, *prune, bump(entry=entry)])
+    return " ;\n".join([before, *operations, now, *prune, bump(entry=entry)]), entry_iri
 
 
 def _iris(ntriples: list[str]) -> set[str]:
@@ -49,12 +53,28 @@ def _iris(ntriples: list[str]) -> set[str]:
     return found
 
 
-def touched_since(store: Store, after: int, upto: int) -> set[str] | None:
-    """The IRIs the writes of generations after..upto touched; None when the log does not hold them all."""
-    generations: set[int] = set()
+@dataclass
+class Logged:
+    """What the log holds for some generations."""
+
+    touched: set[str]
+    """The IRIs the writes touched."""
+    theirs: bool
+    """Whether any of the writes is not one of `own` (another server's, or one whose answer was lost)."""
+    own: set[str]
+    """The entries of `own` that were read."""
+
+
+def touched_since(store: Store, after: int, upto: int, own: AbstractSet[str] = frozenset()) -> Logged | None:
+    """What the writes of generations after..upto touched, and whether all are among the `own` entries;
+    None when the log does not hold them all."""
+    generations: dict[int, str] = {}
     touched: set[str] = set()
     for row in select(store, ENTRIES % (after, upto)):
-        generations.add(int(row["g"]))
+        generations[int(row["g"])] = row["e"]
         if "x" in row:
             touched.add(row["x"])
-    return touched if generations == set(range(after + 1, upto + 1)) else None
+    if set(generations) != set(range(after + 1, upto + 1)):
+        return None
+    entries = set(generations.values())
+    return Logged(touched, bool(entries - own), entries & own)

@@ -94,6 +94,8 @@ class Store(Querying, Protocol):
 
     supports_snapshots: bool
     """Whether `snapshot` can copy the store into a folder (readers elsewhere then open the copy)."""
+    own_entries: set[str]
+    """Change-log entries this client wrote that no look has read yet (a store that keeps no log: none)."""
 
     def replace_graphs(self, graphs: dict[str, str]) -> None: ...
     def drop_graphs(self, graph_iris: Iterable[str]) -> None: ...
@@ -217,6 +219,7 @@ class OxigraphStore:
 
     def __init__(self, path: Path | None, read_only: bool = False) -> None:
         self.read_only = read_only
+        self.own_entries: set[str] = set()  # one process writes an embedded store: it keeps no change log
         if path is None:
             self._store = ox.Store()
         elif read_only:

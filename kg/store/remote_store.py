@@ -98,6 +98,8 @@ class RemoteStore:
         self._http = httpx.Client(
             auth=auth, timeout=endpoint.timeout, limits=httpx.Limits(max_connections=32, max_keepalive_connections=16)
         )
+        self.own_entries: set[str] = set()
+        """Change-log entries this client wrote that no look has read yet."""
         self._own_graphs = [STATE, CHANGES]
         """Graphs that are not data: the change marker's, and the store's own (Virtuoso's)."""
         if not read_only:
@@ -120,13 +122,17 @@ class RemoteStore:
         """Replace each named graph by the given N-Triples, in one update request that logs what it touched."""
         if graphs:
             operations = [replace_operation(g, nt) for g, nt in graphs.items()]
-            self._update(logged_write(operations, list(graphs), list(graphs.values())))
+            self._logged(*logged_write(operations, list(graphs), list(graphs.values())))
 
     def drop_graphs(self, graph_iris: Iterable[str]) -> None:
         """Drop named graphs in one update request that logs what they held; unknown graphs are ignored."""
         graphs = list(graph_iris)
         if graphs:
-            self._update(logged_write([f"DROP SILENT GRAPH {iri_term(g)}" for g in graphs], graphs, []))
+            self._logged(*logged_write([f"DROP SILENT GRAPH {iri_term(g)}" for g in graphs], graphs, []))
+
+    def _logged(self, update: str, entry: str) -> None:
+        self._update(update)
+        self.own_entries.add(entry)
 
     def note_hashes(self, graphs: list[str] | None = None) -> dict[str, str]:
         """Content hash of every graph that records one (notes and the ontology), or of these graphs."""
