@@ -1,5 +1,5 @@
-"""A write into a 2,000-note store changes only what it touched, and leaves the graph, the index and
-the answers exactly as a full rebuild would (real store, real encoder, real FAISS and BM25)."""
+"""A write into a store of hundreds of notes changes only what it touched, and leaves the graph, the
+index and the answers exactly as a full rebuild would (real store, real encoder, real FAISS and BM25)."""
 
 import shutil
 from pathlib import Path
@@ -15,6 +15,8 @@ from kg.settings import Settings
 
 from .conftest import ROOT, RememberingEncoder
 
+NOTES = 300
+"""Enough that one write touches a sliver of the index (2,000 took 145 s, nearly all of it encoding)."""
 QUESTIONS = ["someone is copying my model through its API", "labels drift after deployment", "audit the pipeline"]
 NEW_NOTE = b"""---
 title: Extraction seminar
@@ -28,7 +30,7 @@ Model extraction through a public API is cheap; membership inference leaks recor
 
 
 def _services(data: Path, encoder: RememberingEncoder) -> Services:
-    # semantic links encode every passage of 2,000 notes: off here, on in the linking tests
+    # semantic links encode every passage of every note: off here, on in the linking tests
     settings = Settings(data_dir=data, max_semantic_links=0, ingest_workers=2)
     return build_services(settings, encoder=encoder)  # type: ignore[arg-type]
 
@@ -47,13 +49,13 @@ def _view(services: Services) -> tuple[set[tuple[str, str, str]], dict[str, obje
 
 
 @pytest.mark.timeout(900)
-def test_a_write_into_2000_notes_encodes_only_what_changed_and_equals_a_rebuild(tmp_path: Path, encoder: Encoder):
-    vault = write_vault(2000, tmp_path / "vault")
+def test_a_write_into_many_notes_encodes_only_what_changed_and_equals_a_rebuild(tmp_path: Path, encoder: Encoder):
+    vault = write_vault(NOTES, tmp_path / "vault")
     remembering = RememberingEncoder(encoder)
     data = tmp_path / "data"
     services = _services(data, remembering)
     first = writes.import_paths(services, [vault, ROOT / "notes"])
-    assert first.summary.added == 2001 and first.index is not None and first.index.encoded > 4000
+    assert first.summary.added == NOTES + 1 and first.index is not None and first.index.encoded > 2 * NOTES
 
     remembering.encoded.clear()
     added = writes.import_note(services, "Seminars/Extraction seminar.md", NEW_NOTE)
