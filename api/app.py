@@ -114,8 +114,8 @@ def create_app(settings: Settings, encoder: Encoder | None = None) -> FastAPI:
 
 def _queries(settings: Settings, services: Services) -> QueryRunner | RemoteQueries:
     """Query processes over snapshots of the embedded store; a remote store evaluates queries itself."""
-    if isinstance(services.store, RemoteStore):
-        return RemoteQueries(services.store, settings.query_timeout, settings.query_queue, settings.queries_per_client)
+    if isinstance(remote := services.store.base, RemoteStore):
+        return RemoteQueries(remote, settings.query_timeout, settings.query_queue, settings.queries_per_client)
     return QueryRunner(
         settings.store_dir,
         settings.query_timeout,

@@ -32,6 +32,7 @@ from kg.search.search_index import IndexChange, SearchIndex
 from kg.settings import Settings
 from kg.store.open_store import open_store
 from kg.store.quad_store import ChangeMarker, OxigraphStore, Store
+from kg.store.staged_store import StagedStore
 
 if TYPE_CHECKING:  # the importer (and its parser and SHACL) load only for writes: `kg ask` starts faster
     from ingest.pipeline import Importer, IngestReport
@@ -70,7 +71,8 @@ class ReadView:
 @dataclass
 class Services:
     settings: Settings
-    store: Store
+    store: StagedStore
+    """The store the settings name; a write stages its graphs and sends them as one (`writing`)."""
     linker: Linker
     encoder: Encoder | None = None
     read_only: bool = False
@@ -116,13 +118,18 @@ class Services:
         with self._writes:
             if self.feed.marker is not None:
                 self._look()
+            done = False
             try:
-                yield
+                with self.store.staging():
+                    yield
+                done = True
             except StoreUnavailable:
-                self.linker.forget()
-                self._semantic = None
                 self.repair_pending = self.feed.marker is not None
                 raise
+            finally:
+                if not done:  # what was staged is dropped: the linker must not remember it as stored
+                    self.linker.forget()
+                    self._semantic = None
             if self.feed.marker is not None:
                 self._look()
 
@@ -177,6 +184,7 @@ class Services:
         encoder = self.load_encoder()
         self.open()
         linked = self._relink(encoder, changes)
+        self.store.send()  # the notes and their links, in one request, before the index reads them
         touched = None if changes is None else changes.touched | linked.touched
         return Refreshed(self._reindex(encoder, touched), linked)
 
@@ -338,7 +346,7 @@ def build_services(
 ) -> Services:
     """Open the store under the data directory and build the importer around it."""
     read_only = read_only and (settings.store == "sparql" or settings.store_dir.exists())
-    store = open_store(settings, read_only)
+    store = StagedStore(open_store(settings, read_only))
     log.debug("opened the %s store (read_only=%s)", settings.store, read_only)
     cache = NoteCache(settings.cache_dir)
     return Services(settings, store, Linker(store, cache), encoder, read_only, snapshots)

@@ -13,7 +13,8 @@ from dataclasses import dataclass, field
 
 from kg.iris import kind_of, match_key
 from kg.store.node_values import values_by_node
-from kg.store.quad_store import Store, iri_term, select
+from kg.store.quad_store import Store, iri_term
+from kg.store.staged_store import GraphLocal, select_local
 
 WORD = re.compile(r"[A-Za-z0-9]+")
 NOTE_NAME = re.compile(r"\[\[[^\]]*\]\]")
@@ -122,9 +123,10 @@ class Lexicon:
         else:
             wanted, entries = None, {}
         pattern = f"?node a ?value {KINDS}" if wanted is None else f"?node a ?value FILTER(?value IN ({KIND_LIST}))"
-        kinds = {iri: v[0].rsplit("#", 1)[1].lower() for iri, v in values_by_node(store, pattern, wanted).items()}
+        by_node = values_by_node(store, pattern, wanted, one_graph=True)
+        kinds = {iri: v[0].rsplit("#", 1)[1].lower() for iri, v in by_node.items()}
         found = sorted(kinds)
-        names = [values_by_node(store, p, found) if found else {} for p in (LABELS, ALT, HIDDEN)]
+        names = [values_by_node(store, p, found, one_graph=True) if found else {} for p in (LABELS, ALT, HIDDEN)]
         for iri in found:
             entries[iri] = Entry(kinds[iri], *(tuple(part.get(iri, [])) for part in names))
         return cls.of(entries)
@@ -148,16 +150,23 @@ class Lexicon:
         return cls(kinds, names, keys, matcher, fingerprint, entries)
 
 
-PATHS = """PREFIX mlkg: <https://w3id.org/mlkg/ontology#>
+NAME_PREFIXES = """PREFIX mlkg: <https://w3id.org/mlkg/ontology#>
 PREFIX dcterms: <http://purl.org/dc/terms/>
 PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
-SELECT ?g ?p ?t ?a WHERE { GRAPH ?g { ?g mlkg:path ?p ; dcterms:title ?t OPTIONAL { ?g skos:altLabel ?a } } }"""
-NOTE_NAMES = """PREFIX mlkg: <https://w3id.org/mlkg/ontology#>
-PREFIX dcterms: <http://purl.org/dc/terms/>
-PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
-SELECT ?p ?t ?a WHERE {{
-  GRAPH {note} {{ {note} mlkg:path ?p ; dcterms:title ?t OPTIONAL {{ {note} skos:altLabel ?a }} }}
-}}"""
+"""
+PATHS = GraphLocal(
+    "SELECT ?g ?p ?t ?a",
+    "GRAPH ?g { ?g mlkg:path ?p ; dcterms:title ?t OPTIONAL { ?g skos:altLabel ?a } }",
+    "?g",
+    NAME_PREFIXES,
+)
+
+
+def note_names_query(note: str) -> GraphLocal:
+    """A note's path, title and aliases, from its own graph."""
+    term = iri_term(note)
+    where = f"GRAPH {term} {{ {term} mlkg:path ?p ; dcterms:title ?t OPTIONAL {{ {term} skos:altLabel ?a }} }}"
+    return GraphLocal("SELECT ?p ?t ?a", where, term, NAME_PREFIXES)
 
 
 @dataclass(frozen=True)
@@ -209,7 +218,7 @@ class NoteNames:
     @classmethod
     def from_store(cls, store: Store) -> "NoteNames":
         names = cls({}, {}, {})
-        for row in select(store, PATHS):
+        for row in select_local(store, PATHS):
             names._add(row["g"], row["p"], row["t"], row.get("a"))
         return names
 
@@ -226,7 +235,7 @@ class NoteNames:
                     names.by_title[key[6:]] = [n for n in names.by_title.get(key[6:], []) if n != note]
         for note in sorted(notes):
             # one note at a time, its IRI in the query: a VALUES list makes Oxigraph scan every note (500x)
-            for row in select(store, NOTE_NAMES.format(note=iri_term(note))):
+            for row in select_local(store, note_names_query(note)):
                 names._add(note, row["p"], row["t"], row.get("a"))
         return names
 

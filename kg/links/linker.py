@@ -30,7 +30,8 @@ from kg.links.note_links import (
 from kg.search.encoder import Encoder, Vectors
 from kg.store.node_values import values_by_node
 from kg.store.ntriples import iris_in, parse_terms
-from kg.store.quad_store import Store, select
+from kg.store.quad_store import Store
+from kg.store.staged_store import GraphLocal, select_local
 
 log = logging.getLogger(__name__)
 VERSION = "3"  # 2: wikilinks resolve by vault path; 3: the semantic judgement and its settings changed
@@ -38,7 +39,7 @@ WRITE_BATCH = 64
 SEEN_CAP = 50_000
 DISCUSSES = "<https://w3id.org/mlkg/ontology#discusses>"
 RELATED = "<https://w3id.org/mlkg/ontology#relatedNote>"
-STATES = "SELECT ?g ?s WHERE { GRAPH ?g { ?g <https://w3id.org/mlkg/ontology#linkState> ?s } }"
+STATES = GraphLocal("SELECT ?g ?s", "GRAPH ?g { ?g <https://w3id.org/mlkg/ontology#linkState> ?s }", "?g")
 
 
 @dataclass
@@ -95,7 +96,8 @@ def concern_forms(store: Store, concerns: list[str]) -> dict[str, list[str]]:
     """Each concern's names, scope notes and (a bounded number of) definitions, the texts its vectors are of."""
     if not concerns:
         return {}
-    names, definitions = values_by_node(store, NAMES, concerns), values_by_node(store, DEFINITIONS, concerns)
+    names = values_by_node(store, NAMES, concerns, one_graph=True)
+    definitions = values_by_node(store, DEFINITIONS, concerns, one_graph=True)
     return {iri: [*names.get(iri, []), *definitions.get(iri, [])[:MAX_DEFINITIONS]] for iri in concerns}
 
 
@@ -145,11 +147,11 @@ class SemanticLinker:
             changed = sorted(iri for iri in touched if kind_of(iri) == "concern")
             if not changed:
                 return previous
-            still = values_by_node(store, "?node a ?value FILTER(?value = mlkg:Concern)", changed)
+            still = values_by_node(store, "?node a ?value FILTER(?value = mlkg:Concern)", changed, one_graph=True)
             forms = {iri: f for iri, f in previous.forms.items() if iri not in changed}
             forms |= concern_forms(store, sorted(still))
         else:
-            concerns = sorted(values_by_node(store, "?node a ?value VALUES ?value { mlkg:Concern }"))
+            concerns = sorted(values_by_node(store, "?node a ?value VALUES ?value { mlkg:Concern }", one_graph=True))
             forms = concern_forms(store, concerns)
         iris = sorted(iri for iri in forms if forms[iri])
         texts = [text for iri in iris for text in forms[iri]]
@@ -292,8 +294,8 @@ class Linker:
 
     def _linked(self, note: str, graph: str) -> set[str]:
         """The concepts and notes the note's links graph links it to now."""
-        query = f"SELECT ?c WHERE {{ GRAPH <{graph}> {{ <{note}> ?p ?c VALUES ?p {{ {DISCUSSES} {RELATED} }} }} }}"
-        return {row["c"] for row in select(self.store, query)}
+        where = f"GRAPH <{graph}> {{ <{note}> ?p ?c VALUES ?p {{ {DISCUSSES} {RELATED} }} }}"
+        return {row["c"] for row in select_local(self.store, GraphLocal("SELECT ?c", where, f"<{graph}>"))}
 
     @staticmethod
     def _state(inputs: LinkInputs, lexicon: Lexicon, names: NoteNames, semantic: SemanticLinker | None) -> str:
@@ -315,7 +317,7 @@ class Linker:
 
 def link_states(store: Store) -> dict[str, str]:
     """Every links graph with the state its links were computed from."""
-    return {row["g"]: row["s"] for row in select(store, STATES)}
+    return {row["g"]: row["s"] for row in select_local(store, STATES)}
 
 
 def _fingerprint(states: dict[str, str]) -> str:

@@ -7,6 +7,7 @@ several of these in Python rather than joining patterns in SPARQL, which multipl
 from collections import defaultdict
 
 from kg.store.quad_store import Store, iri_values, select
+from kg.store.staged_store import GraphLocal, select_local
 
 PREFIXES = """PREFIX mlkg: <https://w3id.org/mlkg/ontology#>
 PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
@@ -16,11 +17,17 @@ PREFIX prov: <http://www.w3.org/ns/prov#>
 """
 
 
-def values_by_node(store: Store, pattern: str, iris: list[str] | None = None) -> dict[str, list[str]]:
-    """`?node -> sorted distinct ?value` for a pattern, for every node or only for `iris`."""
+def values_by_node(
+    store: Store, pattern: str, iris: list[str] | None = None, one_graph: bool = False
+) -> dict[str, list[str]]:
+    """`?node -> sorted distinct ?value` for a pattern, for every node or only for `iris`.
+
+    `one_graph`: each match lies in one graph (a single triple pattern), so a write being staged
+    is read as if it were stored (kg/store/staged_store.py)."""
     values = iri_values("node", iris) if iris is not None else ""
+    query = GraphLocal("SELECT DISTINCT ?node ?value", f"{values} {pattern}", prefixes=PREFIXES)
     found: dict[str, list[str]] = defaultdict(list)
-    for row in select(store, f"{PREFIXES}SELECT DISTINCT ?node ?value WHERE {{ {values} {pattern} }}"):
+    for row in select_local(store, query) if one_graph else select(store, query.text()):
         found[row["node"]].append(row["value"])
     return {node: sorted(v) for node, v in found.items()}
 

@@ -97,6 +97,7 @@ class Store(Querying, Protocol):
     own_entries: set[str]
     """Change-log entries this client wrote that no look has read yet (a store that keeps no log: none)."""
 
+    def write_graphs(self, graphs: dict[str, str | None]) -> None: ...
     def replace_graphs(self, graphs: dict[str, str]) -> None: ...
     def drop_graphs(self, graph_iris: Iterable[str]) -> None: ...
     def note_hashes(self, graphs: list[str] | None = None) -> dict[str, str]: ...
@@ -129,6 +130,11 @@ def select(store: Querying, sparql: str, default_graphs: list[str] | None = None
     result = store.query(sparql, default_graphs=default_graphs)
     if not isinstance(result, ox.QuerySolutions):
         raise TypeError("select() needs a SELECT query")
+    return rows_of(result)
+
+
+def rows_of(result: ox.QuerySolutions) -> list[Row]:
+    """Solutions as plain-value rows."""
     names = [variable.value for variable in result.variables]
     return [{name: term.value for name in names if (term := row[name]) is not None} for row in result]
 
@@ -140,9 +146,16 @@ def marker_of(rows: list[Row]) -> ChangeMarker:
     return ChangeMarker()
 
 
-def replace_update(graphs: dict[str, str]) -> str:
-    """One update that replaces each named graph by the given N-Triples, and moves the marker."""
-    return " ;\n".join([*(replace_operation(g, nt) for g, nt in graphs.items()), BUMP])
+def write_update(graphs: dict[str, str | None]) -> str | None:
+    """One update that replaces each named graph by its N-Triples (None: drops it), and moves the
+    marker (None: no graph)."""
+    operations = [write_operation(g, nt) for g, nt in graphs.items()]
+    return " ;\n".join([*operations, BUMP]) if operations else None
+
+
+def write_operation(graph: str, ntriples: str | None) -> str:
+    """The operations that replace one named graph by N-Triples, or drop it."""
+    return replace_operation(graph, ntriples) if ntriples is not None else f"DROP SILENT GRAPH {iri_term(graph)}"
 
 
 def replace_operation(graph: str, ntriples: str) -> str:
@@ -153,12 +166,6 @@ def replace_operation(graph: str, ntriples: str) -> str:
             f"DROP SILENT GRAPH {iri_term(graph)} ; INSERT {{ GRAPH {iri_term(graph)} {{\n{ntriples}\n}} }} WHERE {{}}"
         )
     return f"DROP SILENT GRAPH {iri_term(graph)} ; INSERT DATA {{ GRAPH {iri_term(graph)} {{\n{ntriples}\n}} }}"
-
-
-def drop_update(graph_iris: Iterable[str]) -> str | None:
-    """One update that drops these named graphs and moves the marker (None: no graph)."""
-    operations = [f"DROP SILENT GRAPH {iri_term(g)}" for g in graph_iris]
-    return " ;\n".join([*operations, BUMP]) if operations else None
 
 
 def by_graph_query(predicate: str, graphs: list[str] | None) -> str:
@@ -230,15 +237,18 @@ class OxigraphStore:
         if not read_only:
             ensure_ontology(self)
 
+    def write_graphs(self, graphs: dict[str, str | None]) -> None:
+        """Replace graphs by their N-Triples and drop those given None, all in one transaction."""
+        if (update := write_update(graphs)) is not None:
+            self._store.update(update)
+
     def replace_graphs(self, graphs: dict[str, str]) -> None:
         """Replace each named graph by the given N-Triples, all in one transaction."""
-        if graphs:
-            self._store.update(replace_update(graphs))
+        self.write_graphs(dict(graphs))
 
     def drop_graphs(self, graph_iris: Iterable[str]) -> None:
         """Drop named graphs in one transaction; unknown graphs are ignored."""
-        if (update := drop_update(graph_iris)) is not None:
-            self._store.update(update)
+        self.write_graphs(dict.fromkeys(graph_iris))
 
     def note_hashes(self, graphs: list[str] | None = None) -> dict[str, str]:
         """Content hash of every graph that records one (notes and the ontology), or of these graphs."""

@@ -37,9 +37,9 @@ from kg.store.quad_store import (
     ensure_ontology,
     iri_term,
     marker_of,
-    replace_operation,
     select,
     update_syntax_error,
+    write_operation,
 )
 from kg.store.query_dataset import names_own_dataset
 
@@ -118,17 +118,21 @@ class RemoteStore:
                 "default; configure it so (Fuseki: tdb2:unionDefaultGraph true; see the README)"
             )
 
-    def replace_graphs(self, graphs: dict[str, str]) -> None:
-        """Replace each named graph by the given N-Triples, in one update request that logs what it touched."""
+    def write_graphs(self, graphs: dict[str, str | None]) -> None:
+        """Replace graphs by their N-Triples and drop those given None, in one update request that logs
+        what it touched."""
         if graphs:
-            operations = [replace_operation(g, nt) for g, nt in graphs.items()]
-            self._logged(*logged_write(operations, list(graphs), list(graphs.values())))
+            operations = [write_operation(g, nt) for g, nt in graphs.items()]
+            written = [nt for nt in graphs.values() if nt is not None]
+            self._logged(*logged_write(operations, list(graphs), written))
+
+    def replace_graphs(self, graphs: dict[str, str]) -> None:
+        """Replace each named graph by the given N-Triples, in one update request."""
+        self.write_graphs(dict(graphs))
 
     def drop_graphs(self, graph_iris: Iterable[str]) -> None:
-        """Drop named graphs in one update request that logs what they held; unknown graphs are ignored."""
-        graphs = list(graph_iris)
-        if graphs:
-            self._logged(*logged_write([f"DROP SILENT GRAPH {iri_term(g)}" for g in graphs], graphs, []))
+        """Drop named graphs in one update request; unknown graphs are ignored."""
+        self.write_graphs(dict.fromkeys(graph_iris))
 
     def _logged(self, update: str, entry: str) -> None:
         self._update(update)
