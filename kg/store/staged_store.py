@@ -3,7 +3,8 @@ store together, as one update request, so no reader of the store sees one withou
 
 While `staging`, graphs replaced or dropped are kept in memory and reads see them: the typed
 lookups and `GraphLocal` queries combine the store with what is staged. Any other read sends what
-is staged first (correct, no longer one request); so does staging more than a bulk import's batch.
+is staged first (correct, no longer one request). A bulk write goes in batches (MAX_GRAPHS); once
+one batch is sent, the write is not one request anyway, and every read sends the rest first.
 """
 
 import logging
@@ -76,6 +77,8 @@ class StagedStore:
         self._chars = 0
         self._local = ox.Store()
         """The staged graphs, to query (in memory)."""
+        self._spilled = False
+        """Part of this write was sent already (a bulk write): it is not one request, so reads send the rest."""
 
     @property
     def own_entries(self) -> set[str]:
@@ -88,7 +91,7 @@ class StagedStore:
     @contextmanager
     def staging(self) -> Iterator[None]:
         """Hold writes until the block ends, then send them as one; on an error send nothing."""
-        self._active = True
+        self._active, self._spilled = True, False
         try:
             yield
             self.send()
@@ -126,6 +129,7 @@ class StagedStore:
             self._staged[graph] = ntriples
             self._chars += len(ntriples or "")
         if len(self._staged) > MAX_GRAPHS or self._chars > MAX_CHARS:
+            self._spilled = True
             self.send()
 
     def replace_graphs(self, graphs: dict[str, str]) -> None:
@@ -148,6 +152,8 @@ class StagedStore:
     def _by_graph(self, predicate: str, graphs: list[str] | None) -> dict[str, str]:
         """What the store holds for graphs not staged, and what the staged ones hold."""
         stored = self.base.note_hashes if predicate == HASH else self.base.note_paths
+        if self._spilled:
+            self._send_before("a read of a bulk write")
         if not self._staged:
             return stored(graphs)
         if graphs is None:
@@ -165,6 +171,8 @@ class StagedStore:
 
     def select_local(self, query: GraphLocal) -> list[Row]:
         """The rows of a graph-local SELECT, with staged graphs standing in for the stored ones."""
+        if self._spilled:
+            self._send_before("a read of a bulk write")
         if not self._staged:
             return select(self.base, query.text())
         if query.graph is not None and query.graph.startswith("<"):  # one graph, named: staged or not
