@@ -279,7 +279,7 @@ def evaluate_links(
     lifecycle: Annotated[Path | None, typer.Option(help="Notes that define the concerns (default: KG_VAULT).")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the scores as JSON.")] = False,
 ) -> None:
-    """Precision and recall of inferred concern links on labelled notes, at thresholds from 0.40 to 0.70.
+    """Precision and recall of inferred concern links on labelled notes, at thresholds from 0.40 to 0.80.
 
     Runs in a scratch store; the row of the configured KG_LINK_THRESHOLD is marked.
     """

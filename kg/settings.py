@@ -131,6 +131,11 @@ class Settings(BaseSettings):
     link_gap: float = Field(
         0.11, description="A concern scoring further than this below the note's best concern is not linked by meaning."
     )
+    link_keyword_weight: float = Field(
+        0.0,
+        description="Weight of a passage's BM25 score against each concern's names and descriptions (scaled to "
+        "its best concern) added to its cosine; 0: meaning alone (bench/README.md has the measurement).",
+    )
     max_semantic_links: int = Field(
         3,
         description="Most semantic links per note (0: none, and no passage is encoded); explicit mentions, "

@@ -70,3 +70,18 @@ def test_only_prose_is_encoded_and_each_distinct_passage_once(tmp_path: Path, en
         assert first_sentence not in asked
     finally:
         services.close()
+
+
+def test_keyword_evidence_raises_the_score_of_concerns_whose_words_a_passage_uses(tmp_path: Path, encoder: Encoder):
+    note = "# Copies\n\nAttackers copy a deployed model by querying its prediction API many times.\n"
+    scores = []
+    for weight in (0.0, 0.1):
+        settings = Settings(data_dir=tmp_path / f"data-{weight}", ingest_workers=1, link_keyword_weight=weight)
+        services = build_services(settings, encoder=encoder)
+        writes.import_paths(services, [SEED])
+        result = writes.import_note(services, "copies.md", note.encode())
+        found = {d.iri.rsplit("/", 1)[-1]: d for d in result.notes[0].discusses}
+        assert found["model-stealing"].method == "semantic"
+        scores.append(found["model-stealing"].score)
+        services.close()
+    assert 0 < round(scores[1] - scores[0], 3) <= 0.1  # the passage's best concern by keywords gets the whole weight

@@ -255,7 +255,14 @@ class Services:
         if s.max_semantic_links > 0:
             touched = changes.touched if changes is not None else None
             knobs = (
-                Judgement(s.link_threshold, s.link_by_note, s.link_note_weight, s.link_gap, s.link_passage_margin),
+                Judgement(
+                    s.link_threshold,
+                    s.link_by_note,
+                    s.link_note_weight,
+                    s.link_gap,
+                    s.link_passage_margin,
+                    s.link_keyword_weight,
+                ),
                 s.max_semantic_links,
             )
             semantic = SemanticLinker.build(self.store, encoder, self.linker.cache, knobs, self._semantic, touched)

@@ -70,5 +70,5 @@ def score(found: dict[str, list[dict[str, Any]]], labels: list[LabelledNote], th
 
 
 def sweep(found: dict[str, list[dict[str, Any]]], labels: list[LabelledNote], cap: int) -> list[LinkScores]:
-    """Scores at thresholds from 0.40 to 0.70 in steps of 0.02."""
-    return [score(found, labels, round(0.40 + 0.02 * i, 2), cap) for i in range(16)]
+    """Scores at thresholds from 0.40 to 0.80 in steps of 0.02."""
+    return [score(found, labels, round(0.40 + 0.02 * i, 2), cap) for i in range(21)]

@@ -27,6 +27,7 @@ from kg.links.note_links import (
     resolve_notes,
     semantic_passages,
 )
+from kg.search.bm25_index import Bm25Index
 from kg.search.encoder import Encoder, Vectors
 from kg.store.node_values import values_by_node
 from kg.store.ntriples import iris_in, parse_terms
@@ -124,6 +125,17 @@ class SemanticLinker:
 
     forms: dict[str, list[str]] = field(default_factory=dict, repr=False)
     """Each concern's names and descriptions, the texts its vectors are of."""
+    keywords: Bm25Index | None = field(default=None, repr=False)
+    """BM25 over each concern's texts (row = its column in `concepts`), when keyword evidence is weighed."""
+
+    def lexical(self, texts: list[str]) -> Vectors | None:
+        """Each passage's BM25 score against every concern, scaled to its best concern (None: not weighed)."""
+        if self.keywords is None:
+            return None
+        size = len(self.concepts.iris)
+        rows = np.stack([self.keywords.scores(text, size) for text in texts]) if texts else np.zeros((0, size))
+        best = rows.max(axis=1, keepdims=True) if size else rows
+        return (rows / np.where(best > 0, best, 1.0)).astype(np.float32)
 
     @classmethod
     def build(
@@ -160,7 +172,12 @@ class SemanticLinker:
         state = repr((encoder.model, judgement, cap, [(iri, forms[iri]) for iri in iris]))
         fingerprint = hashlib.sha256(state.encode("utf-8")).hexdigest()
         concepts = ConceptVectors(iris, [int(s) for s in starts], matrix)
-        return cls(encoder, concepts, judgement, cap, fingerprint, forms={iri: forms[iri] for iri in iris})
+        keywords = None
+        if judgement.keyword_weight:
+            keywords = Bm25Index()
+            keywords.set(list(range(len(iris))), [" ".join(forms[iri]) for iri in iris], [None] * len(iris))
+        kept = {iri: forms[iri] for iri in iris}
+        return cls(encoder, concepts, judgement, cap, fingerprint, forms=kept, keywords=keywords)
 
 
 @dataclass
@@ -312,7 +329,8 @@ class Linker:
         if vectors is None or len(vectors) != len(passages):
             vectors = semantic.encode([prose(p.text) for p in passages])
             self.cache.save_vectors(inputs.content_hash, semantic.encoder.model, vectors)
-        return semantic.concepts.best(passages, vectors, semantic.judgement)
+        lexical = semantic.lexical([p.text for p in passages])
+        return semantic.concepts.best(passages, vectors, semantic.judgement, lexical)
 
 
 def link_states(store: Store) -> dict[str, str]:

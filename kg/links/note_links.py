@@ -137,17 +137,22 @@ class ConceptVectors:
     """Row of each concern's first form; a concern's forms are contiguous rows of `matrix`."""
     matrix: Vectors
 
-    def best(self, passages: list[Passage], vectors: Vectors, judgement: "Judgement") -> list[ConceptLink]:
+    def best(
+        self, passages: list[Passage], vectors: Vectors, judgement: "Judgement", lexical: Vectors | None = None
+    ) -> list[ConceptLink]:
         """Concerns the note is about, best first, each with the passage closest to it (text and line) as evidence.
 
         A concern scores by a passage whose closest concern it is (so a reading list's items each
         count) and, when `by_note` is on, by the note as a whole: its closest passage and the mean of
         all its passages, combined, near the note's best concern only; a passage alone then gives up
-        `passage_margin`. Links need the threshold.
+        `passage_margin`. Links need the threshold. `lexical` (passages x concerns, 0..1) adds keyword
+        evidence, weighted by `keyword_weight`.
         """
         if not self.iris or not passages:
             return []
         by_concern = np.maximum.reduceat(vectors @ self.matrix.T, self.starts, axis=1)
+        if lexical is not None and judgement.keyword_weight:
+            by_concern = by_concern + judgement.keyword_weight * lexical
         votes = np.zeros(len(self.iris))
         winners = by_concern.argmax(axis=1)
         margin = judgement.passage_margin if judgement.by_note else 0.0
@@ -182,6 +187,8 @@ class Judgement:
     """Concerns whose note score is further than this below the note's best get none."""
     passage_margin: float = 0.05
     """What one passage's cosine gives up against the note's score when it alone links its closest concern."""
+    keyword_weight: float = 0.0
+    """Weight of a passage's BM25 score against a concern's texts (scaled to its best concern), added to its cosine."""
 
 
 def add_semantic(links: NoteLinks, inputs: LinkInputs, candidates: list[ConceptLink], cap: int) -> None:
