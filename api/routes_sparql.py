@@ -22,6 +22,8 @@ from api.service import reads, writes
 from api.service.core import Services
 from api.sparql_protocol import MEDIA_TYPE, ProtocolRequest, apply_update_dataset, read_request
 from kg.errors import KGError, PayloadTooLarge
+from kg.search.similarity import uses_similarity
+from kg.search.text_prefetch import PrefetchedTexts, similarity_texts
 
 WATCH_AFTER_SECONDS, WATCH_EVERY_SECONDS = 0.05, 0.1
 router = APIRouter(tags=["sparql"], dependencies=[Depends(check_rate)])
@@ -98,6 +100,7 @@ async def _handle(request: Request, services: Services, queries: SparqlRunner) -
 
 
 async def _answer(request: Request, services: Services, queries: SparqlRunner, operation: ProtocolRequest) -> Response:
+    prefetched = _prefetch(services, operation.query)
     if not services.settings.allow_remote:
         refuse_remote(operation.query or operation.update or "", update=operation.update is not None)
     base = str(request.url.replace(query=""))
@@ -121,18 +124,28 @@ async def _answer(request: Request, services: Services, queries: SparqlRunner, o
         max_bytes=services.settings.max_result_bytes,
     )
 
-    media_type, content = await _run(request, services, queries, job)
+    media_type, content = await _run(request, services, queries, job, prefetched)
     return Response(content, media_type=media_type)
 
 
-async def _run(request: Request, services: Services, queries: SparqlRunner, job: QueryJob) -> tuple[str, bytes]:
+def _prefetch(services: Services, query: str | None) -> PrefetchedTexts | None:
+    """Start encoding the texts of the query's similarity calls now (the embedded store evaluates them)."""
+    if query is None or not uses_similarity(query) or not services.store.supports_snapshots:
+        return None
+    return PrefetchedTexts(services.load_encoder(), similarity_texts(query))
+
+
+async def _run(
+    request: Request, services: Services, queries: SparqlRunner, job: QueryJob, prefetched: PrefetchedTexts | None
+) -> tuple[str, bytes]:
     """Run `job` in SPARQL's own threads (so /health and /ask never wait on it); stop it if the client leaves."""
     started, gone = time.monotonic(), threading.Event()
 
     def run_on_a_leased_snapshot() -> tuple[str, bytes]:
         # the snapshot is the one published when the request arrived, kept until its query is done
         with reads.leased_snapshot(services) as folder:
-            return queries.run(replace(job, snapshot=str(folder)), started, gone, reads.PublishedVectors(services))
+            vectors = reads.PublishedVectors(services, prefetched)
+            return queries.run(replace(job, snapshot=str(folder)), started, gone, vectors)
 
     with queries.admit(request.client.host if request.client else "unknown"):
         running = asyncio.ensure_future(anyio.to_thread.run_sync(run_on_a_leased_snapshot, limiter=queries.threads))

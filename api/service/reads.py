@@ -34,6 +34,7 @@ from kg.graph.view import GraphView
 from kg.iris import ID_BASE, links_graph_iri, note_id
 from kg.search.encoder import Vectors
 from kg.search.similarity import SimilarityFunction
+from kg.search.text_prefetch import PrefetchedTexts
 from kg.store.node_values import values_by_node
 from kg.store.quad_store import Row, select
 
@@ -213,10 +214,12 @@ def health(services: Services) -> Health:
 
 
 class PublishedVectors:
-    """Embeddings from the published search index and its encoder (what `/ask` ranks with)."""
+    """Embeddings from the published search index and its encoder (what `/ask` ranks with); texts
+    already being encoded for the query (`prefetched`) are taken from there."""
 
-    def __init__(self, services: Services) -> None:
+    def __init__(self, services: Services, prefetched: PrefetchedTexts | None = None) -> None:
         self.services = services
+        self.prefetched = prefetched
 
     def node_vectors(self, iris: list[str]) -> dict[str, Vectors]:
         with self.services.reading() as view:
@@ -224,9 +227,13 @@ class PublishedVectors:
             return {iri: index.vectors.vector(index.row[iri]).copy() for iri in iris if iri in index.row}
 
     def text_vectors(self, texts: list[str]) -> dict[str, Vectors]:
-        with self.services.reading() as view:
-            encoder = view.engine.encoder
-        return dict(zip(texts, encoder.encode(texts), strict=True)) if texts else {}
+        found = self.prefetched.take(texts) if self.prefetched is not None else {}
+        rest = [text for text in texts if text not in found]
+        if rest:
+            with self.services.reading() as view:
+                encoder = view.engine.encoder
+            found |= dict(zip(rest, encoder.encode(rest), strict=True))
+        return found
 
 
 def similarity_function(services: Services) -> SimilarityFunction:
