@@ -1,6 +1,7 @@
-"""A staged write: reads see it as if it were stored, the store sees nothing until it is sent, and then
-it arrives as one write (one marker step); an error sends nothing."""
+"""A staged write: the writing thread's reads see it as if it were stored, other threads and the store
+see nothing until it is sent, and then it arrives as one write (one marker step); an error sends nothing."""
 
+import threading
 from pathlib import Path
 
 import pytest
@@ -103,3 +104,22 @@ def test_outside_staging_writes_go_straight_through(store: StagedStore) -> None:
     before = store.change_marker().generation
     store.replace_graphs({f"{NOTE}c": _note("c", "C")})
     assert store.base.change_marker().generation == before + 1 and f"{NOTE}c" in store.base.note_hashes()
+
+
+def test_other_threads_read_the_store_as_it_is_and_send_nothing(store: StagedStore) -> None:
+    before = store.change_marker()
+    seen: list[object] = []
+
+    def reader() -> None:
+        rows = select(store, f"SELECT ?t WHERE {{ <{NOTE}c> <http://purl.org/dc/terms/title> ?t }}")
+        seen.extend([rows, f"{NOTE}c" in store.note_hashes(), store.graph_triples(f"{NOTE}c"), store.change_marker()])
+        store.send()
+
+    with store.staging():
+        store.replace_graphs({f"{NOTE}c": _note("c", "C")})
+        thread = threading.Thread(target=reader)
+        thread.start()
+        thread.join()
+        assert f"{NOTE}c" in store.note_hashes()  # the writer's own reads see it
+    assert seen == [[], False, set(), before]
+    assert store.change_marker().generation == before.generation + 1 and f"{NOTE}c" in store.note_hashes()

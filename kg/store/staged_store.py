@@ -5,9 +5,11 @@ While `staging`, graphs replaced or dropped are kept in memory and reads see the
 lookups and `GraphLocal` queries combine the store with what is staged. Any other read sends what
 is staged first (correct, no longer one request). A bulk write goes in batches (MAX_GRAPHS); once
 one batch is sent, the write is not one request anyway, and every read sends the rest first.
+Staging belongs to the thread that writes: readers on other threads read the store as it is.
 """
 
 import logging
+import threading
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -71,7 +73,8 @@ class StagedStore:
     def __init__(self, base: Store) -> None:
         self.base = base
         self.supports_snapshots = base.supports_snapshots
-        self._active = False
+        self._owner: int | None = None
+        """The thread whose write is staged (None: none is)."""
         self._staged: dict[str, str | None] = {}
         """Graph -> its N-Triples, or None when it is dropped."""
         self._chars = 0
@@ -91,17 +94,21 @@ class StagedStore:
     @contextmanager
     def staging(self) -> Iterator[None]:
         """Hold writes until the block ends, then send them as one; on an error send nothing."""
-        self._active, self._spilled = True, False
+        self._owner, self._spilled = threading.get_ident(), False
         try:
             yield
             self.send()
         finally:
-            self._active = False
             self._clear()
+            self._owner = None
+
+    def _mine(self) -> bool:
+        """Whether the caller is the thread whose write is staged (the others read the store as it is)."""
+        return self._owner == threading.get_ident()
 
     def send(self) -> None:
         """Write what is staged to the store, in one request (nothing staged: no request)."""
-        if self._staged:
+        if self._mine() and self._staged:
             staged = dict(self._staged)
             self._clear()
             self.base.write_graphs(staged)
@@ -112,13 +119,13 @@ class StagedStore:
         self._local.clear()
 
     def _send_before(self, what: str) -> None:
-        if self._staged:
+        if self._mine() and self._staged:
             log.debug("staged graphs sent before %s", what)
             self.send()
 
     def write_graphs(self, graphs: dict[str, str | None]) -> None:
         """Replace graphs by N-Triples and drop those given None: staged, or written in one request."""
-        if not self._active:
+        if not self._mine():
             self.base.write_graphs(graphs)
             return
         for graph, ntriples in graphs.items():
@@ -139,7 +146,7 @@ class StagedStore:
         self.write_graphs(dict.fromkeys(graph_iris))
 
     def graph_triples(self, graph_iri: str) -> set[TermTriple]:
-        if graph_iri in self._staged:
+        if self._mine() and graph_iri in self._staged:
             return parse_terms(self._staged[graph_iri] or "")
         return self.base.graph_triples(graph_iri)
 
@@ -152,6 +159,8 @@ class StagedStore:
     def _by_graph(self, predicate: str, graphs: list[str] | None) -> dict[str, str]:
         """What the store holds for graphs not staged, and what the staged ones hold."""
         stored = self.base.note_hashes if predicate == HASH else self.base.note_paths
+        if not self._mine():
+            return stored(graphs)
         if self._spilled:
             self._send_before("a read of a bulk write")
         if not self._staged:
@@ -171,6 +180,8 @@ class StagedStore:
 
     def select_local(self, query: GraphLocal) -> list[Row]:
         """The rows of a graph-local SELECT, with staged graphs standing in for the stored ones."""
+        if not self._mine():
+            return select(self.base, query.text())
         if self._spilled:
             self._send_before("a read of a bulk write")
         if not self._staged:
