@@ -159,11 +159,7 @@ class StagedStore:
     def _by_graph(self, predicate: str, graphs: list[str] | None) -> dict[str, str]:
         """What the store holds for graphs not staged, and what the staged ones hold."""
         stored = self.base.note_hashes if predicate == HASH else self.base.note_paths
-        if not self._mine():
-            return stored(graphs)
-        if self._spilled:
-            self._send_before("a read of a bulk write")
-        if not self._staged:
+        if not self._combines():
             return stored(graphs)
         if graphs is None:
             found = {g: v for g, v in stored(None).items() if g not in self._staged}
@@ -173,18 +169,12 @@ class StagedStore:
             found = stored(others) if others else {}
             wanted = [g for g in graphs if self._staged.get(g)]
         if wanted:
-            local = self._local.query(by_graph_query(predicate, wanted))
-            assert isinstance(local, ox.QuerySolutions)
-            found |= {row["g"]: row["v"] for row in rows_of(local)}
+            found |= {row["g"]: row["v"] for row in self._local_rows(by_graph_query(predicate, wanted))}
         return found
 
     def select_local(self, query: GraphLocal) -> list[Row]:
         """The rows of a graph-local SELECT, with staged graphs standing in for the stored ones."""
-        if not self._mine():
-            return select(self.base, query.text())
-        if self._spilled:
-            self._send_before("a read of a bulk write")
-        if not self._staged:
+        if not self._combines():
             return select(self.base, query.text())
         if query.graph is not None and query.graph.startswith("<"):  # one graph, named: staged or not
             if query.graph[1:-1] not in self._staged:
@@ -192,12 +182,25 @@ class StagedStore:
             stored: list[Row] = []
         else:
             stored = select(self.base, query.outside(list(self._staged)))
-        local = self._local.query(query.text(), use_default_graph_as_union=True)
-        assert isinstance(local, ox.QuerySolutions)
-        rows = stored + rows_of(local)
+        rows = stored + self._local_rows(query.text())
         if "DISTINCT" not in query.head.upper():
             return rows
         return list({tuple(sorted(row.items())): row for row in rows}.values())
+
+    def _combines(self) -> bool:
+        """Whether this read combines the store with staged graphs: only the writing thread's, and
+        not once a bulk write has sent a batch (the rest is sent first)."""
+        if not self._mine():
+            return False
+        if self._spilled:
+            self._send_before("a read of a bulk write")
+        return bool(self._staged)
+
+    def _local_rows(self, sparql: str) -> list[Row]:
+        """A SELECT over the staged graphs alone."""
+        result = self._local.query(sparql, use_default_graph_as_union=True)
+        assert isinstance(result, ox.QuerySolutions)
+        return rows_of(result)
 
     def query(
         self,
