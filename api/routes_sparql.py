@@ -132,7 +132,7 @@ def _prefetch(services: Services, query: str | None) -> PrefetchedTexts | None:
     """Start encoding the texts of the query's similarity calls now (the embedded store evaluates them)."""
     if query is None or not uses_similarity(query) or not services.store.supports_snapshots:
         return None
-    return PrefetchedTexts(services.load_encoder(), similarity_texts(query))
+    return PrefetchedTexts(services.text_vectors, similarity_texts(query))
 
 
 async def _run(

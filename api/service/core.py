@@ -29,6 +29,7 @@ from kg.search.encoder import Encoder
 from kg.search.encoder_loading import load_encoder
 from kg.search.engine import SearchEngine
 from kg.search.search_index import IndexChange, SearchIndex
+from kg.search.text_prefetch import TextVectors
 from kg.settings import Settings
 from kg.store.open_store import open_store
 from kg.store.quad_store import ChangeMarker, OxigraphStore, Store
@@ -94,6 +95,7 @@ class Services:
     synced_at: float = field(default_factory=time.monotonic, repr=False)
     """When (monotonic) this server last had every write the store had (`catch_up`)."""
     _counts: tuple[float, int, int] | None = field(default=None, repr=False)
+    _text_vectors: TextVectors | None = field(default=None, repr=False)
     """A shared store's triple and note counts, and when they were read."""
 
     @property
@@ -176,6 +178,13 @@ class Services:
             s = self.settings
             self.encoder = load_encoder(s.model, s.models_dir, s.encoder_backend, s.encoder_threads)
         return self.encoder
+
+    @property
+    def text_vectors(self) -> TextVectors:
+        """Free texts' vectors (mlkg:similarity), encoded once and kept."""
+        if self._text_vectors is None:
+            self._text_vectors = TextVectors(self.load_encoder())
+        return self._text_vectors
 
     def refresh(self, changes: "IngestReport | None") -> Refreshed:
         """Link and index what a write changed (None: anything may have) and publish it; hold `writing`.

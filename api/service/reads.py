@@ -228,11 +228,8 @@ class PublishedVectors:
 
     def text_vectors(self, texts: list[str]) -> dict[str, Vectors]:
         found = self.prefetched.take(texts) if self.prefetched is not None else {}
-        rest = [text for text in texts if text not in found]
-        if rest:
-            with self.services.reading() as view:
-                encoder = view.engine.encoder
-            found |= dict(zip(rest, encoder.encode(rest), strict=True))
+        if rest := [text for text in texts if text not in found]:
+            found |= self.services.text_vectors.encode(rest)
         return found
 
 

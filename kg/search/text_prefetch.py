@@ -3,11 +3,14 @@ arrives, so that encoding overlaps parsing, admission and evaluation instead of 
 
 import re
 import threading
+from collections import OrderedDict
 
 from kg.search.encoder import Encoder, Vectors
 
 MAX_TEXTS = 8
 MAX_CHARS = 2_000
+KEPT_TEXTS = 1024
+"""Free texts whose vectors a server keeps: a dashboard's query asks the same text again and again."""
 CALL = re.compile(r"""similarity>?\s*\(\s*[^,()]+,\s*(?:"((?:[^"\\\n]|\\.)*)"|'((?:[^'\\\n]|\\.)*)')\s*\)""")
 ESCAPES = {"t": "\t", "n": "\n", "r": "\r", "b": "\b", "f": "\f", '"': '"', "'": "'", "\\": "\\"}
 
@@ -24,21 +27,52 @@ def similarity_texts(sparql: str) -> list[str]:
     return found[:MAX_TEXTS]
 
 
-class PrefetchedTexts:
-    """Texts being encoded in a background thread; `take` waits for them."""
+class TextVectors:
+    """The encoder's vectors of free texts, the last `size` of them kept (the encoder does not change
+    while a process runs); safe to share between threads."""
 
-    def __init__(self, encoder: Encoder, texts: list[str]) -> None:
+    def __init__(self, encoder: Encoder, size: int = KEPT_TEXTS) -> None:
+        self.encoder, self.size = encoder, size
+        self._kept: OrderedDict[str, Vectors] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def known(self, texts: list[str]) -> dict[str, Vectors]:
+        """Those of `texts` already encoded."""
+        with self._lock:
+            found = {text: self._kept[text] for text in texts if text in self._kept}
+            for text in found:
+                self._kept.move_to_end(text)
+        return found
+
+    def encode(self, texts: list[str]) -> dict[str, Vectors]:
+        """Vectors of `texts`, encoding only those not kept."""
+        found = self.known(texts)
+        missing = [text for text in dict.fromkeys(texts) if text not in found]
+        if missing:
+            found |= dict(zip(missing, self.encoder.encode(missing), strict=True))
+            with self._lock:
+                for text in missing:
+                    self._kept[text] = found[text]
+                while len(self._kept) > self.size:
+                    self._kept.popitem(last=False)
+        return found
+
+
+class PrefetchedTexts:
+    """Texts being encoded in a background thread (none for texts already kept); `take` waits for them."""
+
+    def __init__(self, vectors: TextVectors, texts: list[str]) -> None:
         self._texts = texts
-        self._vectors: dict[str, Vectors] = {}
+        self._vectors = vectors.known(texts)
         self._done = threading.Event()
-        if texts:
-            threading.Thread(target=self._encode, args=(encoder,), name="similarity-texts", daemon=True).start()
+        if missing := [text for text in texts if text not in self._vectors]:
+            threading.Thread(target=self._encode, args=(vectors, missing), name="similarity-texts", daemon=True).start()
         else:
             self._done.set()
 
-    def _encode(self, encoder: Encoder) -> None:
+    def _encode(self, vectors: TextVectors, missing: list[str]) -> None:
         try:
-            self._vectors = dict(zip(self._texts, encoder.encode(self._texts), strict=True))
+            self._vectors |= vectors.encode(missing)
         finally:
             self._done.set()
 
