@@ -86,7 +86,7 @@ def test_delete_drops_the_links_and_keeps_what_others_assert(tmp_path: Path, vau
 
 
 class JsonLines:
-    """Reads the pretty-printed JSON objects a `kg ... --json` process writes, one report at a time."""
+    """Reads the reports a `kg ... --json` process writes to a pipe: one JSON object per line."""
 
     def __init__(self, process: subprocess.Popen[str]) -> None:
         self.reports: list[dict[str, object]] = []
@@ -94,13 +94,9 @@ class JsonLines:
         self.thread.start()
 
     def _read(self, process: subprocess.Popen[str]) -> None:
-        buffer: list[str] = []
         assert process.stdout is not None
         for line in process.stdout:
-            buffer.append(line)
-            if line.rstrip() == "}":
-                self.reports.append(json.loads("".join(buffer)))
-                buffer = []
+            self.reports.append(json.loads(line))
 
     def wait_for(self, count: int, timeout: float = 90) -> dict[str, object]:
         deadline = time.monotonic() + timeout

@@ -1,6 +1,7 @@
 """The FAISS and BM25 indexes and their synchronisation with the store (a counting fake encoder keeps these fast)."""
 
 import hashlib
+import json
 import shutil
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -79,6 +80,22 @@ def test_bm25_set_and_clear_score_as_an_index_built_at_once():
     assert whole.scores("stealing", 3)[1] == 0.0 and whole.scores("stealing", 3)[0] > 0
 
 
+def test_bm25_loaded_from_disk_then_changed_scores_as_an_index_built_at_once(tmp_path: Path):
+    texts = ["model stealing through the API", "data drift in production", "stealing labels", "drift of labels"]
+    saved = Bm25Index()
+    saved.set([0, 1, 2], texts[:3], [None, None, None])
+    saved.save(tmp_path / "bm25.npz", {0: 0, 1: 1, 2: 2})
+    loaded = Bm25Index.load(tmp_path / "bm25.npz")
+    assert np.allclose(loaded.scores("stealing drift", 3), saved.scores("stealing drift", 3))
+    loaded.set([2, 3], ["drift of the API", texts[3]], [texts[2], None])
+    loaded.clear([0], [texts[0]])
+    whole = Bm25Index()
+    whole.set([1, 2, 3], [texts[1], "drift of the API", texts[3]], [None, None, None])
+    for query in ("stealing drift", "labels", "API model", "production"):
+        assert np.allclose(loaded.scores(query, 4), whole.scores(query, 4)), query
+    assert loaded.scores("stealing", 4).tolist() == [0.0, 0.0, 0.0, 0.0]
+
+
 def test_bm25_over_texts_without_words_scores_zero():
     index = Bm25Index()
     index.set([0, 1], ["\U000df8b7\u00be", "the of and"], [None, None])
@@ -138,6 +155,17 @@ def test_saved_index_round_trips_and_a_corrupt_one_is_not_served(seeded, tmp_pat
         sorted(again.bm25.scores("stealing model", len(again.texts))),
         sorted(index.bm25.scores("stealing model", len(index.texts))),
     )
+    # an index saved by the previous format (one object per text) is still read, not rebuilt
+    current = folder / (folder / "current").read_text()
+    meta = json.loads((current / "index.json").read_text())
+    columns = meta.pop("columns")
+    meta |= {
+        "format": 2,
+        "texts": [dict(zip(columns, row, strict=True)) for row in zip(*columns.values(), strict=True)],
+    }
+    (current / "index.json").write_text(json.dumps(meta))
+    older = SearchIndex.load(folder, "fake", 16, 50_000)
+    assert older is not None and older[0].texts == again.texts and len(again.texts) > 30
     assert SearchIndex.load(folder, "other-model", 16, 50_000) is None
     assert SearchIndex.load(folder, "fake", 3, 50_000) is None
     current = folder / (folder / "current").read_text()

@@ -35,11 +35,14 @@ class VectorIndex:
             self._matrix = np.zeros((0, self.dim), np.float32)
 
     @classmethod
-    def of(cls, vectors: Vectors, dim: int, hnsw_threshold: int) -> "VectorIndex":
-        """An index whose rows 0..n-1 hold these vectors."""
-        index = cls(dim, hnsw_threshold)
-        index.set(list(range(len(vectors))), vectors)
-        return index
+    def of(cls, vectors: Vectors, dim: int, hnsw_threshold: int, copy: bool = True) -> "VectorIndex":
+        """An index whose rows 0..n-1 hold these vectors; `copy=False` keeps the array itself (the
+        caller gives it up: the index changes it in place)."""
+        if copy or vectors.dtype != np.float32 or vectors.shape[1:] != (dim,):
+            index = cls(dim, hnsw_threshold)
+            index.set(list(range(len(vectors))), vectors)
+            return index
+        return cls(dim, hnsw_threshold, vectors, np.ones(len(vectors), bool), len(vectors))
 
     def __len__(self) -> int:
         return int(self._live[: self._size].sum())
