@@ -18,6 +18,9 @@ import numpy.typing as npt
 log = logging.getLogger(__name__)
 Vectors = npt.NDArray[np.float32]
 BUNDLED = {"all-MiniLM-L6-v2", "sentence-transformers/all-MiniLM-L6-v2"}
+OPTIMIZED = "model.optimized.onnx"
+"""The graph as ONNX Runtime rewrites it (portable rewrites only), saved once: a session built from
+it skips the rewriting, 0.05-0.13 s of every process that encodes."""
 PROBES = [
     "someone is copying my model through its API",
     "Data poisoning: corrupting training data to manipulate the model",
@@ -102,9 +105,11 @@ class OnnxEncoder:
         options.intra_op_num_threads = self.threads
         # idle spinning threads slow the FAISS search that follows in the same process
         options.add_session_config_entry("session.intra_op.allow_spinning", "0")
-        self._session = ort.InferenceSession(
-            str(self.folder / "model.onnx"), options, providers=["CPUExecutionProvider"]
-        )
+        model = self.folder / "model.onnx"
+        if (self.folder / OPTIMIZED).exists():
+            model = self.folder / OPTIMIZED
+            options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_DISABLE_ALL
+        self._session = ort.InferenceSession(str(model), options, providers=["CPUExecutionProvider"])
         self._inputs = {i.name for i in self._session.get_inputs()}
         self._tokenizer = Tokenizer.from_file(str(self.folder / "tokenizer.json"))
         self._tokenizer.enable_truncation(int(meta["max_length"]))

@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 
 from kg.iris import slugify
-from kg.search.encoder import PROBES, Encoder, OnnxEncoder, TorchEncoder, resolve_model
+from kg.search.encoder import OPTIMIZED, PROBES, Encoder, OnnxEncoder, TorchEncoder, resolve_model
 
 log = logging.getLogger(__name__)
 ONNX_FAILURES = (ImportError, OSError, RuntimeError, ValueError, KeyError, TypeError)
@@ -27,12 +27,36 @@ def load_encoder(model: str, cache_dir: Path, backend: str = "auto", threads: in
         try:
             if not (folder / "meta.json").exists():
                 export_onnx(model, path, folder)
+            elif not (folder / OPTIMIZED).exists():
+                _optimize_once(folder)
             return OnnxEncoder(model, folder, threads)
         except ONNX_FAILURES as error:
             if backend == "onnx":
                 raise
             log.warning("ONNX encoder unavailable for %s (%s); using torch", model, error)
     return TorchEncoder(model, path)
+
+
+def save_optimized(folder: Path) -> None:
+    """Save the graph of `folder/model.onnx` as ONNX Runtime rewrites it, beside it. Only the
+    extended level: its rewrites run on any CPU, unlike the layout changes of the full level."""
+    import onnxruntime as ort
+
+    options = ort.SessionOptions()
+    options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_EXTENDED
+    with tempfile.TemporaryDirectory(dir=folder) as tmp:
+        options.optimized_model_filepath = str(Path(tmp) / OPTIMIZED)
+        ort.InferenceSession(str(folder / "model.onnx"), options, providers=["CPUExecutionProvider"])
+        (Path(tmp) / OPTIMIZED).replace(folder / OPTIMIZED)
+
+
+def _optimize_once(folder: Path) -> None:
+    """An export cached by an earlier version has no optimised graph: save it now, or go on without."""
+    try:
+        save_optimized(folder)
+        log.info("saved the optimised ONNX graph in %s", folder)
+    except ONNX_FAILURES as error:
+        log.warning("could not save the optimised ONNX graph in %s (%s); using the plain one", folder, error)
 
 
 def _pooling(path: Path) -> str:
@@ -92,6 +116,7 @@ def export_onnx(model: str, path: Path, folder: Path) -> None:
         shutil.copy(path / "tokenizer.json", staging / "tokenizer.json")
         meta = {"model": model, "dim": reference.dim, "pooling": pooling, "max_length": reference.max_length}
         (staging / "meta.json").write_text(json.dumps(meta), "utf-8")
+        save_optimized(staging)  # checked against torch below, as it will be used
         gap = float(np.abs(OnnxEncoder(model, staging).encode(PROBES) - reference.encode(PROBES)).max())
         if gap > TOLERANCE:
             raise ValueError(f"ONNX export differs from torch by {gap:.2e}")
