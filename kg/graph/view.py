@@ -187,25 +187,28 @@ class GraphView:
     def kind(self, iri: str) -> str:
         return str(self.graph.nodes[iri].get("kind", "other")) if iri in self.graph else kind_of(iri) or "other"
 
+    # The lookups below read networkx's own adjacency dicts (`_succ`, `_pred`: node -> neighbour ->
+    # edge keys; `_node`: attributes), as its algorithms do: the public edge views build a tuple per
+    # edge, 7x slower for a concern that 10,000 notes discuss (15 against 2 ms).
+
     def targets(self, iri: str, relation: str) -> list[str]:
         """What `iri` links to by `relation`, sorted."""
         if iri not in self.graph:
             return []
-        return sorted({o for _, o, k in self.graph.out_edges(iri, keys=True) if k == relation})
+        return sorted(o for o, keys in self.graph._succ[iri].items() if relation in keys)
 
     def sources(self, iri: str, relation: str, kind: str | None = None) -> list[str]:
         """What links to `iri` by `relation` (only nodes of `kind` if given), sorted."""
         if iri not in self.graph:
             return []
-        found = {s for s, _, k in self.graph.in_edges(iri, keys=True) if k == relation}
-        return sorted(s for s in found if kind is None or self.graph.nodes[s]["kind"] == kind)
+        nodes, ahead = self.graph._node, self.graph._pred[iri].items()
+        return sorted(s for s, keys in ahead if relation in keys and (kind is None or nodes[s]["kind"] == kind))
 
     def _concerns_discussed_by(self, source: str) -> list[str]:
         found = self._discussed.get(source)
         if found is None:
-            kinds = self.graph.nodes
-            ahead = self.graph.adj[source].items()
-            found = [o for o, keys in ahead if "discusses" in keys and kinds[o]["kind"] == "concern"]
+            nodes, ahead = self.graph._node, self.graph._succ[source].items()
+            found = [o for o, keys in ahead if "discusses" in keys and nodes[o]["kind"] == "concern"]
             self._discussed[source] = found
         return found
 
@@ -214,7 +217,7 @@ class GraphView:
         specific first. Only the SOURCE_CAP most specific count: they carry the largest weights, and a
         concern discussed by thousands of notes would otherwise cost thousands of lookups (the partial
         view of `around` reads exactly these sources, picked by SPECIFIC_SOURCES)."""
-        sources = sorted(s for s, _, k in self.graph.in_edges(concern, keys=True) if k == "discusses")
+        sources = self.sources(concern, "discusses")
         if self.complete is not None:  # a source seen only through its link to a hit is not known whole
             sources = [s for s in sources if s in self.complete]
         lists = (self._concerns_discussed_by(s) for s in sources)
@@ -229,8 +232,8 @@ class GraphView:
         weights: dict[str, float] = {}
         shared: dict[str, int] = {}
         linked: set[str] = set()
-        for _, other, key in self.graph.out_edges(concern, keys=True):
-            if key == "related" and other != concern:
+        for other in self.targets(concern, "related"):
+            if other != concern:
                 weights[other] = weights.get(other, 0.0) + 2.0
                 linked.add(other)
         for discussed in self._co_discussed(concern):
