@@ -111,6 +111,7 @@ def test_ask_shows_model_stealing_first_with_its_links_and_source_line(site: str
 
 def test_ask_offers_every_kind_with_a_filter_and_says_when_nothing_matches(site: str, page: Page):
     page.goto(f"{site}/#/?q=data+drift")
+    expect(page.locator(".hit > h3 .badge").first).to_be_visible()  # the answer is fetched after the page loads
     kinds = page.locator(".hit > h3 .badge").all_inner_texts()
     assert len(set(kinds)) > 1  # concerns, steps and stages together, best first
     page.get_by_label("Kind").select_option("step")
