@@ -4,10 +4,11 @@ import shutil
 from pathlib import Path
 
 import numpy as np
+import onnxruntime
 import pytest
 
 from kg.search import encoder_loading
-from kg.search.encoder import OPTIMIZED, PROBES, OnnxEncoder, TorchEncoder, resolve_model
+from kg.search.encoder import PROBES, OnnxEncoder, TorchEncoder, optimized_name, resolve_model
 from kg.search.encoder_loading import load_encoder
 from kg.search.evaluation import read_cases
 
@@ -39,7 +40,7 @@ def test_exported_model_is_cached(models_dir: Path, encoder):
     assert (folder / "meta.json").exists()
     again = load_encoder("all-MiniLM-L6-v2", models_dir, backend="auto")
     assert again.backend == "onnx"
-    assert (folder / OPTIMIZED).stat().st_size > 1_000_000
+    assert (folder / optimized_name(onnxruntime.__version__)).stat().st_size > 1_000_000
 
 
 def test_a_cache_from_before_gets_the_optimised_graph_with_the_same_vectors(models_dir: Path, tmp_path: Path):
@@ -49,9 +50,11 @@ def test_a_cache_from_before_gets_the_optimised_graph_with_the_same_vectors(mode
         shutil.copy(models_dir / "all-minilm-l6-v2" / name, old / name)
     plain = OnnxEncoder("all-MiniLM-L6-v2", old).encode(PROBES)
     loaded = load_encoder("all-MiniLM-L6-v2", tmp_path / "models", backend="onnx")
-    assert (old / OPTIMIZED).exists()
+    assert (old / optimized_name(onnxruntime.__version__)).exists()
     assert np.abs(loaded.encode(PROBES) - plain).max() < 1e-5
-    assert sorted(p.name for p in old.iterdir()) == sorted(["model.onnx", "tokenizer.json", "meta.json", OPTIMIZED])
+    assert sorted(p.name for p in old.iterdir()) == sorted(
+        ["model.onnx", "tokenizer.json", "meta.json", optimized_name(onnxruntime.__version__)]
+    )
 
 
 def test_failed_export_falls_back_to_torch(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):

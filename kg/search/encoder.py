@@ -18,9 +18,15 @@ import numpy.typing as npt
 log = logging.getLogger(__name__)
 Vectors = npt.NDArray[np.float32]
 BUNDLED = {"all-MiniLM-L6-v2", "sentence-transformers/all-MiniLM-L6-v2"}
-OPTIMIZED = "model.optimized.onnx"
-"""The graph as ONNX Runtime rewrites it (portable rewrites only), saved once: a session built from
-it skips the rewriting, 0.05-0.13 s of every process that encodes."""
+
+
+def optimized_name(runtime_version: str) -> str:
+    """The graph as this ONNX Runtime version rewrites it (portable rewrites only), saved once: a
+    session built from it skips the rewriting, 0.05-0.13 s of every process that encodes. Another
+    version of the runtime saves its own."""
+    return f"model.optimized-{runtime_version}.onnx"
+
+
 PROBES = [
     "someone is copying my model through its API",
     "Data poisoning: corrupting training data to manipulate the model",
@@ -106,8 +112,8 @@ class OnnxEncoder:
         # idle spinning threads slow the FAISS search that follows in the same process
         options.add_session_config_entry("session.intra_op.allow_spinning", "0")
         model = self.folder / "model.onnx"
-        if (self.folder / OPTIMIZED).exists():
-            model = self.folder / OPTIMIZED
+        if (self.folder / optimized_name(ort.__version__)).exists():
+            model = self.folder / optimized_name(ort.__version__)
             options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_DISABLE_ALL
         self._session = ort.InferenceSession(str(model), options, providers=["CPUExecutionProvider"])
         self._inputs = {i.name for i in self._session.get_inputs()}
