@@ -20,11 +20,13 @@ Vectors = npt.NDArray[np.float32]
 BUNDLED = {"all-MiniLM-L6-v2", "sentence-transformers/all-MiniLM-L6-v2"}
 
 
-def optimized_name(runtime_version: str) -> str:
+def optimized_path(folder: Path) -> Path:
     """The graph as this ONNX Runtime version rewrites it (portable rewrites only), saved once: a
     session built from it skips the rewriting, 0.05-0.13 s of every process that encodes. Another
     version of the runtime saves its own."""
-    return f"model.optimized-{runtime_version}.onnx"
+    import onnxruntime as ort
+
+    return folder / f"model.optimized-{ort.__version__}.onnx"
 
 
 PROBES = [
@@ -112,8 +114,8 @@ class OnnxEncoder:
         # idle spinning threads slow the FAISS search that follows in the same process
         options.add_session_config_entry("session.intra_op.allow_spinning", "0")
         model = self.folder / "model.onnx"
-        if (self.folder / optimized_name(ort.__version__)).exists():
-            model = self.folder / optimized_name(ort.__version__)
+        if optimized_path(self.folder).exists():
+            model = optimized_path(self.folder)
             options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_DISABLE_ALL
         self._session = ort.InferenceSession(str(model), options, providers=["CPUExecutionProvider"])
         self._inputs = {i.name for i in self._session.get_inputs()}

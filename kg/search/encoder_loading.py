@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 
 from kg.iris import slugify
-from kg.search.encoder import PROBES, Encoder, OnnxEncoder, TorchEncoder, optimized_name, resolve_model
+from kg.search.encoder import PROBES, Encoder, OnnxEncoder, TorchEncoder, optimized_path, resolve_model
 
 log = logging.getLogger(__name__)
 ONNX_FAILURES = (ImportError, OSError, RuntimeError, ValueError, KeyError, TypeError)
@@ -27,7 +27,7 @@ def load_encoder(model: str, cache_dir: Path, backend: str = "auto", threads: in
         try:
             if not (folder / "meta.json").exists():
                 export_onnx(model, path, folder)
-            elif not (folder / optimized_name(_runtime_version())).exists():
+            elif not optimized_path(folder).exists():
                 _optimize_once(folder)
             return OnnxEncoder(model, folder, threads)
         except ONNX_FAILURES as error:
@@ -44,17 +44,11 @@ def save_optimized(folder: Path) -> None:
 
     options = ort.SessionOptions()
     options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_EXTENDED
-    name = optimized_name(ort.__version__)
+    target = optimized_path(folder)
     with tempfile.TemporaryDirectory(dir=folder) as tmp:
-        options.optimized_model_filepath = str(Path(tmp) / name)
+        options.optimized_model_filepath = str(Path(tmp) / target.name)
         ort.InferenceSession(str(folder / "model.onnx"), options, providers=["CPUExecutionProvider"])
-        (Path(tmp) / name).replace(folder / name)
-
-
-def _runtime_version() -> str:
-    import onnxruntime as ort
-
-    return str(ort.__version__)
+        (Path(tmp) / target.name).replace(target)
 
 
 def _optimize_once(folder: Path) -> None:
