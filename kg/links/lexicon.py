@@ -10,6 +10,7 @@ import re
 import unicodedata
 from collections import defaultdict
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from kg.iris import kind_of, match_key
 from kg.store.node_values import values_by_node
@@ -25,6 +26,7 @@ STRONG, NEAR = 1.0, 0.8
 """Scores of a mention of a label or synonym (altLabel), and of a near term (hiddenLabel)."""
 
 
+@lru_cache(maxsize=1 << 16)  # a vault's vocabulary repeats: each word is made singular once
 def singular(word: str) -> str:
     """English plural to singular for matching: 'attacks' -> 'attack', 'biases' -> 'bias'."""
     if len(word) <= 3 or word.endswith(("ss", "us", "is")):
@@ -64,28 +66,33 @@ class Mention:
 
 @dataclass
 class PhraseMatcher:
-    """Finds the longest known phrase at each word of a text."""
+    """Finds every known phrase in a text: each word is looked up once per phrase length that
+    starts with it, not compared with every phrase it starts."""
 
-    forms: dict[str, list[Form]] = field(default_factory=lambda: defaultdict(list))
+    phrases: dict[tuple[str, ...], list[Form]] = field(default_factory=lambda: defaultdict(list))
+    lengths: dict[str, tuple[int, ...]] = field(default_factory=dict)
+    """First word -> the lengths (in words) of the phrases it starts."""
 
     def add(self, concept: str, text: str, score: float) -> None:
         found = tuple(words(text))
         if found:
             acronym = text if text.isupper() and " " not in text else ""
-            self.forms[found[0]].append(Form(concept, found, score, acronym))
+            self.phrases[found].append(Form(concept, found, score, acronym))
+            self.lengths[found[0]] = tuple(sorted({*self.lengths.get(found[0], ()), len(found)}))
 
     def find(self, text: str) -> list[Mention]:
         text = prose(text)
         tokens = words(text)
-        raw = set(WORD.findall(text))
+        raw: set[str] | None = None
         found: list[Mention] = []
         for i, token in enumerate(tokens):
-            for form in self.forms.get(token, ()):
-                if tuple(tokens[i : i + len(form.words)]) != form.words:
-                    continue
-                if form.acronym and form.acronym not in raw:
-                    continue
-                found.append(Mention(form.concept, form.score))
+            for size in self.lengths.get(token, ()):
+                for form in self.phrases.get(tuple(tokens[i : i + size]), ()):
+                    if form.acronym:
+                        raw = set(WORD.findall(text)) if raw is None else raw
+                        if form.acronym not in raw:
+                            continue
+                    found.append(Mention(form.concept, form.score))
         return found
 
 

@@ -78,12 +78,19 @@ class _Memory:
     names: NoteNames
     written: dict[str, set[str]] = field(default_factory=dict)
     """match_key of a wikilink's name -> the notes whose wikilinks write it."""
+    writes: dict[str, set[str]] = field(default_factory=dict)
+    """Note -> the match_keys its wikilinks write (`written` turned round, so a note is taken out of its own keys only)."""
 
     def note_written(self, note: str, inputs: LinkInputs | None) -> None:
-        for notes in self.written.values():
-            notes.discard(note)
-        for ref in inputs.wikilinks if inputs is not None else []:
-            self.written.setdefault(match_key(ref.name), set()).add(note)
+        for key in self.writes.pop(note, ()):
+            self.written[key].discard(note)
+            if not self.written[key]:
+                del self.written[key]
+        keys = {match_key(ref.name) for ref in inputs.wikilinks} if inputs is not None else set()
+        for key in keys:
+            self.written.setdefault(key, set()).add(note)
+        if keys:
+            self.writes[note] = keys
 
 
 NAMES = "?node rdfs:label|skos:altLabel|skos:hiddenLabel|skos:scopeNote|skos:example ?value"
