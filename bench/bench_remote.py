@@ -2,9 +2,10 @@
 
 In one run, over the same data (the seed, plus N synthetic notes): server E on the embedded store;
 Oxigraph server (PyPI `oxigraph`) on a copy of that store, with servers A and B over it (KG_STORE=sparql,
-one shared note cache). Measured: /ask p50/p99 on E and on A; a 2-pattern SELECT through A's /sparql
-and sent to the store directly; imports through E and through A; read-your-writes (an import through A
-until B's index and graph view have taken it in); resident memory of each server.
+one shared note cache). Measured: /ask p50/p99 on E and on A; a 2-pattern SELECT and an aggregate
+over every discussion, each through A's /sparql and sent to the store directly; imports through E
+and through A; read-your-writes (an import through A until B's index and graph view have taken it
+in); resident memory of each server.
 Usage: python bench/bench_remote.py [--notes 0 10000] [--data DIR] [--repeat 100] [--imports 20] [--json]
 """
 
@@ -35,6 +36,11 @@ SELECT ?note ?title WHERE {
 ORDER BY ?title LIMIT 10"""
 # not bench_http's 4-pattern lifecycle query: the synthetic notes repeat the lifecycle table, and
 # the union of 10,000 graphs repeats each of its triples (Oxigraph's union keeps duplicates)
+AGGREGATE = """PREFIX mlkg: <https://w3id.org/mlkg/ontology#>
+SELECT ?concern (COUNT(DISTINCT ?note) AS ?notes) WHERE { ?note a mlkg:Note ; mlkg:discusses ?concern }
+GROUP BY ?concern ORDER BY DESC(?notes) ?concern LIMIT 10"""
+# a query whose cost grows with the vault: what mlkg adds to each request is fixed, so the two
+# queries show it against a cheap answer and against one the store works at
 QUESTIONS = [
     "someone is copying my model through its API",
     "labels arrive weeks after the predictions",
@@ -134,11 +140,11 @@ def ask_times(base: str, repeat: int) -> list[float]:
         return timed(lambda: client.get("/ask", params={"q": next(cycle), "k": "5"}).raise_for_status(), repeat)
 
 
-def select_times(url: str, repeat: int, params: dict[str, str]) -> list[float]:
+def select_times(url: str, repeat: int, params: dict[str, str], query: str = SELECT) -> list[float]:
     headers = {"Accept": "application/sparql-results+json"}
     with httpx.Client(timeout=60) as client:
         return timed(
-            lambda: client.get(url, params={**params, "query": SELECT}, headers=headers).raise_for_status(), repeat
+            lambda: client.get(url, params={**params, "query": query}, headers=headers).raise_for_status(), repeat
         )
 
 
@@ -200,6 +206,8 @@ def run(count: int, data: Path | None, repeat: int, imports_n: int) -> dict[str,
         ask_e, ask_a = ask_times(e, repeat), ask_times(a, repeat)
         through = select_times(f"{a}/sparql", repeat, {})
         direct = select_times(f"{store_url}/query", repeat, {"union-default-graph": ""})
+        heavy_through = select_times(f"{a}/sparql", max(repeat // 5, 1), {}, AGGREGATE)
+        heavy_direct = select_times(f"{store_url}/query", max(repeat // 5, 1), {"union-default-graph": ""}, AGGREGATE)
         import_e, _ = imports(e, imports_n, 0)
         import_a, visible = imports(a, imports_n, imports_n, reader=b)
         memory = {name: rss_mb(p.pid) for name, p in (("e", server_e), ("a", server_a), ("b", server_b))}
@@ -214,6 +222,9 @@ def run(count: int, data: Path | None, repeat: int, imports_n: int) -> dict[str,
         "sparql_through_mlkg": figures(through),
         "sparql_store_direct": figures(direct),
         "sparql_mlkg_over_store_p50": round(statistics.median(through) / statistics.median(direct), 2),
+        "aggregate_through_mlkg": figures(heavy_through),
+        "aggregate_store_direct": figures(heavy_direct),
+        "aggregate_mlkg_over_store_p50": round(statistics.median(heavy_through) / statistics.median(heavy_direct), 2),
         "import_embedded": figures(import_e),
         "import_remote": figures(import_a),
         "read_your_writes_across_servers": figures(visible),

@@ -25,7 +25,13 @@ SMALLEST: dict[str, tuple[list[str], set[str]]] = {
     ),
     "bench_remote.py": (
         ["--notes", "0", "--repeat", "3", "--imports", "2"],
-        {"notes", "ask_remote_over_embedded_p50", "sparql_mlkg_over_store_p50", "read_your_writes_across_servers"},
+        {
+            "notes",
+            "ask_remote_over_embedded_p50",
+            "sparql_mlkg_over_store_p50",
+            "aggregate_mlkg_over_store_p50",
+            "read_your_writes_across_servers",
+        },
     ),
     "bench_similarity.py": (["--repeat", "2", "--json"], {"concerns", "ranked_over_plain", "new_text_over_plain"}),
 }

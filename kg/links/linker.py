@@ -31,7 +31,7 @@ from kg.search.bm25_index import Bm25Index
 from kg.search.encoder import Encoder, Vectors
 from kg.store.node_values import values_by_node
 from kg.store.ntriples import iris_in, parse_terms
-from kg.store.quad_store import Store
+from kg.store.quad_store import Store, TermTriple
 from kg.store.staged_store import GraphLocal, select_local
 
 log = logging.getLogger(__name__)
@@ -79,7 +79,7 @@ class _Memory:
     written: dict[str, set[str]] = field(default_factory=dict)
     """match_key of a wikilink's name -> the notes whose wikilinks write it."""
     writes: dict[str, set[str]] = field(default_factory=dict)
-    """Note -> the match_keys its wikilinks write (`written` turned round, so a note is taken out of its own keys only)."""
+    """Note -> the match_keys its wikilinks write (`written` turned round: a note leaves its own keys only)."""
 
     def note_written(self, note: str, inputs: LinkInputs | None) -> None:
         for key in self.writes.pop(note, ()):
@@ -213,7 +213,7 @@ class Linker:
         lexicon, names = memory.lexicon, memory.names
         report = LinkReport()
         self._drop_gone(memory, candidates, report)
-        pending: dict[str, str] = {}
+        pending: dict[str, tuple[str, set[TermTriple]]] = {}
         for inputs in self._inputs({n: memory.hashes[n] for n in candidates if n in memory.hashes}, report):
             memory.note_written(inputs.note, inputs)
             graph = links_graph_iri(inputs.note)
@@ -257,11 +257,11 @@ class Linker:
         previous.hashes.update(self._note_hashes(sorted(candidates)))
         return previous, candidates
 
-    def _write(self, pending: dict[str, str], report: LinkReport) -> None:
-        """Replace these links graphs, noting which IRIs' links changed."""
-        for graph, ntriples in pending.items():
-            report.touched |= iris_in(self.store.graph_triples(graph) ^ parse_terms(ntriples))
-        self.store.replace_graphs(pending)
+    def _write(self, pending: dict[str, tuple[str, set[TermTriple]]], report: LinkReport) -> None:
+        """Replace these links graphs (new N-Triples, triples before), noting which IRIs' links changed."""
+        for ntriples, before in pending.values():
+            report.touched |= iris_in(before ^ parse_terms(ntriples))
+        self.store.replace_graphs({graph: ntriples for graph, (ntriples, _) in pending.items()})
         pending.clear()
 
     @staticmethod
@@ -296,9 +296,10 @@ class Linker:
         names: NoteNames,
         semantic: SemanticLinker | None,
         report: LinkReport,
-    ) -> str:
-        """One note's links graph; what it gains and loses against the stored one goes in the report."""
-        before = self._linked(inputs.note, graph)
+    ) -> tuple[str, set[TermTriple]]:
+        """One note's links graph and the stored one's triples; what it gains and loses goes in the report."""
+        stored = self.store.graph_triples(graph)
+        before = _linked(inputs.note, stored)
         links = explicit_links(inputs, lexicon, names)
         if semantic is not None:
             add_semantic(links, inputs, self._semantic(inputs, semantic), semantic.cap)
@@ -306,7 +307,7 @@ class Linker:
         report.changes[inputs.note] = LinkChange(sorted(after - before), sorted(before - after))
         if links.ambiguous:
             report.ambiguous[inputs.note] = links.ambiguous
-        return links_ntriples(inputs, links, state)
+        return links_ntriples(inputs, links, state), stored
 
     def _inputs(self, hashes: dict[str, str], report: LinkReport) -> Iterator[LinkInputs]:
         for note, content_hash in sorted(hashes.items()):
@@ -315,11 +316,6 @@ class Linker:
                 report.unlinkable += 1
                 continue
             yield inputs
-
-    def _linked(self, note: str, graph: str) -> set[str]:
-        """The concepts and notes the note's links graph links it to now."""
-        where = f"GRAPH <{graph}> {{ <{note}> ?p ?c VALUES ?p {{ {DISCUSSES} {RELATED} }} }}"
-        return {row["c"] for row in select_local(self.store, GraphLocal("SELECT ?c", where, f"<{graph}>"))}
 
     @staticmethod
     def _state(inputs: LinkInputs, lexicon: Lexicon, names: NoteNames, semantic: SemanticLinker | None) -> str:
@@ -338,6 +334,12 @@ class Linker:
             self.cache.save_vectors(inputs.content_hash, semantic.encoder.model, vectors)
         lexical = semantic.lexical([p.text for p in passages])
         return semantic.concepts.best(passages, vectors, semantic.judgement, lexical)
+
+
+def _linked(note: str, triples: set[TermTriple]) -> set[str]:
+    """The concepts and notes a links graph's triples link the note to."""
+    subject = f"<{note}>"
+    return {o[1:-1] for s, p, o in triples if s == subject and p in (DISCUSSES, RELATED) and o.startswith("<")}
 
 
 def link_states(store: Store) -> dict[str, str]:
