@@ -93,10 +93,15 @@ def wait_until(check: Callable[[], bool], seconds: float) -> float:
         time.sleep(0.01)
 
 
+LOGS: Path | None = None
+"""Where each server's output goes (`--logs`); nowhere by default."""
+
+
 @contextmanager
 def process(command: list[str], env: dict[str, str], ready: str) -> Iterator[subprocess.Popen[bytes]]:
     """A server process, ready once `ready` answers 200; stopped on exit."""
-    started = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    log = subprocess.DEVNULL if LOGS is None else (LOGS / f"{env.get('KG_PORT', 'store')}.log").open("wb")
+    started = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT)
     try:
         wait_until(lambda: started.poll() is None and httpx.get(ready, timeout=5).status_code == 200, 1800)
         yield started
@@ -238,8 +243,11 @@ def main() -> None:
     parser.add_argument("--data", type=Path, help="An embedded data folder to start from instead of building one.")
     parser.add_argument("--repeat", type=int, default=100, help="Requests per latency figure.")
     parser.add_argument("--imports", type=int, default=20, help="Notes imported through each server.")
+    parser.add_argument("--logs", type=Path, help="A folder for each server's log (named by its port).")
     parser.add_argument("--json", action="store_true", help="One JSON object per size (the default prints them too).")
     args = parser.parse_args()
+    global LOGS
+    LOGS = args.logs
     for count in args.notes:
         print(json.dumps(run(count, args.data, args.repeat, args.imports)), flush=True)
 
