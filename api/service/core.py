@@ -32,7 +32,7 @@ from kg.search.search_index import IndexChange, SearchIndex
 from kg.search.text_prefetch import TextVectors
 from kg.settings import Settings
 from kg.store.open_store import open_store
-from kg.store.quad_store import ChangeMarker, OxigraphStore, Store
+from kg.store.quad_store import ChangeMarker, OxigraphStore, Store, note_count
 from kg.store.staged_store import StagedStore
 
 if TYPE_CHECKING:  # the importer (and its parser and SHACL) load only for writes: `kg ask` starts faster
@@ -95,8 +95,9 @@ class Services:
     synced_at: float = field(default_factory=time.monotonic, repr=False)
     """When (monotonic) this server last had every write the store had (`catch_up`)."""
     _counts: tuple[float, int, int] | None = field(default=None, repr=False)
+    """The last counts of triples and notes, and the generation (embedded) or the time (shared) they are of."""
+    _counting: threading.Lock = field(default_factory=threading.Lock, repr=False)
     _text_vectors: TextVectors | None = field(default=None, repr=False)
-    """A shared store's triple and note counts, and when they were read."""
 
     @property
     def importer(self) -> "Importer":
@@ -160,18 +161,24 @@ class Services:
         with self._writes:
             if not self.store.supports_snapshots:  # a shared store: later writes of others are looked for from here
                 self.feed.start(self.store)
+            else:  # counted once here, then kept by each write: `/health` never reads every quad
+                self.store.triple_count()
             self.open()
             return self.refresh(IngestReport())
 
     def counts(self, view: ReadView) -> tuple[int, int]:
-        """Triples and notes of the published view; a shared store is counted at most every COUNT_EVERY
-        seconds, since a count there reads every quad over HTTP (3 s at 10,000 notes)."""
-        if self.store.supports_snapshots:
-            return view.store.triple_count(), len(view.store.note_paths())
-        now = time.monotonic()
-        if self._counts is None or now - self._counts[0] > COUNT_EVERY:
-            self._counts = (now, self.store.triple_count(), len(self.store.note_paths()))
-        return self._counts[1], self._counts[2]
+        """Triples and notes of the published view, counted once per generation; a shared store is
+        counted at most every COUNT_EVERY seconds, since a count there reads every quad (3 s over HTTP at
+        10,000 notes). One caller counts while the others wait for its figures (`/health` is polled)."""
+        with self._counting:
+            if self.store.supports_snapshots:
+                if self._counts is None or self._counts[0] != view.generation:
+                    self._counts = (view.generation, view.store.triple_count(), note_count(view.store))
+            else:
+                now = time.monotonic()
+                if self._counts is None or now - self._counts[0] > COUNT_EVERY:
+                    self._counts = (now, self.store.triple_count(), note_count(self.store))
+            return self._counts[1], self._counts[2]
 
     def load_encoder(self) -> Encoder:
         if self.encoder is None:
@@ -330,7 +337,7 @@ class Services:
         self.store.snapshot(target)
         # readers in this process keep their open files; queries in other processes hold a lease
         self.leases.retire(sorted(folder.iterdir())[:-KEPT_SNAPSHOTS])
-        return OxigraphStore(target, read_only=True), target
+        return OxigraphStore(target, read_only=True, data_quads=self.store.counted_quads()), target
 
     def close(self) -> None:
         """Save what the index learnt since it was last saved, then release the store."""

@@ -107,6 +107,7 @@ class Store(Querying, Protocol):
     def dump(self, fmt: ox.RdfFormat) -> bytes: ...
     def snapshot(self, target: Path) -> None: ...
     def triple_count(self) -> int: ...
+    def counted_quads(self) -> int | None: ...
     def change_marker(self) -> "ChangeMarker": ...
     def close(self) -> None: ...
 
@@ -168,6 +169,14 @@ def replace_operation(graph: str, ntriples: str) -> str:
     return f"DROP SILENT GRAPH {iri_term(graph)} ; INSERT DATA {{ GRAPH {iri_term(graph)} {{\n{ntriples}\n}} }}"
 
 
+NOTE_COUNT = f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH ?g {{ ?g <{PATH}> ?p }} }}"
+
+
+def note_count(store: Querying) -> int:
+    """Imported notes (graphs that record a vault path), counted by the store."""
+    return next(int(row["n"]) for row in select(store, NOTE_COUNT))
+
+
 def by_graph_query(predicate: str, graphs: list[str] | None) -> str:
     """Graph -> value of `predicate` on the graph's own IRI, in every graph or in these."""
     values = iri_values("g", graphs) if graphs is not None else ""
@@ -224,9 +233,12 @@ class OxigraphStore:
 
     supports_snapshots = True
 
-    def __init__(self, path: Path | None, read_only: bool = False) -> None:
+    def __init__(self, path: Path | None, read_only: bool = False, data_quads: int | None = None) -> None:
         self.read_only = read_only
         self.own_entries: set[str] = set()  # one process writes an embedded store: it keeps no change log
+        self._data_quads = data_quads
+        """Quads outside the change marker, once counted (None: not yet); writes move it by what they change,
+        since Oxigraph counts by reading every quad (7 s at 50,000 notes)."""
         if path is None:
             self._store = ox.Store()
         elif read_only:
@@ -240,7 +252,13 @@ class OxigraphStore:
     def write_graphs(self, graphs: dict[str, str | None]) -> None:
         """Replace graphs by their N-Triples and drop those given None, all in one transaction."""
         if (update := write_update(graphs)) is not None:
+            before = self._graph_quads(graphs) if self._data_quads is not None else 0
             self._store.update(update)
+            if self._data_quads is not None:
+                self._data_quads += self._graph_quads(graphs) - before
+
+    def _graph_quads(self, graphs: Iterable[str]) -> int:
+        return sum(1 for g in graphs for _ in self._store.quads_for_pattern(None, None, None, ox.NamedNode(g)))
 
     def replace_graphs(self, graphs: dict[str, str]) -> None:
         """Replace each named graph by the given N-Triples, all in one transaction."""
@@ -302,6 +320,7 @@ class OxigraphStore:
         for joined in (f"{sparql}\n;\n{RAW_BUMP}", f"{sparql}\n{RAW_BUMP}"):
             try:
                 self._store.update(joined, base_iri=base_iri)
+                self._data_quads = None  # a user's update may have changed anything: counted again when asked
                 return
             except SyntaxError:
                 continue
@@ -321,9 +340,15 @@ class OxigraphStore:
         return as_bytes(ox.serialize(kept, format=fmt, prefixes=prefixes))
 
     def triple_count(self) -> int:
-        """Quads of the dataset, the change marker left out (as in dumps)."""
-        marker = sum(1 for _ in self._store.quads_for_pattern(None, None, None, ox.NamedNode(STATE)))
-        return len(self._store) - marker
+        """Quads of the dataset, the change marker left out (as in dumps): counted once, then kept up to date."""
+        if self._data_quads is None:
+            marker = self._graph_quads([STATE])
+            self._data_quads = len(self._store) - marker
+        return self._data_quads
+
+    def counted_quads(self) -> int | None:
+        """The count `triple_count` gives, when it is known without reading the store."""
+        return self._data_quads
 
     def change_marker(self) -> ChangeMarker:
         """The marker every write moves (one small query); a store never written by mlkg has none."""

@@ -249,6 +249,10 @@ class RemoteStore:
         """Quads of the dataset, the change marker left out (as in dumps)."""
         return next(int(row["n"]) for row in select(self, COUNT.format(self._not_data())))
 
+    def counted_quads(self) -> int | None:
+        """Other clients write the store too: its count is never known without asking it."""
+        return None
+
     def change_marker(self) -> ChangeMarker:
         """The marker every write moves (one small query); a store never written by mlkg has none."""
         return marker_of(select(self, MARKER))

@@ -229,6 +229,9 @@ class StagedStore:
         self._send_before("a count")
         return self.base.triple_count()
 
+    def counted_quads(self) -> int | None:
+        return None if self._mine() and self._staged else self.base.counted_quads()
+
     def change_marker(self) -> ChangeMarker:
         self._send_before("reading the change marker")
         return self.base.change_marker()
