@@ -315,15 +315,22 @@ class Services:
             self._saver = IndexSaver(self._save_now)
 
     def _save_now(self) -> None:
-        """Save the published index and graph view, and the concepts' vectors (from the saver's thread)."""
-        with self._readers.reading():
-            view = self._view
-            if view is not None:
-                # a shared store moves on its own: the index holds what the last look took in
-                shared = self.feed.marker
-                view.engine.index.fingerprint = marker_fingerprint(shared) if shared else store_fingerprint(view.store)
-                save_engine(view.engine, self.settings.index_dir)
-            self.linker.cache.save_forms()
+        """Save the published index and graph view, and the concepts' vectors (from the saver's thread).
+
+        Only writes change them, so the saver takes the writers' turn, not the readers' lock: a save
+        (5 s at 50,000 notes) then delays the next write, never a reader."""
+        with self._writes:
+            self._save()
+
+    def _save(self) -> None:
+        """`_save_now` for a caller that holds `_writes`."""
+        view = self._view
+        if view is not None:
+            # a shared store moves on its own: the index holds what the last look took in
+            shared = self.feed.marker
+            view.engine.index.fingerprint = marker_fingerprint(shared) if shared else store_fingerprint(view.store)
+            save_engine(view.engine, self.settings.index_dir)
+        self.linker.cache.save_forms()
 
     def _snapshot(self, generation: int) -> tuple[Store, Path]:
         """A read-only copy of the store as it is now; later writes do not show in it."""
@@ -345,7 +352,7 @@ class Services:
             self._saver.stop()
         if self._view is not None and not self.read_only:
             with self._writes:
-                self._save_now()
+                self._save()
         self.store.close()
 
 
