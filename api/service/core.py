@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from api.service.change_feed import ChangeFeed
-from api.service.index_saver import IndexSaver
+from api.service.index_saver import IndexSaver, fork_to_write
 from api.service.locks import ReadWriteLock
 from api.service.snapshot_leases import SnapshotLeases
 from kg.errors import StoreUnavailable
@@ -314,23 +314,32 @@ class Services:
         if self.snapshots and not self.read_only and self._saver is None:
             self._saver = IndexSaver(self._save_now)
 
-    def _save_now(self) -> None:
+    def _save_now(self) -> int | None:
         """Save the published index and graph view, and the concepts' vectors (from the saver's thread).
 
-        Only writes change them, so the saver takes the writers' turn, not the readers' lock: a save
-        (5 s at 50,000 notes) then delays the next write, never a reader."""
+        Only writes change them, so the saver takes the writers' turn, not the readers' lock, and only
+        while the files' writer forks (`fork_to_write`): the pid of that child, or None when saved here."""
         with self._writes:
-            self._save()
+            view = self._prepare_save()
+            if view is None:
+                return None
+            return fork_to_write(lambda: save_engine(view.engine, self.settings.index_dir))
 
-    def _save(self) -> None:
-        """`_save_now` for a caller that holds `_writes`."""
+    def _prepare_save(self) -> ReadView | None:
+        """What a save does in this process, holding `_writes`: the index's fingerprint, the concepts' vectors."""
+        self.linker.cache.save_forms()
         view = self._view
         if view is not None:
             # a shared store moves on its own: the index holds what the last look took in
             shared = self.feed.marker
             view.engine.index.fingerprint = marker_fingerprint(shared) if shared else store_fingerprint(view.store)
+        return view
+
+    def _save(self) -> None:
+        """Save in this process, holding `_writes` (at close)."""
+        view = self._prepare_save()
+        if view is not None:
             save_engine(view.engine, self.settings.index_dir)
-        self.linker.cache.save_forms()
 
     def _snapshot(self, generation: int) -> tuple[Store, Path]:
         """A read-only copy of the store as it is now; later writes do not show in it."""
