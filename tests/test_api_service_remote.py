@@ -3,12 +3,16 @@ test_kg_remote_store.py and test_api_remote_replicas.py): a write the store cuts
 look, a note and its links reach the store in one request, and a server that stops behind the store catches up
 when it starts."""
 
+import threading
+import time
 from pathlib import Path
 
 import pytest
 
+import api.service.core as core
 from api.service import reads, writes
 from api.service.core import Services, build_services
+from api.service.results import Health
 from kg.errors import StoreUnavailable
 from kg.iris import links_graph_iri
 from kg.links.linker import link_states
@@ -126,3 +130,35 @@ def test_a_server_that_stops_behind_the_store_catches_up_when_it_starts(
     assert "https://w3id.org/mlkg/id/note/copying" in {n.iri for n in hit.notes}
     for services in (first, again):
         services.close()
+
+
+def test_health_answers_with_the_last_counts_while_the_store_is_counted_again(
+    tmp_path: Path, oxigraph_server: OxigraphServer, encoder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    services, store = _seeded(tmp_path, oxigraph_server, encoder)
+    before = reads.health(services)
+    writes.import_note(services, "copying.md", NOTE)
+    counting, release = threading.Event(), threading.Event()
+    real_count = store.triple_count
+
+    def slow_count() -> int:  # a store that takes its time to read every quad
+        counting.set()
+        release.wait(30)
+        return real_count()
+
+    monkeypatch.setattr(store, "triple_count", slow_count)
+    monkeypatch.setattr(core, "COUNT_EVERY", 0.0)
+    answered: list[Health] = []
+    asking = threading.Thread(target=lambda: answered.append(reads.health(services)))
+    asking.start()
+    asking.join(5)
+    assert not asking.is_alive() and answered[0].notes == before.notes, "/health waited for the count"
+    assert counting.wait(5)  # the count runs in the background
+
+    release.set()
+    deadline = time.monotonic() + 10
+    while reads.health(services).notes != before.notes + 1 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    after = reads.health(services)
+    assert after.notes == before.notes + 1 and after.triples > before.triples
+    services.close()

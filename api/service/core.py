@@ -97,6 +97,7 @@ class Services:
     _counts: tuple[float, int, int] | None = field(default=None, repr=False)
     """The last counts of triples and notes, and the generation (embedded) or the time (shared) they are of."""
     _counting: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    _recounting: bool = field(default=False, repr=False)
     _text_vectors: TextVectors | None = field(default=None, repr=False)
 
     @property
@@ -167,18 +168,34 @@ class Services:
             return self.refresh(IngestReport())
 
     def counts(self, view: ReadView) -> tuple[int, int]:
-        """Triples and notes of the published view, counted once per generation; a shared store is
-        counted at most every COUNT_EVERY seconds, since a count there reads every quad (3 s over HTTP at
-        10,000 notes). One caller counts while the others wait for its figures (`/health` is polled)."""
+        """Triples and notes of the published view, counted once per generation, one caller at a time.
+
+        A shared store is counted at most every COUNT_EVERY seconds, in the background once a count
+        exists: a count there reads every quad (7 s at 50,000 notes), and `/health` must not wait for it."""
         with self._counting:
             if self.store.supports_snapshots:
                 if self._counts is None or self._counts[0] != view.generation:
                     self._counts = (view.generation, view.store.triple_count(), note_count(view.store))
-            else:
-                now = time.monotonic()
-                if self._counts is None or now - self._counts[0] > COUNT_EVERY:
-                    self._counts = (now, self.store.triple_count(), note_count(self.store))
-            return self._counts[1], self._counts[2]
+            elif self._counts is None:
+                self._counts = self._count_shared()
+            elif time.monotonic() - self._counts[0] > COUNT_EVERY and not self._recounting:
+                self._recounting = True
+                threading.Thread(target=self._recount, name="mlkg-recount", daemon=True).start()
+            return int(self._counts[1]), int(self._counts[2])
+
+    def _count_shared(self) -> tuple[float, int, int]:
+        return time.monotonic(), self.store.triple_count(), note_count(self.store)
+
+    def _recount(self) -> None:
+        counted = None
+        try:
+            counted = self._count_shared()
+        except StoreUnavailable as error:
+            log.warning("could not count the store's triples and notes: %s", error)
+        finally:
+            with self._counting:
+                self._counts = counted or self._counts
+                self._recounting = False
 
     def load_encoder(self) -> Encoder:
         if self.encoder is None:

@@ -212,21 +212,23 @@ def health(services: Services) -> Health:
         shared = not services.store.supports_snapshots
         published = services.feed.marker if shared else view.store.change_marker()
         marker = services.store.change_marker()
-        triples, notes = services.counts(view)
-        return Health(
-            status="ok",
-            version=__version__,
-            triples=triples,
-            notes=notes,
-            index_size=len(engine.index),
-            model=engine.encoder.model,
-            encoder_backend=engine.encoder.backend,
-            generation=view.generation,
-            store=services.settings.store,
-            store_generation=marker.generation,
-            synced_generation=published.generation if published is not None else 0,
-            sync_age_s=round(time.monotonic() - services.synced_at, 3) if shared else None,
-        )
+        index_size = len(engine.index)
+    # counted outside the readers' lock: a writer (a replica catching up) never waits for a count
+    triples, notes = services.counts(view)
+    return Health(
+        status="ok",
+        version=__version__,
+        triples=triples,
+        notes=notes,
+        index_size=index_size,
+        model=engine.encoder.model,
+        encoder_backend=engine.encoder.backend,
+        generation=view.generation,
+        store=services.settings.store,
+        store_generation=marker.generation,
+        synced_generation=published.generation if published is not None else 0,
+        sync_age_s=round(time.monotonic() - services.synced_at, 3) if shared else None,
+    )
 
 
 class PublishedVectors:
