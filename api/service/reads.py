@@ -6,8 +6,6 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-import networkx as nx
-
 from api.service.core import ReadView, Services
 from api.service.results import (
     Answer,
@@ -172,6 +170,8 @@ def _known(view: GraphView, iri: str) -> str:
 
 def neighbours(services: Services, iri: str, depth: int = 1) -> Neighbourhood:
     """Nodes within `depth` links of a node (either direction) and the links between them."""
+    import networkx as nx
+
     with services.reading() as read:
         view = _view(read)
         start = _known(view, iri)
@@ -183,6 +183,8 @@ def neighbours(services: Services, iri: str, depth: int = 1) -> Neighbourhood:
 
 def path(services: Services, source: str, target: str) -> GraphPath:
     """The shortest path between two nodes, ignoring link direction."""
+    import networkx as nx
+
     with services.reading() as read:
         view = _view(read)
         undirected = view.graph.to_undirected(as_view=True)

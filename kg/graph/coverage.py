@@ -3,8 +3,6 @@ paper or only one paper discusses; the most central concerns; notes that link no
 
 from typing import Any
 
-import networkx as nx
-
 from kg.graph.lifecycle import discussed_by, lifecycle_overview
 from kg.store.node_values import PREFIXES
 from kg.store.quad_store import Store, select
@@ -62,6 +60,8 @@ def _central(
     labels: dict[str, str], papers: dict[str, Any], notes: dict[str, Any], concern: Any
 ) -> list[dict[str, Any]]:
     """PageRank on the graph of concerns and the papers and notes that discuss them, concerns only."""
+    import networkx as nx
+
     graph = nx.Graph()
     graph.add_nodes_from(labels)
     for links in (papers, notes):

@@ -4,9 +4,9 @@ import logging
 import pickle
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
-import networkx as nx
-
+from kg.graph.adjacency import Adjacency
 from kg.iris import kind_of
 from kg.store.quad_store import Store, iri_values, select
 
@@ -99,7 +99,8 @@ def read_links(store: Store, touched: set[str] | None, labels: bool = True) -> V
 
 @dataclass
 class GraphView:
-    graph: nx.MultiDiGraph
+    graph: Any
+    """A `networkx.MultiDiGraph` (the whole view), or an `Adjacency` (the part `around` reads)."""
     complete: set[str] | None = None
     """In a partial view, the sources whose discussions are all read (None: every node's are)."""
     _discussed: dict[str, list[str]] = field(default_factory=dict, repr=False)
@@ -108,6 +109,8 @@ class GraphView:
     @classmethod
     def load(cls, path: Path) -> "GraphView | None":
         """The view saved at `path`, or None when it cannot be read."""
+        import networkx as nx
+
         try:
             with path.open("rb") as file:
                 graph = pickle.load(file)  # noqa: S301 - our own file, written by save()
@@ -123,6 +126,8 @@ class GraphView:
     @classmethod
     def build(cls, store: Store) -> "GraphView":
         """Read every link between mlkg nodes from the store."""
+        import networkx as nx
+
         view = cls(nx.MultiDiGraph())
         view.apply(read_links(store, None))
         return view
@@ -132,7 +137,7 @@ class GraphView:
         """The part of the view that the context of these nodes reads, from the store in a few
         queries: for a one-off reader (`kg ask`), which need not load the whole view. Only the nodes
         a context shows (lists cut at `cap`) are named: a concern can have thousands of sources."""
-        view = cls(nx.MultiDiGraph())
+        view = cls(Adjacency())
         hits = set(iris)
         view.apply(read_links(store, hits, labels=False))
         view.apply(read_links_to(store, hits, labels=False))
