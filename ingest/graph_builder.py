@@ -6,7 +6,8 @@ from rdflib import RDF, RDFS, SKOS, Literal, URIRef
 from rdflib.namespace import DCTERMS, XSD
 
 from kg.errors import Problem
-from kg.iris import LIFECYCLE_SCHEME, MLKG, PROV, Kind, hashed_iri, node_iri
+from kg.iris import Kind, hashed_iri, node_iri
+from kg.rdf_terms import LIFECYCLE_SCHEME, MLKG, PROV
 
 CLASSES: dict[str, URIRef] = {
     "stage": MLKG.Stage,

@@ -7,8 +7,9 @@ from rdflib import RDFS
 from ingest.map_papers import reference_sections
 from ingest.mapping import MappedNote
 from ingest.model import Block, Note
-from kg.iris import MLKG, kind_of, match_key
+from kg.iris import kind_of, match_key
 from kg.links.inputs import LinkInputs, Passage, Reference
+from kg.rdf_terms import MLKG
 
 SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[\"'(\[]?[A-Z0-9])")
 SUMMARY_KEYS = ("summary", "abstract", "description", "tldr")

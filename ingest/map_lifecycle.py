@@ -8,7 +8,8 @@ from ingest.graph_builder import GraphBuilder
 from ingest.inline import parse_inline
 from ingest.map_papers import paper_node
 from ingest.model import Note, Table
-from kg.iris import MLKG, match_key
+from kg.iris import match_key
+from kg.rdf_terms import MLKG
 
 
 def map_lifecycle(note: Note, builder: GraphBuilder) -> dict[str, URIRef]:

@@ -10,7 +10,8 @@ from rdflib.namespace import DCTERMS, XSD
 from ingest.graph_builder import GraphBuilder
 from ingest.inline import ARXIV, DOI, normalise_arxiv, normalise_doi
 from ingest.model import Block, Note
-from kg.iris import ID_BASE, MLKG, match_key, slugify
+from kg.iris import ID_BASE, match_key, slugify
+from kg.rdf_terms import MLKG
 
 REFERENCE_HEADINGS = re.compile(r"^(references?|bibliography|sources?|citations?|papers?|reading)$", re.I)
 YEAR = re.compile(r"^\d{4}$")

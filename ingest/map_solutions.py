@@ -7,7 +7,8 @@ from rdflib import SKOS, Literal, URIRef
 from ingest.graph_builder import GraphBuilder
 from ingest.model import Block, Note
 from ingest.vocabulary import Vocabulary
-from kg.iris import MLKG, match_key, node_iri
+from kg.iris import match_key, node_iri
+from kg.rdf_terms import MLKG
 
 SOLUTION_HEADINGS = re.compile(r"solution|mitigat|remed|countermeasure|defen[cs]e|tools?\b|approach|what helps", re.I)
 ACRONYM = re.compile(

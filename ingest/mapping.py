@@ -14,7 +14,8 @@ from ingest.map_solutions import map_solutions
 from ingest.model import Note
 from ingest.vocabulary import Vocabulary, load_vocabulary
 from kg.errors import Problem
-from kg.iris import MLKG, PROV, match_key, note_iri
+from kg.iris import match_key, note_iri
+from kg.rdf_terms import MLKG, PROV
 
 KNOWN_KEYS = {
     "title",

@@ -10,7 +10,7 @@ from rdflib.namespace import DCTERMS, SH
 from rdflib.term import Node
 
 from kg.errors import Problem
-from kg.iris import MLKG, PROV
+from kg.rdf_terms import MLKG, PROV
 from ontology import SHAPES_TTL
 
 

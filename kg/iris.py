@@ -3,14 +3,12 @@
 import hashlib
 import re
 import unicodedata
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-from rdflib import Namespace, URIRef
+if TYPE_CHECKING:  # rdflib loads where graphs are built (kg.rdf_terms), not for reading them
+    from rdflib import URIRef
 
-MLKG = Namespace("https://w3id.org/mlkg/ontology#")
 ID_BASE = "https://w3id.org/mlkg/id/"
-LIFECYCLE_SCHEME = URIRef(f"{ID_BASE}scheme/lifecycle")
-PROV = Namespace("http://www.w3.org/ns/prov#")
 
 Kind = Literal["stage", "step", "concern", "note", "paper", "solution", "derivation", "discussion"]
 
@@ -29,15 +27,17 @@ def slugify(text: str, max_length: int = 120) -> str:
     return slug
 
 
-def node_iri(kind: Kind, label: str) -> URIRef:
+def node_iri(kind: Kind, label: str) -> "URIRef":
     """IRI of a node of this kind named by this label."""
+    from rdflib import URIRef
+
     return URIRef(f"{ID_BASE}{kind}/{slugify(label)}")
 
 
 NOTE_SUFFIXES = (".md", ".markdown")
 
 
-def note_iri(relative: str) -> URIRef:
+def note_iri(relative: str) -> "URIRef":
     """A note's IRI from its vault-relative path: `Topic A/index.md` -> `.../note/topic-a/index`.
 
     Each folder and the file name are slugged on their own, so `a/index.md` and `b/index.md` are
@@ -48,6 +48,8 @@ def note_iri(relative: str) -> URIRef:
             stem = stem[: -len(suffix)]
             break
     segments = [slugify(part) for part in stem.replace("\\", "/").split("/") if part.strip()]
+    from rdflib import URIRef
+
     return URIRef(f"{ID_BASE}note/{'/'.join(segments) or slugify(relative)}")
 
 
@@ -62,8 +64,10 @@ def links_graph_iri(note: str) -> str:
     return f"{ID_BASE}links/{note_id(note)}"
 
 
-def hashed_iri(kind: Kind, *parts: str) -> URIRef:
+def hashed_iri(kind: Kind, *parts: str) -> "URIRef":
     """Deterministic IRI for a helper node (derivation, discussion) named by its parts."""
+    from rdflib import URIRef
+
     digest = hashlib.sha1("\x1f".join(parts).encode("utf-8"), usedforsecurity=False).hexdigest()[:20]
     return URIRef(f"{ID_BASE}{kind}/{digest}")
 

@@ -5,7 +5,7 @@ from rdflib import RDF, Graph
 from ingest.mapping import map_note
 from ingest.parser import parse_note
 from ingest.validation import default_validator
-from kg.iris import MLKG
+from kg.rdf_terms import MLKG
 
 from .conftest import SEED, select
 

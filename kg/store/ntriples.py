@@ -1,11 +1,14 @@
 """N-Triples: the text the store's updates take, and triples read back as terms to compare."""
 
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 import pyoxigraph as ox
-from rdflib import Literal, URIRef
 
-Triple = tuple[URIRef, URIRef, URIRef | Literal]
+if TYPE_CHECKING:  # the importer's rdflib terms; reading the store never loads rdflib
+    from rdflib import Literal, URIRef
+
+Triple = tuple["URIRef", "URIRef", "URIRef | Literal"]
 
 
 def to_ntriples(triples: Iterable[Triple]) -> str:
