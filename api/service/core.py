@@ -162,6 +162,7 @@ class Services:
         with self._writes:
             if not self.store.supports_snapshots:  # a shared store: later writes of others are looked for from here
                 self.feed.start(self.store)
+                self._counts = self._count_shared()  # then counted again in the background (`counts`)
             else:  # counted once here, then kept by each write: `/health` never reads every quad
                 self.store.triple_count()
             self.open()
@@ -337,6 +338,8 @@ class Services:
         Only writes change them, so the saver takes the writers' turn, not the readers' lock, and only
         while the files' writer forks (`fork_to_write`): the pid of that child, or None when saved here."""
         with self._writes:
+            if self._saver is not None and self._saver.stopped:
+                return None  # closing: `close` saves in this process
             view = self._prepare_save()
             if view is None:
                 return None

@@ -16,8 +16,8 @@ from collections.abc import Callable
 log = logging.getLogger(__name__)
 QUIET_SECONDS = 2.0
 SPACING = 20.0
-"""After a save that took d seconds, the next waits at least SPACING x d: a large index (5 s to save at
-50,000 notes, while writes wait) is saved at most every ~100 s, a small one as soon as writes pause."""
+"""After a save that took d seconds, the next waits at least SPACING x d: a large index (5 s of a core and
+~700 MB of disk writes at 50,000 notes) is saved at most every ~100 s, a small one as soon as writes pause."""
 MAX_SPACING = 600.0
 CHILD_TIMEOUT = 900.0
 """A child still writing after this long is stopped; the next save starts again."""
@@ -89,6 +89,10 @@ class IndexSaver:
             took = time.monotonic() - started
             log.debug("saved the search index in %.2f s", took)
             self._stopped.wait(min(SPACING * took, MAX_SPACING))
+
+    @property
+    def stopped(self) -> bool:
+        return self._stopped.is_set()
 
     def stop(self) -> None:
         """Stop saving (a child still writing is stopped) and wait for the saver's thread."""

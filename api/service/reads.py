@@ -215,8 +215,7 @@ def health(services: Services) -> Health:
         published = services.feed.marker if shared else view.store.change_marker()
         marker = services.store.change_marker()
         index_size = len(engine.index)
-    # counted outside the readers' lock: a writer (a replica catching up) never waits for a count
-    triples, notes = services.counts(view)
+        triples, notes = services.counts(view)  # kept or counted ahead: a writer never waits behind a count
     return Health(
         status="ok",
         version=__version__,
