@@ -10,7 +10,7 @@ from api.service.core import build_services
 from api.service.reads import health
 from kg.search.encoder import Encoder
 from kg.settings import Settings
-from kg.store.quad_store import UPDATE_GRAPHS, OxigraphStore, note_count
+from kg.store.quad_store import OxigraphStore, note_count
 
 from .conftest import SEED
 
@@ -76,13 +76,3 @@ def test_health_counts_match_full_counts_after_each_write(tmp_path: Path, encode
             assert reported.notes == note_count(view.store) == len(view.store.note_paths())
     assert reported.notes == 1
     services.close()
-
-
-def test_a_write_of_many_graphs_goes_in_parts_and_moves_the_marker_once(tmp_path: Path) -> None:
-    store = OxigraphStore(tmp_path / "store")
-    start, before = store.triple_count(), store.change_marker().generation
-    graphs = {f"{A}{i}": _triples(f"{A}{i}", 2) for i in range(2 * UPDATE_GRAPHS + 3)}
-    store.replace_graphs(graphs)
-    assert store.change_marker().generation == before + 1
-    assert len(store.dump(ox.RdfFormat.N_QUADS).splitlines()) == start + 2 * len(graphs) == store.counted_quads()
-    store.close()

@@ -147,11 +147,11 @@ def marker_of(rows: list[Row]) -> ChangeMarker:
     return ChangeMarker()
 
 
-def write_update(graphs: dict[str, str | None], bump: bool = True) -> str | None:
+def write_update(graphs: dict[str, str | None]) -> str | None:
     """One update that replaces each named graph by its N-Triples (None: drops it), and moves the
-    marker unless told not to (None: no graph)."""
+    marker (None: no graph)."""
     operations = [write_operation(g, nt) for g, nt in graphs.items()]
-    return " ;\n".join([*operations, *([BUMP] if bump else [])]) if operations else None
+    return " ;\n".join([*operations, BUMP]) if operations else None
 
 
 def write_operation(graph: str, ntriples: str | None) -> str:
@@ -228,11 +228,6 @@ def iri_values(variable: str, iris: list[str]) -> str:
     return f"VALUES ?{variable} {{ {' '.join(terms)} }}"
 
 
-UPDATE_GRAPHS = 32
-"""Graphs per update of the embedded store: Oxigraph took 22 ms a 380-triple graph in updates of 128
-graphs, 15-16 ms in updates of 8 to 32 (one graph alone: 16 ms)."""
-
-
 class OxigraphStore:
     """A persistent Oxigraph store under a directory."""
 
@@ -255,19 +250,12 @@ class OxigraphStore:
             ensure_ontology(self)
 
     def write_graphs(self, graphs: dict[str, str | None]) -> None:
-        """Replace graphs by their N-Triples and drop those given None, UPDATE_GRAPHS to a transaction.
-
-        Readers of the embedded store read the snapshot published after the whole write, so they
-        never see part of it. The marker moves once, with the first part: after a crash between
-        parts, the index sees a store that moved and compares what was stored."""
-        names = list(graphs)
-        for start in range(0, len(names), UPDATE_GRAPHS):
-            part = {name: graphs[name] for name in names[start : start + UPDATE_GRAPHS]}
-            if (update := write_update(part, bump=start == 0)) is not None:
-                before = self._graph_quads(part) if self._data_quads is not None else 0
-                self._store.update(update)
-                if self._data_quads is not None:
-                    self._data_quads += self._graph_quads(part) - before
+        """Replace graphs by their N-Triples and drop those given None, all in one transaction."""
+        if (update := write_update(graphs)) is not None:
+            before = self._graph_quads(graphs) if self._data_quads is not None else 0
+            self._store.update(update)
+            if self._data_quads is not None:
+                self._data_quads += self._graph_quads(graphs) - before
 
     def _graph_quads(self, graphs: Iterable[str]) -> int:
         return sum(1 for g in graphs for _ in self._store.quads_for_pattern(None, None, None, ox.NamedNode(g)))
