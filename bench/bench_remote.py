@@ -93,14 +93,13 @@ def wait_until(check: Callable[[], bool], seconds: float) -> float:
         time.sleep(0.01)
 
 
-LOGS: Path | None = None
-"""Where each server's output goes (`--logs`); nowhere by default."""
-
-
 @contextmanager
-def process(command: list[str], env: dict[str, str], ready: str) -> Iterator[subprocess.Popen[bytes]]:
-    """A server process, ready once `ready` answers 200; stopped on exit."""
-    log = subprocess.DEVNULL if LOGS is None else (LOGS / f"{env.get('KG_PORT', 'store')}.log").open("wb")
+def process(
+    command: list[str], env: dict[str, str], ready: str, logs: Path | None = None
+) -> Iterator[subprocess.Popen[bytes]]:
+    """A server process, ready once `ready` answers 200; stopped on exit. Its output goes to a file in
+    `logs` named by its port (nowhere without `logs`)."""
+    log = subprocess.DEVNULL if logs is None else (logs / f"{env.get('KG_PORT', 'store')}.log").open("wb")
     started = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT)
     try:
         wait_until(lambda: started.poll() is None and httpx.get(ready, timeout=5).status_code == 200, 1800)
@@ -108,6 +107,8 @@ def process(command: list[str], env: dict[str, str], ready: str) -> Iterator[sub
     finally:
         started.terminate()
         started.wait(timeout=120)
+        if not isinstance(log, int):
+            log.close()
 
 
 def kg_server(data: Path, port: int, extra: dict[str, str]) -> tuple[list[str], dict[str, str], str]:
@@ -178,7 +179,7 @@ def figures(values: list[float]) -> dict[str, float]:
     return {"p50_ms": round(statistics.median(values), 1), "p99_ms": round(percentile(values, 0.99), 1)}
 
 
-def run(count: int, data: Path | None, repeat: int, imports_n: int) -> dict[str, object]:
+def run(count: int, data: Path | None, repeat: int, imports_n: int, logs: Path | None = None) -> dict[str, object]:
     work = Path(tempfile.mkdtemp(prefix="mlkg-remote-"))
     source = data or work / "source"
     if data is None:
@@ -201,10 +202,10 @@ def run(count: int, data: Path | None, repeat: int, imports_n: int) -> dict[str,
     oxigraph = [str(BIN / "oxigraph"), "serve", "--location", str(remote_dir), "--bind", f"127.0.0.1:{store_port}"]
     started = time.perf_counter()
     with (
-        process(oxigraph, dict(os.environ), f"{store_url}/query?query=ASK%7B%7D"),
-        process(*kg_server(embedded, ports[0], {"KG_SHARED_CACHE": str(work / "cache")})) as server_e,
-        process(*kg_server(work / "a", ports[1], shared)) as server_a,
-        process(*kg_server(work / "b", ports[2], shared)) as server_b,
+        process(oxigraph, dict(os.environ), f"{store_url}/query?query=ASK%7B%7D", logs),
+        process(*kg_server(embedded, ports[0], {"KG_SHARED_CACHE": str(work / "cache")}), logs) as server_e,
+        process(*kg_server(work / "a", ports[1], shared), logs) as server_a,
+        process(*kg_server(work / "b", ports[2], shared), logs) as server_b,
     ):
         ready_s = time.perf_counter() - started
         e, a, b = (f"http://127.0.0.1:{p}" for p in ports)
@@ -246,10 +247,8 @@ def main() -> None:
     parser.add_argument("--logs", type=Path, help="A folder for each server's log (named by its port).")
     parser.add_argument("--json", action="store_true", help="One JSON object per size (the default prints them too).")
     args = parser.parse_args()
-    global LOGS
-    LOGS = args.logs
     for count in args.notes:
-        print(json.dumps(run(count, args.data, args.repeat, args.imports)), flush=True)
+        print(json.dumps(run(count, args.data, args.repeat, args.imports, args.logs)), flush=True)
 
 
 if __name__ == "__main__":

@@ -4,7 +4,8 @@ validation). Apart from kg.iris so that reading the graph (`kg ask`) never impor
 from rdflib import Namespace, URIRef
 
 from kg.iris import ID_BASE
+from kg.store.quad_store import PREFIXES
 
-MLKG = Namespace("https://w3id.org/mlkg/ontology#")
-PROV = Namespace("http://www.w3.org/ns/prov#")
+MLKG = Namespace(PREFIXES["mlkg"])
+PROV = Namespace(PREFIXES["prov"])
 LIFECYCLE_SCHEME = URIRef(f"{ID_BASE}scheme/lifecycle")

@@ -182,7 +182,7 @@ class Services:
             elif time.monotonic() - self._counts[0] > COUNT_EVERY and not self._recounting:
                 self._recounting = True
                 threading.Thread(target=self._recount, name="mlkg-recount", daemon=True).start()
-            return int(self._counts[1]), int(self._counts[2])
+            return self._counts[1], self._counts[2]
 
     def _count_shared(self) -> tuple[float, int, int]:
         return time.monotonic(), self.store.triple_count(), note_count(self.store)

@@ -17,6 +17,9 @@ from kg.links.inputs import LinkInputs
 from kg.links.lexicon import Lexicon, NoteNames, prose
 from kg.links.note_cache import NoteCache
 from kg.links.note_links import (
+    DISCUSSES,
+    LINK_STATE,
+    RELATED_NOTE,
     AmbiguousLink,
     ConceptLink,
     ConceptVectors,
@@ -38,9 +41,9 @@ log = logging.getLogger(__name__)
 VERSION = "3"  # 2: wikilinks resolve by vault path; 3: the semantic judgement and its settings changed
 WRITE_BATCH = 64
 SEEN_CAP = 50_000
-DISCUSSES = "<https://w3id.org/mlkg/ontology#discusses>"
-RELATED = "<https://w3id.org/mlkg/ontology#relatedNote>"
-STATES = GraphLocal("SELECT ?g ?s", "GRAPH ?g { ?g <https://w3id.org/mlkg/ontology#linkState> ?s }", "?g")
+LINKED_BY = (str(DISCUSSES), str(RELATED_NOTE))
+"""The predicates of a links graph that link its note to a concept or a note, as N-Triples terms."""
+STATES = GraphLocal("SELECT ?g ?s", f"GRAPH ?g {{ ?g {LINK_STATE} ?s }}", "?g")
 
 
 @dataclass
@@ -339,7 +342,7 @@ class Linker:
 def _linked(note: str, triples: set[TermTriple]) -> set[str]:
     """The concepts and notes a links graph's triples link the note to."""
     subject = f"<{note}>"
-    return {o[1:-1] for s, p, o in triples if s == subject and p in (DISCUSSES, RELATED) and o.startswith("<")}
+    return {o[1:-1] for s, p, o in triples if s == subject and p in LINKED_BY and o.startswith("<")}
 
 
 def link_states(store: Store) -> dict[str, str]:

@@ -10,6 +10,7 @@ from kg.iris import hashed_iri, links_graph_iri, match_key, note_iri
 from kg.links.inputs import LinkInputs, Passage
 from kg.links.lexicon import STRONG, Lexicon, NoteNames, words
 from kg.search.encoder import Vectors
+from kg.store.quad_store import PREFIXES
 
 METHOD_RANK = {"wikilink": 0, "tag": 1, "mention": 2, "semantic": 3}
 MIN_SEMANTIC_WORDS = 4
@@ -196,13 +197,13 @@ def add_semantic(links: NoteLinks, inputs: LinkInputs, candidates: list[ConceptL
         links.offer(link)
 
 
-def _mlkg(name: str) -> ox.NamedNode:
-    return ox.NamedNode(f"https://w3id.org/mlkg/ontology#{name}")
+def _term(prefix: str, name: str) -> ox.NamedNode:
+    return ox.NamedNode(f"{PREFIXES[prefix]}{name}")
 
 
 # pyoxigraph's terms print as N-Triples (a fifth of the time rdflib's took for a links graph)
-LINK_STATE, DISCUSSES, QUALIFIED, CONCEPT, METHOD, SCORE, EVIDENCE, LINE, RELATED_NOTE = (
-    _mlkg(name)
+LINK_STATE, DISCUSSES, QUALIFIED, CONCEPT, METHOD, SCORE, EVIDENCE, LINE, RELATED_NOTE, DISCUSSION, NOTE = (
+    _term("mlkg", name)
     for name in (
         "linkState",
         "discusses",
@@ -213,14 +214,12 @@ LINK_STATE, DISCUSSES, QUALIFIED, CONCEPT, METHOD, SCORE, EVIDENCE, LINE, RELATE
         "evidence",
         "line",
         "relatedNote",
+        "Discussion",
+        "Note",
     )
 )
-DISCUSSION, NOTE = _mlkg("Discussion"), _mlkg("Note")
-DERIVED_FROM = ox.NamedNode("http://www.w3.org/ns/prov#wasDerivedFrom")
-TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
-TITLE = ox.NamedNode("http://purl.org/dc/terms/title")
-DECIMAL = ox.NamedNode("http://www.w3.org/2001/XMLSchema#decimal")
-INTEGER = ox.NamedNode("http://www.w3.org/2001/XMLSchema#integer")
+DERIVED_FROM, TYPE, TITLE = _term("prov", "wasDerivedFrom"), _term("rdf", "type"), _term("dcterms", "title")
+DECIMAL, INTEGER = _term("xsd", "decimal"), _term("xsd", "integer")
 Term = ox.NamedNode | ox.Literal
 
 

@@ -113,10 +113,11 @@ class OnnxEncoder:
         options.intra_op_num_threads = self.threads
         # idle spinning threads slow the FAISS search that follows in the same process
         options.add_session_config_entry("session.intra_op.allow_spinning", "0")
-        model = self.folder / "model.onnx"
-        if optimized_path(self.folder).exists():
-            model = optimized_path(self.folder)
+        model = optimized_path(self.folder)
+        if model.exists():
             options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_DISABLE_ALL
+        else:
+            model = self.folder / "model.onnx"
         self._session = ort.InferenceSession(str(model), options, providers=["CPUExecutionProvider"])
         self._inputs = {i.name for i in self._session.get_inputs()}
         self._tokenizer = Tokenizer.from_file(str(self.folder / "tokenizer.json"))
