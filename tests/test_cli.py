@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from rdflib import Dataset, Graph
 
-from .conftest import FIXTURES, KG, ROOT, kg
+from .conftest import FIXTURES, KG, MODELS, ROOT, kg
 
 QUERY = """PREFIX mlkg: <https://w3id.org/mlkg/ontology#>
 PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
@@ -153,6 +153,24 @@ def test_ask_from_a_fresh_process(data_dir: Path):
     assert ".md:42" in readable.stdout
     bad = kg(data_dir, "ask", "--type", "planet", "drift")
     assert bad.returncode == 2 and "unknown type 'planet'" in bad.stderr
+
+
+def test_ask_loads_neither_networkx_nor_rdflib(data_dir: Path):
+    """A one-off question reads the graph around its hits without the modules that build or analyse
+    graphs (0.2 s of a fresh process)."""
+    probe = (
+        "import json, sys; from api.cli import run; sys.argv = ['kg', 'ask', '--json', 'copying a model'];\n"
+        "try:\n    run()\nexcept SystemExit:\n    pass\n"
+        "print(json.dumps(sorted(m for m in ('networkx', 'rdflib') if m in sys.modules)))"
+    )
+    env = {**os.environ, "KG_DATA_DIR": str(data_dir), "KG_MODEL_CACHE": str(MODELS[-1])}
+    done = subprocess.run(
+        [str(Path(KG).parent / "python"), "-c", probe], capture_output=True, text=True, env=env, timeout=120
+    )
+    assert done.returncode == 0, done.stderr
+    answer, loaded = done.stdout.strip().splitlines()
+    assert json.loads(answer)["hits"][0]["label"] == "Model stealing"
+    assert json.loads(loaded) == []
 
 
 def test_eval_prints_the_three_rankings(data_dir: Path):
