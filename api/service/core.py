@@ -275,7 +275,7 @@ class Services:
             if touched is None:
                 graph.graph.clear()
             graph.apply(delta)
-            view.engine.store = snapshot
+            view.engine.moved_on(snapshot)
             self._view = ReadView(view.engine, view.generation + 1, where)
         if self._saver is not None:
             self._saver.poke()
@@ -327,7 +327,7 @@ class Services:
 
     def _publish(self, engine: SearchEngine, generation: int) -> None:
         snapshot, where = self._snapshot(generation)
-        engine.store = snapshot
+        engine.moved_on(snapshot)
         self._view = ReadView(engine, generation, where)
         if self.snapshots and not self.read_only and self._saver is None:
             self._saver = IndexSaver(self._save_now)

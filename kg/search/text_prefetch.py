@@ -3,8 +3,8 @@ arrives, so that encoding overlaps parsing, admission and evaluation instead of 
 
 import re
 import threading
-from collections import OrderedDict
 
+from kg.recent_values import RecentValues
 from kg.search.encoder import Encoder, Vectors
 
 MAX_TEXTS = 8
@@ -32,29 +32,21 @@ class TextVectors:
     while a process runs); safe to share between threads."""
 
     def __init__(self, encoder: Encoder, size: int = KEPT_TEXTS) -> None:
-        self.encoder, self.size = encoder, size
-        self._kept: OrderedDict[str, Vectors] = OrderedDict()
-        self._lock = threading.Lock()
+        self.encoder = encoder
+        self._kept: RecentValues[str, Vectors] = RecentValues(size)
 
     def known(self, texts: list[str]) -> dict[str, Vectors]:
         """Those of `texts` already encoded."""
-        with self._lock:
-            found = {text: self._kept[text] for text in texts if text in self._kept}
-            for text in found:
-                self._kept.move_to_end(text)
-        return found
+        return self._kept.found(texts)
 
     def encode(self, texts: list[str]) -> dict[str, Vectors]:
         """Vectors of `texts`, encoding only those not kept."""
         found = self.known(texts)
         missing = [text for text in dict.fromkeys(texts) if text not in found]
         if missing:
-            found |= dict(zip(missing, self.encoder.encode(missing), strict=True))
-            with self._lock:
-                for text in missing:
-                    self._kept[text] = found[text]
-                while len(self._kept) > self.size:
-                    self._kept.popitem(last=False)
+            encoded = dict(zip(missing, self.encoder.encode(missing), strict=True))
+            self._kept.keep(encoded)
+            found |= encoded
         return found
 
 

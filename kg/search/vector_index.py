@@ -55,6 +55,11 @@ class VectorIndex:
         found: Vectors = self._matrix[row]
         return found
 
+    def cosines(self, rows: list[int], query: Vectors) -> list[float]:
+        """The inner product of each row with the query, in one product."""
+        found: list[float] = (self._matrix[rows] @ query).tolist() if rows else []
+        return found
+
     def live_matrix(self) -> tuple[list[int], Vectors]:
         """Rows in use, in order, and their vectors."""
         rows = np.flatnonzero(self._live[: self._size])
@@ -117,7 +122,7 @@ class VectorIndex:
             want = min(2 * k + min(self._stale, 100), index.ntotal)
             _, found = index.search(query.reshape(1, -1).astype(np.float32), max(want, 1))
             rows = sorted({int(r) for r in found[0] if 0 <= r < self._size and self._live[r]})
-        scored = [(row, float(self._matrix[row] @ query)) for row in rows]
+        scored = list(zip(rows, self.cosines(rows, query), strict=True))
         scored.sort(key=lambda item: (-item[1], item[0]))
         return scored[:k]
 
