@@ -10,8 +10,8 @@ from .conftest import ROOT
 EVAL = ROOT / "bench" / "eval"
 
 
-def _offtopic(split: str, kind: str) -> list[str]:
-    with (EVAL / "offtopic.tsv").open(encoding="utf-8") as file:
+def _offtopic(split: str, kind: str, name: str = "offtopic.tsv") -> list[str]:
+    with (EVAL / name).open(encoding="utf-8") as file:
         return [r["question"] for r in csv.DictReader(file, delimiter="\t") if (r["split"], r["kind"]) == (split, kind)]
 
 
@@ -27,7 +27,8 @@ def test_thresholds_order_the_matches() -> None:
 
 def test_everyday_questions_are_told_nothing_matches(seed_services: Services) -> None:
     engine = seed_services.open().engine
-    for question in _offtopic("heldout", "everyday") + _offtopic("tune", "everyday"):
+    written_later = [q for split in ("tune", "heldout") for q in _offtopic(split, "everyday", "offtopic-own-words.tsv")]
+    for question in _offtopic("heldout", "everyday") + _offtopic("tune", "everyday") + written_later:
         answer = engine.ask(question, k=5)
         assert answer["match"] == "none", (question, answer["hits"][0]["scores"])
         assert "nothing in the graph matches" in answer["message"]
