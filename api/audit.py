@@ -68,7 +68,7 @@ class AuditLog:
                 os.fsync(file.fileno())
 
 
-def get_audit(request: Request) -> AuditLog:
+async def get_audit(request: Request) -> AuditLog:
     audit: AuditLog = request.app.state.audit
     return audit
 

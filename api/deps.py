@@ -12,7 +12,7 @@ from api.service.core import Services
 from kg.errors import Forbidden
 
 
-def get_services(request: Request) -> Services:
+async def get_services(request: Request) -> Services:
     services: Services = request.app.state.services
     return services
 
@@ -24,7 +24,7 @@ SparqlRunner = QueryRunner | RemoteQueries
 """Query processes over the embedded store's snapshots, or the remote store's own evaluation."""
 
 
-def get_queries(request: Request) -> SparqlRunner:
+async def get_queries(request: Request) -> SparqlRunner:
     runner: SparqlRunner = request.app.state.queries
     return runner
 
@@ -32,7 +32,7 @@ def get_queries(request: Request) -> SparqlRunner:
 QueriesDep = Annotated[SparqlRunner, Depends(get_queries)]
 
 
-def get_metrics(request: Request) -> Metrics:
+async def get_metrics(request: Request) -> Metrics:
     metrics: Metrics = request.app.state.metrics
     return metrics
 
@@ -40,7 +40,12 @@ def get_metrics(request: Request) -> Metrics:
 MetricsDep = Annotated[Metrics, Depends(get_metrics)]
 
 
-def require_writer(request: Request, services: ServicesDep) -> None:
+async def require_writer(request: Request, services: ServicesDep) -> None:
+    """The dependency of write routes (async: a check this small need not go to a thread)."""
+    check_writer(request, services)
+
+
+def check_writer(request: Request, services: Services) -> None:
     """Every write needs `Authorization: Bearer <token>` (KG_API_TOKEN, or the one kept in DATA_DIR/api-token)."""
     token = services.settings.api_token
     scheme, _, given = request.headers.get("authorization", "").partition(" ")

@@ -38,7 +38,7 @@ class RateLimiter:
             return (1 - tokens) / self.rate
 
 
-def check_rate(request: Request) -> None:
+async def check_rate(request: Request) -> None:
     limiter: RateLimiter = request.app.state.rate_limiter
     client = request.client.host if request.client else "unknown"
     wait = limiter.take(client)

@@ -12,7 +12,7 @@ from fastapi import APIRouter, Depends, Request, Response
 from starlette.concurrency import run_in_threadpool
 
 from api.dataset_description import service_description
-from api.deps import QueriesDep, ServicesDep, SparqlRunner, require_writer
+from api.deps import QueriesDep, ServicesDep, SparqlRunner, check_writer
 from api.metrics import Metrics
 from api.query_runner import QueryJob
 from api.rate_limit import check_rate
@@ -105,7 +105,7 @@ async def _answer(request: Request, services: Services, queries: SparqlRunner, o
         refuse_remote(operation.query or operation.update or "", update=operation.update is not None)
     base = str(request.url.replace(query=""))
     if operation.update is not None:
-        require_writer(request, services)
+        check_writer(request, services)
         update = apply_update_dataset(operation.update, operation.default_graphs, operation.named_graphs)
         digest = hashlib.sha256(update.encode("utf-8")).hexdigest()
         with request.app.state.audit.writing(request, "sparql_update", update_hash=digest, update=update[:500]):
