@@ -116,10 +116,46 @@ async def remove_note(
     return Response(status_code=204)
 
 
-@router.get("/notes")
-async def list_notes(services: ServicesDep) -> list[NoteSummary]:
-    """Every imported note: id, IRI and vault path."""
-    return await run_in_threadpool(reads.notes, services)
+PAGED_HEADERS: dict[int | str, dict[str, Any]] = {
+    200: {
+        "headers": {
+            "X-Total-Count": {"description": "Notes in the whole list (after `path`).", "schema": {"type": "integer"}},
+            "Link": {"description": "RFC 8288 links to the `next` and `prev` pages.", "schema": {"type": "string"}},
+        }
+    }
+}
+
+
+@router.get("/notes", responses=PAGED_HEADERS)
+async def list_notes(
+    request: Request,
+    response: Response,
+    services: ServicesDep,
+    offset: Annotated[int, Query(ge=0, description="Notes to skip (by IRI).")] = 0,
+    limit: Annotated[int | None, Query(ge=1, description="Notes to return (default: all).")] = None,
+    path: Annotated[
+        str | None, Query(max_length=MAX_NAME_BYTES, description="Only notes whose vault path holds this (any case).")
+    ] = None,
+) -> list[NoteSummary]:
+    """Imported notes by IRI, a page at a time with `offset` and `limit`: id, IRI, vault path, title,
+    paper, concepts discussed and when imported. `X-Total-Count` and `Link` say what the pages hold."""
+    page = await run_in_threadpool(reads.notes, services, offset, limit, path)
+    response.headers["X-Total-Count"] = str(page.total)
+    if links := _page_links(request, page, limit):
+        response.headers["Link"] = links
+    return page.notes
+
+
+def _page_links(request: Request, page: reads.NotePage, limit: int | None) -> str:
+    """`Link` to the next and previous pages of the same size (none when the list is whole)."""
+    if limit is None:
+        return ""
+    found = []
+    if page.offset + limit < page.total:
+        found.append(f'<{request.url.include_query_params(offset=page.offset + limit)}>; rel="next"')
+    if page.offset > 0:
+        found.append(f'<{request.url.include_query_params(offset=max(page.offset - limit, 0))}>; rel="prev"')
+    return ", ".join(found)
 
 
 @router.get("/notes/{note_id:path}")

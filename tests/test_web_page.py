@@ -369,6 +369,35 @@ def test_import_a_note_then_find_it_with_its_text_escaped(site: str, page: Page,
     assert page.evaluate("window.pwned") is None
 
 
+def test_the_note_list_pages_and_filters_by_path(site: str, page: Page):
+    auth = {"Authorization": "Bearer secret-token"}
+    added = httpx.post(
+        f"{site}/notes",
+        params={"name": "Kitchen/Starter log.md"},
+        content=b"# Starter log\n\nFed it rye.\n",
+        headers=auth,
+    )
+    assert added.status_code == 201
+    try:
+        total = int(httpx.get(f"{site}/notes").headers["x-total-count"])
+        page.goto(f"{site}/#/notes?size=1")
+        pager = page.get_by_role("navigation", name="Pages of notes")
+        expect(pager).to_contain_text(f"Notes 1–1 of {total}")
+        expect(page.locator("table.coverage tbody tr")).to_have_count(1)
+        expect(pager.get_by_role("button", name="Previous")).to_be_disabled()
+        pager.get_by_role("button", name="Next").click()
+        expect(pager).to_contain_text(f"Notes 2–2 of {total}")
+        expect(pager.get_by_role("button", name="Previous")).to_be_enabled()
+        page.get_by_label("Vault path contains").fill("kitchen/")
+        page.get_by_role("button", name="Filter").click()
+        expect(page.locator("main")).to_contain_text("1 imported note whose path holds “kitchen/”")
+        expect(page.locator("table.coverage tbody")).to_contain_text("Kitchen/Starter log.md")
+        expect(pager.get_by_role("button", name="Next")).to_be_disabled()
+        assert "path=kitchen" in page.url and "offset=0" in page.url
+    finally:
+        assert httpx.delete(f"{site}/notes/kitchen/starter-log", headers=auth).status_code == 204
+
+
 def test_phone_width_and_keyboard(site: str, browser: Browser):
     context = browser.new_context(viewport={"width": 375, "height": 740}, is_mobile=True)
     page = context.new_page()

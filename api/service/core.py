@@ -97,6 +97,9 @@ class Services:
     _counts: tuple[float, int, int] | None = field(default=None, repr=False)
     """The last counts of triples and notes, and the generation (embedded) or the time (shared) they are of."""
     _counting: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    _note_list: tuple[int, list[tuple[str, str]]] | None = field(default=None, repr=False)
+    """Every note's IRI and vault path, by IRI, and the generation they are of."""
+    _listing: threading.Lock = field(default_factory=threading.Lock, repr=False)
     _recounting: bool = field(default=False, repr=False)
     _text_vectors: TextVectors | None = field(default=None, repr=False)
 
@@ -183,6 +186,13 @@ class Services:
                 self._recounting = True
                 threading.Thread(target=self._recount, name="mlkg-recount", daemon=True).start()
             return self._counts[1], self._counts[2]
+
+    def note_list(self, view: ReadView) -> list[tuple[str, str]]:
+        """Every note's IRI and vault path, by IRI: read once per generation (1.2 s at 50,000 notes)."""
+        with self._listing:
+            if self._note_list is None or self._note_list[0] != view.generation:
+                self._note_list = (view.generation, sorted(view.store.note_paths().items()))
+            return self._note_list[1]
 
     def _count_shared(self) -> tuple[float, int, int]:
         return time.monotonic(), self.store.triple_count(), note_count(self.store)

@@ -3,6 +3,7 @@
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -34,7 +35,7 @@ from kg.search.encoder import Vectors
 from kg.search.similarity import SimilarityFunction
 from kg.search.text_prefetch import PrefetchedTexts
 from kg.store.node_values import values_by_node
-from kg.store.quad_store import Row, select
+from kg.store.quad_store import Row, iri_values, select
 
 DERIVED = """PREFIX prov: <http://www.w3.org/ns/prov#>
 PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
@@ -79,33 +80,50 @@ CONCEPT_KINDS = ("stage", "step", "concern")
 # concepts are told by their IRIs: joining each discussed IRI with its type multiplies the type triples
 # that thousands of note graphs repeat in the union (over 5 minutes at 50,000 notes, 7 s this way)
 NOTE_CONCEPTS = f"""PREFIX mlkg: <https://w3id.org/mlkg/ontology#>
-SELECT ?note (COUNT(DISTINCT ?concept) AS ?n) WHERE {{
+SELECT ?note (COUNT(DISTINCT ?concept) AS ?n) WHERE {{ %s
   ?note a mlkg:Note ; mlkg:discusses ?concept
   FILTER({" || ".join(f'STRSTARTS(STR(?concept), "{ID_BASE}{kind}/")' for kind in CONCEPT_KINDS)})
 }} GROUP BY ?note"""
 
 
-def notes(services: Services) -> list[NoteSummary]:
-    """Every imported note: id, IRI, vault path, title, paper, concepts discussed, when it was imported."""
+@dataclass(frozen=True)
+class NotePage:
+    """One page of the note list, and how many notes the whole list (filtered) holds."""
+
+    total: int
+    offset: int
+    notes: list[NoteSummary]
+
+
+def notes(services: Services, offset: int = 0, limit: int | None = None, path: str | None = None) -> NotePage:
+    """Imported notes by IRI, `limit` of them from `offset` (all by default), those whose vault path
+    holds `path` (any case) if given: id, IRI, path, title, paper, concepts discussed, when imported."""
     with services.reading() as view:
+        listed = services.note_list(view)
+        if path:
+            wanted = path.lower()
+            listed = [(iri, p) for iri, p in listed if wanted in p.lower()]
+        page = listed[offset : None if limit is None else offset + limit]
+        iris = [iri for iri, _ in page]
         store = view.store
-        paths, hashes = store.note_paths(), store.note_hashes()
-        titles = values_by_node(store, "?node a mlkg:Note ; dcterms:title ?value")
-        papers = values_by_node(store, "?node a mlkg:Note ; mlkg:aboutPaper ?value")
-        concepts = _concept_counts(view, list(paths))
+        hashes = store.note_hashes(iris) if iris else {}
+        titles = values_by_node(store, "?node a mlkg:Note ; dcterms:title ?value", iris) if iris else {}
+        papers = values_by_node(store, "?node a mlkg:Note ; mlkg:aboutPaper ?value", iris) if iris else {}
+        concepts = _concept_counts(view, iris) if iris else {}
     imported = services.linker.cache.imported_at
-    return [
+    summaries = [
         NoteSummary(
             id=note_id(iri),
             iri=iri,
-            path=path,
+            path=note_path,
             title=min(titles[iri], key=len) if iri in titles else None,
             paper=min(papers[iri]) if iri in papers else None,
             concepts=concepts.get(iri, 0),
             imported=imported(hashes.get(iri, "")),
         )
-        for iri, path in sorted(paths.items())
+        for iri, note_path in page
     ]
+    return NotePage(len(listed), offset, summaries)
 
 
 def _concept_counts(read: ReadView, notes: list[str]) -> dict[str, int]:
@@ -113,7 +131,7 @@ def _concept_counts(read: ReadView, notes: list[str]) -> dict[str, int]:
     holds it whole, else counted by the store."""
     view = read.engine.view
     if view is None:
-        return {row["note"]: int(row["n"]) for row in select(read.store, NOTE_CONCEPTS)}
+        return {row["note"]: int(row["n"]) for row in select(read.store, NOTE_CONCEPTS % iri_values("note", notes))}
     return {note: sum(kind_of(c) in CONCEPT_KINDS for c in view.targets(note, "discusses")) for note in notes}
 
 

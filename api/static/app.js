@@ -75,7 +75,10 @@ async function getJSON(url, options = {}) {
   const response = await fetch(url, { ...options, headers: { Accept: "application/json", ...authorization(), ...(options.headers || {}) } });
   if (response.status === 401) return askForToken(url, options, sent);
   if (!response.ok) throw await failure(response);
-  return response.status === 204 ? null : response.json().catch(() => null);
+  if (response.status === 204) return null;
+  const body = await response.json().catch(() => null);
+  // a paged list says how long the whole list is in a header
+  return options.counted ? { body, total: Number(response.headers.get("X-Total-Count")) } : body;
 }
 
 // A private server (KG_READ_TOKEN) answers 401 until the page has a token: ask once, then try again.
@@ -359,10 +362,23 @@ function when(iso) {
   return iso ? iso.replace("T", " ").replace("+00:00", " UTC") : "";
 }
 
-async function notesView() {
+const NOTES_PER_PAGE = 100;
+
+async function notesView(params) {
+  const size = Math.max(1, Math.floor(Number(params.get("size"))) || NOTES_PER_PAGE);
+  const offset = Math.max(0, Math.floor(Number(params.get("offset"))) || 0);
+  const filter = params.get("path") || "";
+  const go = (changes) => {
+    const next = new URLSearchParams({ path: filter, offset, size, ...changes });
+    if (!next.get("path")) next.delete("path");
+    if (Number(next.get("size")) === NOTES_PER_PAGE) next.delete("size");
+    location.hash = `#/notes?${next}`;
+  };
   const target = setView("Notes", el("p", { class: "muted" }, "Loading…"));
   try {
-    const notes = await getJSON("/notes");
+    const asked = new URLSearchParams({ offset, limit: size });
+    if (filter) asked.set("path", filter);
+    const { body: notes, total } = await getJSON(`/notes?${asked}`, { counted: true });
     const outcome = el("section", { id: "notes-outcome", "aria-label": "Deletion" });
     const remove = async (note) => {
       if (!window.confirm(`Delete ${note.path}? What only this note asserted disappears from the graph.`)) return;
@@ -372,7 +388,7 @@ async function notesView() {
       try {
         await getJSON(`/notes/${note.id}`, { method: "DELETE", headers: { Authorization: `Bearer ${token}` } });
         showHealth();
-        notesView();
+        notesView(params);
       } catch (error) {
         outcome.replaceChildren();
         showError(outcome, error);
@@ -382,8 +398,21 @@ async function notesView() {
       el("a", { href: `#/note/${n.id}` }, n.title || n.path), el("code", {}, n.path),
       n.paper ? link({ iri: n.paper, label: slugOf(n.paper) }) : "", String(n.concepts), when(n.imported),
       el("button", { type: "button", class: "secondary", "aria-label": `Delete ${n.path}`, onclick: () => remove(n) }, "Delete")]);
-    setView("Notes", el("p", { class: "muted" }, `${notes.length} imported notes. `, el("a", { href: "#/import" }, "Import notes")),
-      outcome, table("Imported notes", ["Note", "Path", "Paper", "Concepts", "Imported", ""], rows));
+    const input = el("input", { type: "search", id: "note-path", name: "path", value: filter, autocomplete: "off",
+      placeholder: "Security/" });
+    const search = el("form", { class: "row", role: "search", onsubmit: (event) => {
+      event.preventDefault();
+      go({ path: input.value.trim(), offset: 0 });
+    } }, el("div", { class: "field" }, el("label", { for: "note-path" }, "Vault path contains"), input),
+      el("button", { type: "submit" }, "Filter"));
+    const shown = notes.length ? `${offset + 1}–${offset + notes.length} of ${total}` : `none of ${total}`;
+    const pager = el("nav", { class: "row pager", "aria-label": "Pages of notes" },
+      el("button", { type: "button", class: "secondary", disabled: offset === 0, onclick: () => go({ offset: Math.max(offset - size, 0) }) }, "Previous"),
+      el("span", { class: "muted", "aria-live": "polite" }, `Notes ${shown}`),
+      el("button", { type: "button", class: "secondary", disabled: offset + size >= total, onclick: () => go({ offset: offset + size }) }, "Next"));
+    setView("Notes", el("p", { class: "muted" }, `${total} imported note${total === 1 ? "" : "s"}${filter ? ` whose path holds “${filter}”` : ""}. `,
+      el("a", { href: "#/import" }, "Import notes")), search, outcome, pager,
+      table("Imported notes", ["Note", "Path", "Paper", "Concepts", "Imported", ""], rows));
   } catch (error) {
     target.replaceChildren(el("h1", {}, "Notes"));
     showError(target, error);
@@ -491,7 +520,7 @@ function route() {
   if (path.startsWith("query=")) return sparqlView(new URLSearchParams(location.hash.slice(1)));  // YASGUI's share links
   if (parts[0] === "lifecycle") return lifecycleView();
   if (parts[0] === "coverage") return coverageView();
-  if (parts[0] === "notes") return notesView();
+  if (parts[0] === "notes") return notesView(params);
   if (parts[0] === "sparql") return sparqlView(params);
   if (parts[0] === "import") return importView();
   if (parts[0] === "node" && parts[1]) return nodeView(parts.slice(1).join("/"));
