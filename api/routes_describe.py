@@ -1,5 +1,7 @@
 """Descriptions of the service and its data: the VoID dataset, the ontology and the prefixes every query declares."""
 
+from functools import partial
+
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import HTMLResponse
 from starlette.concurrency import run_in_threadpool
@@ -18,13 +20,16 @@ router = APIRouter(tags=["service"])
 
 @router.get("/void", summary="VoID description of the dataset", responses=RESULTS_RDF, response_class=Response)
 async def void(request: Request, services: ServicesDep) -> Response:
-    """Triples, classes with their number of entities, and each note's graph with its triples (VoID)."""
+    """Triples, notes, classes with their number of entities, and (up to 500 notes) each named graph
+    with its triples (VoID); made once per write, then kept."""
     url = str(request.url.replace(query=""))
     endpoint = str(request.url_for("sparql_get"))
 
     def describe() -> Response:
         with services.reading() as view:
-            graph = void_description(view.store, dataset_iri(url), endpoint)
+            triples, notes = services.counts(view)
+            made = partial(void_description, view.store, dataset_iri(url), endpoint, triples, notes)
+            graph = services.kept(f"void {url} {endpoint}", view, made)
         return rdf_answer(graph, request.headers.get("accept", ""), request.query_params.get("format"))
 
     return await run_in_threadpool(describe)

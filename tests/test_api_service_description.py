@@ -5,9 +5,12 @@ from typing import Any
 
 import httpx
 import pytest
-from rdflib import OWL, RDF, Graph, Namespace, URIRef
+from rdflib import DCTERMS, OWL, RDF, Graph, Namespace, URIRef
 from rdflib.collection import Collection
 from rdflib.compare import isomorphic
+
+from api.dataset_description import SUBSETS_UP_TO, void_description
+from api.service.core import Services
 
 from .conftest import ROOT
 
@@ -95,7 +98,9 @@ def test_the_manifest_names_only_checked_tests() -> None:
 def test_void_counts_match_sparql(live_server: str) -> None:
     graph = Graph().parse(data=httpx.get(f"{live_server}/void").text, format="turtle")
     dataset = URIRef(f"{live_server}/void#dataset")
-    assert int(graph.value(dataset, VOID.triples)) == httpx.get(f"{live_server}/health").json()["triples"]
+    health = httpx.get(f"{live_server}/health").json()
+    assert int(graph.value(dataset, VOID.triples)) == health["triples"]
+    assert int(graph.value(dataset, VOID.documents)) == health["notes"] >= 1
 
     def count(query: str) -> int:
         rows = httpx.get(f"{live_server}/sparql", params={"query": query}).json()["results"]["bindings"]
@@ -170,3 +175,15 @@ def test_the_ontology_for_a_browser_has_an_anchor_per_term(live_server: str) -> 
     assert {"Concern", "Stage", "hasStep", "discusses", "contentHash"} <= terms <= anchors.ids
     assert anchors.links <= anchors.ids  # every link on the page lands somewhere
     assert "Stages, steps and concerns of taking machine learning to production" in page.text
+
+
+def test_void_above_its_subset_limit_says_so_instead_of_counting_every_graph(seed_services: Services) -> None:
+    with seed_services.reading() as view:
+        small = void_description(view.store, "urn:d", "urn:e", 10, 1)
+        large = void_description(view.store, "urn:d", "urn:e", 10, SUBSETS_UP_TO + 1)
+    dataset = URIRef("urn:d")
+    assert len(set(small.objects(dataset, VOID.subset))) >= 3  # the ontology's graph, the note's and its links'
+    assert set(large.objects(dataset, VOID.subset)) == set()
+    assert f"not listed above {SUBSETS_UP_TO} notes" in str(large.value(dataset, DCTERMS.description))
+    assert int(large.value(dataset, VOID.documents)) == SUBSETS_UP_TO + 1
+    assert set(large.objects(dataset, VOID.classPartition)) and int(large.value(dataset, VOID.triples)) == 10

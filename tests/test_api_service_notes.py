@@ -50,4 +50,16 @@ def test_concept_counts_agree_with_a_typed_sparql_count(tmp_path: Path, encoder:
     later = reads.notes(services, path="later/")  # the list read once per generation is read again after a write
     assert [n.path for n in later.notes] == ["Later/Written after.md"] and later.notes[0].concepts == 1
     assert reads.notes(services).total == whole.total + 1
+
+    made: list[int] = []
+
+    def make() -> int:
+        made.append(len(made) + 1)
+        return made[-1]
+
+    with services.reading() as view:
+        assert services.kept("test", view, make) == services.kept("test", view, make) == 1
+    writes.delete_note(services, "Later/Written after.md")
+    with services.reading() as view:
+        assert services.kept("test", view, make) == 2  # made again after a write
     services.close()

@@ -9,11 +9,11 @@ import logging
 import shutil
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from api.service.change_feed import ChangeFeed
 from api.service.index_saver import IndexSaver, fork_to_write
@@ -39,6 +39,7 @@ if TYPE_CHECKING:  # the importer (and its parser and SHACL) load only for write
     from ingest.pipeline import Importer, IngestReport
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 KEPT_SNAPSHOTS = 3
 FULL_SHARE = 0.3
 """A write touching more than this share of the index is synchronised as a whole."""
@@ -97,9 +98,10 @@ class Services:
     _counts: tuple[float, int, int] | None = field(default=None, repr=False)
     """The last counts of triples and notes, and the generation (embedded) or the time (shared) they are of."""
     _counting: threading.Lock = field(default_factory=threading.Lock, repr=False)
-    _note_list: tuple[int, list[tuple[str, str]]] | None = field(default=None, repr=False)
-    """Every note's IRI and vault path, by IRI, and the generation they are of."""
-    _listing: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    _kept: dict[str, tuple[int, Any]] = field(default_factory=dict, repr=False)
+    """Values derived from the published view (`kept`), by name, with the generation they are of."""
+    _keeping: dict[str, threading.Lock] = field(default_factory=dict, repr=False)
+    _keeping_names: threading.Lock = field(default_factory=threading.Lock, repr=False)
     _recounting: bool = field(default=False, repr=False)
     _text_vectors: TextVectors | None = field(default=None, repr=False)
 
@@ -187,12 +189,21 @@ class Services:
                 threading.Thread(target=self._recount, name="mlkg-recount", daemon=True).start()
             return self._counts[1], self._counts[2]
 
+    def kept(self, name: str, view: ReadView, make: Callable[[], T]) -> T:
+        """A value derived from the published view, made once per generation; callers asking for the
+        same name while it is made wait for it instead of making it again."""
+        with self._keeping_names:
+            lock = self._keeping.setdefault(name, threading.Lock())
+        with lock:
+            found = self._kept.get(name)
+            if found is None or found[0] != view.generation:
+                found = self._kept[name] = (view.generation, make())
+            value: T = found[1]
+            return value
+
     def note_list(self, view: ReadView) -> list[tuple[str, str]]:
         """Every note's IRI and vault path, by IRI: read once per generation (1.2 s at 50,000 notes)."""
-        with self._listing:
-            if self._note_list is None or self._note_list[0] != view.generation:
-                self._note_list = (view.generation, sorted(view.store.note_paths().items()))
-            return self._note_list[1]
+        return self.kept("note list", view, lambda: sorted(view.store.note_paths().items()))
 
     def _count_shared(self) -> tuple[float, int, int]:
         return time.monotonic(), self.store.triple_count(), note_count(self.store)
