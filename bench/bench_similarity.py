@@ -1,21 +1,19 @@
 """mlkg:similarity inside SPARQL: a query over all concerns with and without the function, same run.
 
-Serves the bundled vault with `kg serve`-equivalent settings on loopback (uvicorn in a thread), then
-asks /sparql, one client, sequentially: the concerns with their labels, and the same concerns ranked
-by `mlkg:similarity(?concern, "...")`. The first ranked query fills the worker's embedding cache
-(one round trip per node to the server process); later ones reuse it until a write. A text is
-encoded once per query, and a worker remembers the texts it has encoded (`new_text` rows ask a
-different text each time).
+Starts `kg serve` on the bundled vault on loopback (its own process, as a deployment runs it: the
+client does not share the server's interpreter), then asks /sparql, one client, sequentially: the
+concerns with their labels, and the same concerns ranked by `mlkg:similarity(?concern, "...")`.
+The first ranked query fills the worker's embedding cache (one round trip per node to the server
+process); later ones reuse it until a write. A text is encoded once per query, and the server
+keeps the vectors of the texts it has encoded (`new_text` rows ask a different text each time).
 Usage: python bench/bench_similarity.py [--repeat 200] [--json]
 """
 
 import argparse
 import json
-import socket
 import statistics
 import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
 
@@ -30,23 +28,6 @@ RANKED = (
     + """SELECT ?concern ?label ?score WHERE { ?concern a mlkg:Concern ; rdfs:label ?label
   BIND(mlkg:similarity(?concern, "labels arrive weeks late") AS ?score) } ORDER BY DESC(?score)"""
 )
-
-
-def serve(data: Path) -> tuple[str, object]:
-    import uvicorn
-
-    from api.app import create_app
-    from kg.settings import Settings
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = int(sock.getsockname()[1])
-    settings = Settings(data_dir=data, rate_limit_per_minute=0, ingest_workers=1)
-    server = uvicorn.Server(uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="warning"))
-    threading.Thread(target=server.run, daemon=True).start()
-    while not server.started:
-        time.sleep(0.05)
-    return f"http://127.0.0.1:{port}", server
 
 
 def timed(client: httpx.Client, query: str, repeat: int, new_text: bool = False) -> list[float]:
@@ -65,13 +46,15 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=200)
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
-    base, server = serve(Path(tempfile.mkdtemp(prefix="mlkg-similarity-")))
-    with httpx.Client(base_url=base, timeout=60) as client:
+    from bench.bench_http import free_port
+    from bench.bench_remote import kg_server, process
+
+    data, port = Path(tempfile.mkdtemp(prefix="mlkg-similarity-")), free_port()
+    with process(*kg_server(data, port, {})), httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=60) as client:
         rows = len(client.get("/sparql", params={"query": PLAIN}).json()["results"]["bindings"])
         first = timed(client, RANKED, 1)[0]
         plain, ranked = timed(client, PLAIN, args.repeat), timed(client, RANKED, args.repeat)
         fresh = timed(client, RANKED, args.repeat, new_text=True)
-    server.should_exit = True  # type: ignore[attr-defined]
     result = {
         "concerns": rows,
         "plain_p50_ms": round(statistics.median(plain), 2),
