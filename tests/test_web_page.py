@@ -430,6 +430,11 @@ def test_phone_width_keeps_iris_tables_and_graphs_readable(site: str, browser: B
     box = page.locator("#yasgui .yasr table").bounding_box()
     assert box is not None and box["height"] < 20 * 80  # rows of a line or two, not IRIs broken letter by letter
     assert page.evaluate(overflow) <= 0  # the table scrolls inside its wrapper, not the page
+    page.goto(f"{site}/#/notes")
+    expect(page.locator("#notes-table tbody tr").first).to_be_visible()
+    expect(page.get_by_role("columnheader", name="Path")).to_be_hidden()  # on the note's own page instead
+    expect(page.get_by_role("button", name="Delete").first).to_be_visible()
+    assert page.evaluate(overflow) <= 0
     context.close()
 
 

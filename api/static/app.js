@@ -412,7 +412,7 @@ async function notesView(params) {
       el("button", { type: "button", class: "secondary", disabled: offset + size >= total, onclick: () => go({ offset: offset + size }) }, "Next"));
     setView("Notes", el("p", { class: "muted" }, `${total} imported note${total === 1 ? "" : "s"}${filter ? ` whose path holds “${filter}”` : ""}. `,
       el("a", { href: "#/import" }, "Import notes")), search, outcome, pager,
-      table("Imported notes", ["Note", "Path", "Paper", "Concepts", "Imported", ""], rows));
+      Object.assign(table("Imported notes", ["Note", "Path", "Paper", "Concepts", "Imported", ""], rows), { id: "notes-table" }));
   } catch (error) {
     target.replaceChildren(el("h1", {}, "Notes"));
     showError(target, error);
