@@ -104,12 +104,14 @@ def notes(services: Services, offset: int = 0, limit: int | None = None, path: s
             wanted = path.lower()
             listed = [(iri, p) for iri, p in listed if wanted in p.lower()]
         page = listed[offset : None if limit is None else offset + limit]
+        if not page:  # past the end: nothing to read
+            return NotePage(len(listed), offset, [])
         iris = [iri for iri, _ in page]
         store = view.store
-        hashes = store.note_hashes(iris) if iris else {}
-        titles = values_by_node(store, "?node a mlkg:Note ; dcterms:title ?value", iris) if iris else {}
-        papers = values_by_node(store, "?node a mlkg:Note ; mlkg:aboutPaper ?value", iris) if iris else {}
-        concepts = _concept_counts(view, iris) if iris else {}
+        hashes = store.note_hashes(iris)
+        titles = values_by_node(store, "?node a mlkg:Note ; dcterms:title ?value", iris)
+        papers = values_by_node(store, "?node a mlkg:Note ; mlkg:aboutPaper ?value", iris)
+        concepts = _concept_counts(view, iris)
     imported = services.linker.cache.imported_at
     summaries = [
         NoteSummary(
