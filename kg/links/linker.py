@@ -1,8 +1,11 @@
 """Keeps every note's inferred links in step with the graph, as the search index is kept.
 
-A note's links depend on the rest of the vault (which concepts and notes exist), so each links
-graph records the state it was computed from; a note is linked again when that state moves.
-The result therefore does not depend on the order notes were imported in.
+A note's links depend on the note, on the notes its wikilinks mean, and on the vault's concepts
+(their names, and the concerns' descriptions semantic links compare with). Each links graph records
+its own part of that state with a digest of the links it holds; the concepts' part, the basis, is
+recorded once for all. A note is linked again when its own part moves; when the basis moves, every
+note is compared, and only those whose links differ are written. The result therefore does not
+depend on the order notes were imported in.
 """
 
 import hashlib
@@ -12,18 +15,20 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from kg.iris import kind_of, links_graph_iri, match_key
+from kg.iris import ID_BASE, kind_of, links_graph_iri, match_key
 from kg.links.inputs import LinkInputs
 from kg.links.lexicon import Lexicon, NoteNames, prose
 from kg.links.note_cache import NoteCache
 from kg.links.note_links import (
     DISCUSSES,
+    LINK_BASIS,
     LINK_STATE,
     RELATED_NOTE,
     AmbiguousLink,
     ConceptLink,
     ConceptVectors,
     Judgement,
+    NoteLinks,
     add_semantic,
     explicit_links,
     links_ntriples,
@@ -38,12 +43,15 @@ from kg.store.quad_store import Store, TermTriple
 from kg.store.staged_store import GraphLocal, select_local
 
 log = logging.getLogger(__name__)
-VERSION = "3"  # 2: wikilinks resolve by vault path; 3: the semantic judgement and its settings changed
+VERSION = "4"  # 2: wikilinks resolve by vault path; 3: the semantic judgement changed; 4: states split from the basis
 WRITE_BATCH = 64
 SEEN_CAP = 50_000
 LINKED_BY = (str(DISCUSSES), str(RELATED_NOTE))
 """The predicates of a links graph that link its note to a concept or a note, as N-Triples terms."""
 STATES = GraphLocal("SELECT ?g ?s", f"GRAPH ?g {{ ?g {LINK_STATE} ?s }}", "?g")
+BASIS_GRAPH = f"{ID_BASE}link-basis"
+"""The graph recording the basis (concepts' names, the semantic setup) every links graph was computed from."""
+BASIS = GraphLocal("SELECT ?b", f"GRAPH <{BASIS_GRAPH}> {{ <{BASIS_GRAPH}> {LINK_BASIS} ?b }}", f"<{BASIS_GRAPH}>")
 
 
 @dataclass
@@ -73,9 +81,10 @@ class _Memory:
     """What the last pass saw, so that the next one looks only where a write can have moved links."""
 
     lexicon: Lexicon
-    semantic: str
+    basis: str
+    """The basis the stored links were computed from ("" when the store records none)."""
     states: dict[str, str]
-    """Links graph -> the state its links were computed from."""
+    """Links graph -> its note's own state and the digest of its links, as `own.links`."""
     hashes: dict[str, str]
     """Note -> content hash."""
     names: NoteNames
@@ -195,6 +204,9 @@ class Linker:
     store: Store
     cache: NoteCache
     _memory: _Memory | None = field(default=None, repr=False)
+    _scored: dict[str, list[ConceptLink]] = field(default_factory=dict, repr=False)
+    """Content hash -> the note's semantic candidates, for the concerns of `_scored_for`."""
+    _scored_for: str = field(default="", repr=False)
 
     def forget(self) -> None:
         """Look at every note next time (after a write this linker did not see, like a SPARQL update)."""
@@ -211,60 +223,77 @@ class Linker:
 
         With the notes a write added, replaced or dropped (`changed`) and the IRIs its triples name
         (`touched`), only those notes and the notes whose wikilinks may now mean another note are
-        looked at, unless the concepts changed."""
-        memory, candidates = self._look(semantic.fingerprint if semantic else "", changed, touched)
+        looked at, unless the basis moved: then every note is compared, and the differing ones written."""
+        memory, looked = self._look(changed, touched)
         lexicon, names = memory.lexicon, memory.names
+        basis = _basis(lexicon, semantic)
+        rebase = memory.basis != basis
         report = LinkReport()
-        self._drop_gone(memory, candidates, report)
+        self._drop_gone(memory, looked, report)
+        candidates = memory.hashes.keys() if rebase else looked
         pending: dict[str, tuple[str, set[TermTriple]]] = {}
         for inputs in self._inputs({n: memory.hashes[n] for n in candidates if n in memory.hashes}, report):
             memory.note_written(inputs.note, inputs)
             graph = links_graph_iri(inputs.note)
-            state = self._state(inputs, lexicon, names, semantic)
-            if memory.states.get(graph) == state:
+            resolved = resolve_notes(inputs, lexicon, names)
+            own = _own_state(inputs, resolved[0])
+            stored = memory.states.get(graph, "")
+            if not rebase and stored.split(".", 1)[0] == own:
                 continue
-            pending[graph] = self._link(inputs, graph, state, lexicon, names, semantic, report)
+            links = explicit_links(inputs, lexicon, names, resolved)
+            if semantic is not None:
+                add_semantic(links, inputs, self._semantic(inputs, semantic), semantic.cap)
+            state = f"{own}.{_digest(links_ntriples(inputs, links, ''))}"
+            if stored == state:
+                continue  # the basis moved, but not in a way this note's links see
+            pending[graph] = self._record(inputs, graph, links, state, report)
             memory.states[graph] = state
             if len(pending) >= WRITE_BATCH:
                 self._write(pending, report)
-        self._write(pending, report)
+        self._write(pending, report, basis if rebase else None)
+        memory.basis = basis
         report.relinked = len(report.changes)
         report.changes = {note: c for note, c in report.changes.items() if c.gained or c.lost}
         report.fingerprint = _fingerprint(memory.states)
         self.cache.prune(set(memory.hashes.values()))
-        if report.relinked:
-            log.info("linked %d notes (%d could not be)", report.relinked, report.unlinkable)
+        if report.relinked or rebase:
+            log.info(
+                "linked %d notes (%d could not be)%s",
+                report.relinked,
+                report.unlinkable,
+                f"; the concepts moved, so all {len(memory.hashes)} were compared" if rebase else "",
+            )
         return report
 
-    def _look(self, semantic: str, changed: set[str] | None, touched: set[str] | None) -> tuple[_Memory, set[str]]:
-        """What the graph looks like now and which notes to look at: every note on a first pass, after
-        an unknown change or when concepts changed; else the changed notes and those whose wikilinks
-        use a name a changed note had or has."""
+    def _look(self, changed: set[str] | None, touched: set[str] | None) -> tuple[_Memory, set[str]]:
+        """What the graph looks like now and which notes to look at: every note on a first pass or
+        after an unknown change; else the changed notes and those whose wikilinks use a name a changed
+        note had or has."""
         previous = self._memory
-        incremental = previous is not None and changed is not None and touched is not None
-        if previous is not None and incremental:
-            lexicon = Lexicon.from_store(self.store, previous.lexicon, touched)  # only touched concepts read
-        else:
-            lexicon = Lexicon.from_store(self.store)
-        same = previous is not None and (previous.lexicon.fingerprint, previous.semantic) == (
-            lexicon.fingerprint,
-            semantic,
-        )
-        if previous is None or changed is None or not (incremental and same):
-            names = NoteNames.from_store(self.store)
-            self._memory = _Memory(lexicon, semantic, link_states(self.store), self._note_hashes(None), names)
-            return self._memory, set(self._memory.hashes)
-        names = previous.names.updated(self.store, changed)
-        candidates = changed | self._writing_to(changed, previous, names)
-        previous.names, previous.lexicon = names, lexicon
-        previous.hashes.update(self._note_hashes(sorted(candidates)))
-        return previous, candidates
+        if previous is not None and changed is not None and touched is not None:
+            previous.lexicon = Lexicon.from_store(self.store, previous.lexicon, touched)  # only touched concepts read
+            names = previous.names.updated(self.store, changed)
+            looked = changed | self._writing_to(changed, previous, names)
+            previous.names = names
+            previous.hashes.update(self._note_hashes(sorted(looked)))
+            return previous, looked
+        lexicon, names = Lexicon.from_store(self.store), NoteNames.from_store(self.store)
+        stored = select_local(self.store, BASIS)
+        basis = str(stored[0]["b"]) if stored else ""
+        self._memory = _Memory(lexicon, basis, link_states(self.store), self._note_hashes(None), names)
+        return self._memory, set(self._memory.hashes)
 
-    def _write(self, pending: dict[str, tuple[str, set[TermTriple]]], report: LinkReport) -> None:
-        """Replace these links graphs (new N-Triples, triples before), noting which IRIs' links changed."""
+    def _write(
+        self, pending: dict[str, tuple[str, set[TermTriple]]], report: LinkReport, basis: str | None = None
+    ) -> None:
+        """Replace these links graphs (new N-Triples, triples before), noting which IRIs' links changed;
+        with `basis`, record it in the same request (it holds only once every note was compared)."""
         for ntriples, before in pending.values():
             report.touched |= iris_in(before ^ parse_terms(ntriples))
-        self.store.replace_graphs({graph: ntriples for graph, (ntriples, _) in pending.items()})
+        graphs = {graph: ntriples for graph, (ntriples, _) in pending.items()}
+        if basis is not None:
+            graphs[BASIS_GRAPH] = f'<{BASIS_GRAPH}> {LINK_BASIS} "{basis}" .\n'
+        self.store.replace_graphs(graphs)
         pending.clear()
 
     @staticmethod
@@ -290,22 +319,12 @@ class Linker:
             del memory.states[graph]
         self.store.drop_graphs(orphans)
 
-    def _link(
-        self,
-        inputs: LinkInputs,
-        graph: str,
-        state: str,
-        lexicon: Lexicon,
-        names: NoteNames,
-        semantic: SemanticLinker | None,
-        report: LinkReport,
+    def _record(
+        self, inputs: LinkInputs, graph: str, links: NoteLinks, state: str, report: LinkReport
     ) -> tuple[str, set[TermTriple]]:
-        """One note's links graph and the stored one's triples; what it gains and loses goes in the report."""
+        """The note's new links graph and the stored one's triples; what it gains and loses goes in the report."""
         stored = self.store.graph_triples(graph)
         before = _linked(inputs.note, stored)
-        links = explicit_links(inputs, lexicon, names)
-        if semantic is not None:
-            add_semantic(links, inputs, self._semantic(inputs, semantic), semantic.cap)
         after = set(links.concepts) | set(links.notes)
         report.changes[inputs.note] = LinkChange(sorted(after - before), sorted(before - after))
         if links.ambiguous:
@@ -320,14 +339,16 @@ class Linker:
                 continue
             yield inputs
 
-    @staticmethod
-    def _state(inputs: LinkInputs, lexicon: Lexicon, names: NoteNames, semantic: SemanticLinker | None) -> str:
-        """Digest of everything the note's links depend on."""
-        notes = sorted(resolve_notes(inputs, lexicon, names)[0].items(), key=lambda item: item[0])
-        parts = (VERSION, inputs.content_hash, lexicon.fingerprint, notes, semantic.fingerprint if semantic else "")
-        return hashlib.sha256(repr(parts).encode("utf-8")).hexdigest()
-
     def _semantic(self, inputs: LinkInputs, semantic: SemanticLinker) -> list[ConceptLink]:
+        """The concerns the note's passages are about, best first; kept by content while the concerns
+        stay the same, so a pass that only new names moved scores nothing again."""
+        if self._scored_for != semantic.fingerprint or len(self._scored) > SEEN_CAP:
+            self._scored, self._scored_for = {}, semantic.fingerprint
+        if (kept := self._scored.get(inputs.content_hash)) is None:
+            kept = self._scored[inputs.content_hash] = self._score(inputs, semantic)
+        return kept
+
+    def _score(self, inputs: LinkInputs, semantic: SemanticLinker) -> list[ConceptLink]:
         passages = semantic_passages(inputs)
         if not passages or not semantic.concepts.iris or semantic.cap <= 0:
             return []  # nothing to compare with, or semantic links are off: no passage is encoded
@@ -350,5 +371,19 @@ def link_states(store: Store) -> dict[str, str]:
     return {row["g"]: row["s"] for row in select_local(store, STATES)}
 
 
+def _own_state(inputs: LinkInputs, notes: dict[str, str | None]) -> str:
+    """Digest of what the note's links depend on besides the basis: its text and the notes it names."""
+    return _digest(repr((VERSION, inputs.content_hash, sorted(notes.items(), key=lambda item: item[0]))))
+
+
+def _basis(lexicon: Lexicon, semantic: SemanticLinker | None) -> str:
+    """Digest of what every note's links depend on: the concepts' names and the semantic setup."""
+    return _digest(repr((VERSION, lexicon.fingerprint, semantic.fingerprint if semantic else "")))
+
+
+def _digest(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
 def _fingerprint(states: dict[str, str]) -> str:
-    return hashlib.sha256(repr(sorted(states.items())).encode("utf-8")).hexdigest()
+    return _digest(repr(sorted(states.items())))

@@ -85,9 +85,15 @@ def resolve_notes(
     return found, ambiguous
 
 
-def explicit_links(inputs: LinkInputs, lexicon: Lexicon, names: NoteNames) -> NoteLinks:
-    """Links the note states: wikilinks and tags naming a concept, and labels or synonyms in its prose."""
-    notes, ambiguous = resolve_notes(inputs, lexicon, names)
+def explicit_links(
+    inputs: LinkInputs,
+    lexicon: Lexicon,
+    names: NoteNames,
+    resolved: tuple[dict[str, str | None], list[AmbiguousLink]] | None = None,
+) -> NoteLinks:
+    """Links the note states: wikilinks and tags naming a concept, and labels or synonyms in its prose;
+    `resolved`: what `resolve_notes` gave for it, when already known."""
+    notes, ambiguous = resolved if resolved is not None else resolve_notes(inputs, lexicon, names)
     links = NoteLinks(notes=notes, ambiguous=ambiguous)
     for ref in inputs.wikilinks:
         if concept := lexicon.keys.get(match_key(ref.name)):
@@ -202,10 +208,11 @@ def _term(prefix: str, name: str) -> ox.NamedNode:
 
 
 # pyoxigraph's terms print as N-Triples (a fifth of the time rdflib's took for a links graph)
-LINK_STATE, DISCUSSES, QUALIFIED, CONCEPT, METHOD, SCORE, EVIDENCE, LINE, RELATED_NOTE, DISCUSSION, NOTE = (
+LINK_STATE, LINK_BASIS, DISCUSSES, QUALIFIED, CONCEPT, METHOD, SCORE, EVIDENCE, LINE, RELATED_NOTE, DISCUSSION, NOTE = (
     _term("mlkg", name)
     for name in (
         "linkState",
+        "linkBasis",
         "discusses",
         "qualifiedDiscussion",
         "concept",
