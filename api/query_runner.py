@@ -4,25 +4,32 @@ Oxigraph cannot interrupt a query that is evaluating, and a thread cannot be kil
 can. Each worker holds a read-only view of the store and reopens it after a write. A query's
 time limit starts when it arrives and covers its wait for a worker; past it, or when its client
 has gone, the worker is killed and replaced. Admission is bounded: a full queue answers 503 at
-once, and one client may hold only a few queries at a time.
+once, and one client may hold only a few queries at a time. The server waits for a worker's
+answer on its event loop (the pipe is watched for readability), not in a thread.
 """
 
+import asyncio
 import io
 import logging
 import multiprocessing
+import os
+import pickle
 import queue
 import threading
 import time
+from collections import deque
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from multiprocessing.process import BaseProcess
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import anyio
 import pyoxigraph as ox
 
 from api.no_network import forbid_internet_sockets
 from api.query_admission import Admission
+from api.query_watch import ClientCheck, Watch, wake
 from api.sparql_protocol import MEDIA_TYPE, choose_format
 from kg.errors import (
     BadRequest,
@@ -44,8 +51,8 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 TEXT_CACHE = 1024
 """Texts of mlkg:similarity calls a worker keeps the embedding of, across queries."""
-POLL_SECONDS = 0.05
-"""How often a waiting query looks at its deadline and its client (the answer itself is not delayed)."""
+INLINE_BYTES = 1 << 20
+"""Answers up to this size are read on the event loop; longer ones in a thread, so the loop never waits on a copy."""
 
 
 @dataclass(frozen=True)
@@ -83,7 +90,9 @@ def _work(conn: Connection, store_dir: str, offline: bool) -> None:
             if len(texts) > TEXT_CACHE:
                 texts.clear()
             similarity = SimilarityFunction(AskingVectors(conn), nodes=embeddings, texts=texts) if asks else None
-            conn.send(("ok", *answer(store, job, similarity)))
+            media_type, body = answer(store, job, similarity)
+            conn.send(("ok", media_type, len(body)))  # the body follows as bytes, unpickled
+            conn.send_bytes(body)
         except KGError as error:
             conn.send(("error", error))
         except (ValueError, TypeError, RuntimeError) as error:
@@ -200,6 +209,8 @@ class QueryRunner:
         self.admit, self.threads = self.admission.admit, self.admission.threads
         self._context = multiprocessing.get_context("spawn")  # no fork of a threaded server
         self._idle: queue.Queue[_Worker] = queue.Queue()
+        self._lock = threading.Lock()
+        self._waiters: deque[tuple[asyncio.AbstractEventLoop, asyncio.Future[None]]] = deque()
         for _ in range(workers):
             self._idle.put(self._spawn())
 
@@ -217,53 +228,103 @@ class QueryRunner:
         gone: threading.Event | None = None,
         vectors: VectorSource | None = None,
     ) -> tuple[str, bytes]:
+        """`answer` for a caller without an event loop (`gone`: set when the client leaves)."""
+
+        async def left() -> bool:
+            return gone is not None and gone.is_set()
+
+        return asyncio.run(self.answer(job, started, left, vectors))
+
+    async def answer(
+        self,
+        job: QueryJob,
+        started: float | None = None,
+        client_gone: ClientCheck | None = None,
+        vectors: VectorSource | None = None,
+    ) -> tuple[str, bytes]:
         """(media type, body) of the answer; the deadline runs from `started` (monotonic) and covers the wait.
 
-        `vectors` answers the worker's requests for embeddings (mlkg:similarity) while the query runs.
-        """
+        `vectors` answers the worker's requests for embeddings (mlkg:similarity) while the query runs."""
         deadline = (time.monotonic() if started is None else started) + self.timeout
-        worker = self._take_worker(deadline, gone)
+        watch = Watch(deadline, client_gone)
+        worker = await self._take_worker(watch)
+        body, settled = b"", False
         try:
-            worker.conn.send(job)
+            worker.conn.send_bytes(pickle.dumps(job))  # what conn.send does, without a pickler made per call
             while True:
-                while not worker.conn.poll(POLL_SECONDS):
-                    if gone is not None and gone.is_set():
-                        worker = self._replace(worker)
-                        raise ClientGone("the client left; its query was stopped")
-                    if time.monotonic() > deadline:
-                        log.warning("query stopped after %.1f s: %s", self.timeout, job.query[:200])
-                        worker = self._replace(worker)
-                        raise QueryTimeout(
-                            f"the query ran longer than {self.timeout:g} s (KG_QUERY_TIMEOUT) and was stopped"
-                        )
+                await self._readable(worker, watch, job)
                 reply: tuple[Any, ...] = worker.conn.recv()
                 if reply[0] != "need":
                     break
-                worker.conn.send(_serve(vectors, reply[1], reply[2]))
+                found = await anyio.to_thread.run_sync(_serve, vectors, reply[1], reply[2], limiter=self.threads)
+                worker.conn.send(found)
+            if reply[0] == "ok":
+                read = worker.conn.recv_bytes
+                body = (
+                    read() if reply[2] <= INLINE_BYTES else await anyio.to_thread.run_sync(read, limiter=self.threads)
+                )
+            settled = True
         except (EOFError, OSError) as error:
             log.error("a query worker died (%s); starting another", error)
-            worker = self._replace(worker)
             raise QueryWorkerFailed("the query process ended unexpectedly; the query was not answered") from error
         finally:
-            self._idle.put(worker)
+            if not settled:  # stopped, dead, or cancelled mid-query: its pipe may still get an answer
+                worker = self._replace(worker)  # a few ms; done here so that no await can leave it half done
+            self._give_back(worker)
         if reply[0] == "error":
             raise reply[1]
-        return reply[1], reply[2]
+        return reply[1], body
 
-    def _take_worker(self, deadline: float, gone: threading.Event | None) -> _Worker:
+    async def _readable(self, worker: _Worker, watch: Watch, job: QueryJob) -> None:
+        """Until the worker has written; ClientGone or QueryTimeout first if the client leaves or time is up."""
+        loop = asyncio.get_running_loop()
+        ready = loop.create_future()
+        fd = worker.conn.fileno()
+        loop.add_reader(fd, wake, ready)
+        try:
+            while not await watch.wait(ready):
+                if watch.expired():
+                    log.warning("query stopped after %.1f s: %s", self.timeout, job.query[:200])
+                    raise QueryTimeout(
+                        f"the query ran longer than {self.timeout:g} s (KG_QUERY_TIMEOUT) and was stopped"
+                    )
+                if await watch.client_left():
+                    raise ClientGone("the client left; its query was stopped")
+        finally:
+            loop.remove_reader(fd)
+            os.set_blocking(fd, True)  # uvloop made it non-blocking; the pipe's reads and writes expect blocking
+
+    async def _take_worker(self, watch: Watch) -> _Worker:
         """A free worker, waiting until the deadline or until the client leaves."""
+        try:
+            return self._idle.get_nowait()
+        except queue.Empty:
+            pass
+        loop = asyncio.get_running_loop()
         while True:
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                raise QueryTimeout(
-                    f"no query process came free within {self.timeout:g} s (KG_QUERY_TIMEOUT); the server is busy"
-                )
-            if gone is not None and gone.is_set():
-                raise ClientGone("the client left while its query waited")
+            freed = loop.create_future()
+            with self._lock:
+                self._waiters.append((loop, freed))  # before looking again, so a worker given back meanwhile wakes us
             try:
-                return self._idle.get(timeout=min(remaining, POLL_SECONDS))
+                return self._idle.get_nowait()
             except queue.Empty:
-                continue
+                pass
+            if not await watch.wait(freed):
+                if watch.expired():
+                    raise QueryTimeout(
+                        f"no query process came free within {self.timeout:g} s (KG_QUERY_TIMEOUT); the server is busy"
+                    )
+                if await watch.client_left():
+                    raise ClientGone("the client left while its query waited")
+
+    def _give_back(self, worker: _Worker) -> None:
+        self._idle.put(worker)
+        with self._lock:
+            while self._waiters:
+                loop, freed = self._waiters.popleft()
+                if not freed.done():
+                    loop.call_soon_threadsafe(wake, freed)
+                    return
 
     def _replace(self, worker: _Worker) -> _Worker:
         worker.process.kill()

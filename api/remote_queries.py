@@ -1,11 +1,15 @@
 """SPARQL queries of the endpoint forwarded to a remote store, under the limits the embedded one has."""
 
+import asyncio
 import threading
 import time
 from dataclasses import dataclass
 
+import anyio
+
 from api.query_admission import Admission
 from api.query_runner import QueryJob, answer
+from api.query_watch import ClientCheck, Watch
 from kg.errors import BadRequest, ClientGone, QueryTimeout
 from kg.search.similarity import VectorSource, uses_similarity
 from kg.store.quad_store import Functions, QueryResult
@@ -60,6 +64,25 @@ class RemoteQueries:
             raise ClientGone("the client left while its query waited")
         deadline = (time.monotonic() if started is None else started) + self.timeout
         return answer(_Bounded(self.store, deadline), job, None)
+
+    async def answer(
+        self,
+        job: QueryJob,
+        started: float | None = None,
+        client_gone: ClientCheck | None = None,
+        vectors: VectorSource | None = None,
+    ) -> tuple[str, bytes]:
+        """`run` in SPARQL's own threads; a client that leaves first is told so (the store may still finish)."""
+        started = time.monotonic() if started is None else started
+        gone = threading.Event()
+        running = asyncio.ensure_future(
+            anyio.to_thread.run_sync(self.run, job, started, gone, vectors, limiter=self.threads)
+        )
+        watch = Watch(started + self.timeout, client_gone)
+        while not await watch.wait(running):
+            if await watch.client_left():
+                gone.set()
+        return running.result()
 
     def close(self) -> None:
         """The store's connections are closed with the store."""

@@ -1,13 +1,10 @@
 """The SPARQL 1.1 Protocol endpoint at /sparql."""
 
-import asyncio
 import hashlib
-import threading
 import time
 from dataclasses import replace
 from typing import Any
 
-import anyio
 from fastapi import APIRouter, Depends, Request, Response
 from starlette.concurrency import run_in_threadpool
 
@@ -25,7 +22,6 @@ from kg.errors import KGError, PayloadTooLarge
 from kg.search.similarity import uses_similarity
 from kg.search.text_prefetch import PrefetchedTexts, similarity_texts
 
-WATCH_AFTER_SECONDS, WATCH_EVERY_SECONDS = 0.05, 0.1
 router = APIRouter(tags=["sparql"], dependencies=[Depends(check_rate)])
 EXAMPLE = "PREFIX mlkg: <https://w3id.org/mlkg/ontology#>\nSELECT ?c WHERE { ?c a mlkg:Concern } LIMIT 5"
 QUERY_DOC: dict[str, Any] = {
@@ -138,24 +134,13 @@ def _prefetch(services: Services, query: str | None) -> PrefetchedTexts | None:
 async def _run(
     request: Request, services: Services, queries: SparqlRunner, job: QueryJob, prefetched: PrefetchedTexts | None
 ) -> tuple[str, bytes]:
-    """Run `job` in SPARQL's own threads (so /health and /ask never wait on it); stop it if the client leaves."""
-    started, gone = time.monotonic(), threading.Event()
-
-    def run_on_a_leased_snapshot() -> tuple[str, bytes]:
-        # the snapshot is the one published when the request arrived, kept until its query is done
-        with reads.leased_snapshot(services) as folder:
-            vectors = reads.PublishedVectors(services, prefetched)
-            return queries.run(replace(job, snapshot=str(folder)), started, gone, vectors)
-
-    with queries.admit(request.client.host if request.client else "unknown"):
-        running = asyncio.ensure_future(anyio.to_thread.run_sync(run_on_a_leased_snapshot, limiter=queries.threads))
-        # most queries are done at once; only a longer one is watched for its client leaving
-        done, _ = await asyncio.wait({running}, timeout=WATCH_AFTER_SECONDS)
-        while not done:
-            if await request.is_disconnected():
-                gone.set()
-            done, _ = await asyncio.wait({running}, timeout=WATCH_EVERY_SECONDS)
-        return running.result()
+    """Run `job` off the threads /health and /ask use; stop it if the client leaves or time is up."""
+    started = time.monotonic()
+    client = request.client.host if request.client else "unknown"
+    # the snapshot is the one published when the request arrived, kept until its query is done
+    with queries.admit(client), reads.leased_snapshot(services) as folder:
+        vectors = reads.PublishedVectors(services, prefetched)
+        return await queries.answer(replace(job, snapshot=str(folder)), started, request.is_disconnected, vectors)
 
 
 async def _limited_body(request: Request, limit: int) -> bytes:

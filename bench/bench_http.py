@@ -4,7 +4,8 @@ Starts `kg serve` on a free loopback port over a data directory holding the bund
 (1) one client, sequential requests: latency p50/p99, next to the same call made in-process;
 (2) N concurrent clients for a fixed time: throughput and p50/p99 under load;
 (3) the SPARQL operations against Oxigraph's own server (`oxigraph serve-read-only`, PyPI `oxigraph`)
-on the same published snapshot, in the same run: `vs_oxigraph` is mlkg's p50 over the peer's.
+on the same published snapshot, one request to each in turn: `vs_oxigraph` is mlkg's p50 over the
+peer's in those paired calls (`paired_http_p50_ms`), so that the machine's drift reaches both alike.
 The load generator (httpx, asyncio) runs on the same 2 cores as the server.
 Usage: python bench/bench_http.py [--seconds 10] [--clients 8] [--repeat 300]
 """
@@ -110,8 +111,9 @@ def sequential(base: str, repeat: int, sparql_path: str | None = "/sparql") -> d
     return out
 
 
-def oxigraph_server(data: Path, repeat: int) -> dict[str, float]:
-    """p50 of each SPARQL operation against Oxigraph's own server (PyPI `oxigraph`) on the same snapshot."""
+def oxigraph_server(base: str, data: Path, repeat: int) -> dict[str, tuple[float, float]]:
+    """mlkg's and Oxigraph's own server's (PyPI `oxigraph`, on the same snapshot) p50 of each SPARQL
+    operation, their requests alternating so that the machine's drift reaches both alike."""
     binary = Path(sys.executable).parent / "oxigraph"
     snapshots = sorted((data / "snapshots").iterdir()) if (data / "snapshots").is_dir() else []
     if not binary.exists() or not snapshots:
@@ -119,15 +121,29 @@ def oxigraph_server(data: Path, repeat: int) -> dict[str, float]:
     port = free_port()
     command = [str(binary), "serve-read-only", "--location", str(snapshots[-1]), "--union-default-graph"]
     peer = subprocess.Popen([*command, "--bind", f"127.0.0.1:{port}"], stderr=subprocess.DEVNULL)
-    base = f"http://127.0.0.1:{port}"
+    peer_base = f"http://127.0.0.1:{port}"
     try:
         for _ in range(300):
             try:
-                httpx.get(f"{base}/query", params={"query": "ASK {}"}).raise_for_status()
+                httpx.get(f"{peer_base}/query", params={"query": "ASK {}"}).raise_for_status()
                 break
             except httpx.TransportError:
                 time.sleep(0.1)
-        return {name: p50 for name, (p50, _) in sequential(base, repeat, sparql_path=None).items()}
+        with httpx.Client(base_url=base) as ours, httpx.Client(base_url=peer_base) as theirs:
+            sides = ((ours, "/sparql"), (theirs, "/query"))
+            out = {}
+            for name, (path, params, headers) in requests().items():
+                if path != "/sparql":
+                    continue
+                times: list[list[float]] = [[], []]
+                for turn in range(repeat + 1):
+                    for side, (client, at) in enumerate(sides):
+                        started = time.perf_counter()
+                        client.get(at, params=params, headers=headers).raise_for_status()
+                        if turn:  # the first of each is a warm-up
+                            times[side].append(1000 * (time.perf_counter() - started))
+                out[name] = (statistics.median(times[0]), statistics.median(times[1]))
+            return out
     finally:
         peer.terminate()
         peer.wait(timeout=30)
@@ -158,6 +174,14 @@ async def load(base: str, name: str, clients: int, seconds: float) -> dict[str, 
         "req_per_s": round(len(latencies) / elapsed),
         "p50_ms": round(statistics.median(latencies), 2),
         "p99_ms": round(percentile(latencies, 0.99), 2),
+    }
+
+
+def _versus(ours: float, theirs: float) -> dict[str, float]:
+    return {
+        "paired_http_p50_ms": round(ours, 2),
+        "oxigraph_server_p50_ms": round(theirs, 2),
+        "vs_oxigraph": round(ours / theirs, 2),
     }
 
 
@@ -192,7 +216,7 @@ def main() -> None:
                 time.sleep(0.1)
         direct = in_process(data, args.repeat)
         over_http = sequential(base, args.repeat)
-        peer = oxigraph_server(data, args.repeat)
+        peer = oxigraph_server(base, data, args.repeat)
         for name in requests():
             p50, p99 = over_http[name]
             row = {
@@ -201,11 +225,7 @@ def main() -> None:
                 "http_p50_ms": round(p50, 2),
                 "http_p99_ms": round(p99, 2),
                 "http_adds_ms": round(p50 - direct[name], 2),
-                **(
-                    {"oxigraph_server_p50_ms": round(peer[name], 2), "vs_oxigraph": round(p50 / peer[name], 2)}
-                    if name in peer
-                    else {}
-                ),
+                **(_versus(*peer[name]) if name in peer else {}),
                 **{f"load_{k}": v for k, v in asyncio.run(load(base, name, args.clients, args.seconds)).items()},
             }
             print(json.dumps(row), flush=True)

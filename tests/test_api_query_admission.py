@@ -1,17 +1,20 @@
 """One client cannot stall SPARQL: bounded admission, deadlines that include the wait, queries of clients
 that left are stopped, and /health and /ask never wait on SPARQL."""
 
+import asyncio
 import contextlib
+import json
 import threading
 import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 from pathlib import Path
 
 import httpx
 import pytest
 
-from api.query_runner import QueryJob, QueryRunner
+from api.query_runner import INLINE_BYTES, QueryJob, QueryRunner
 from kg.errors import ClientGone, QueryTimeout, ServerBusy, TooManyRequests
 from kg.store.quad_store import OxigraphStore
 
@@ -50,6 +53,42 @@ def test_a_query_whose_client_left_is_stopped(tmp_path: Path) -> None:
             with pytest.raises(ClientGone, match="client left"):
                 running.result(timeout=30)
         assert runner.run(_job())[1] == b'{"head":{},"boolean":true}'  # a fresh worker answers at once
+    finally:
+        runner.close()
+
+
+def test_an_answer_over_a_megabyte_arrives_whole(tmp_path: Path) -> None:
+    """Long answers are read off the event loop (in a thread), short ones on it: both arrive whole."""
+    store = OxigraphStore(tmp_path / "store")
+    store.update("INSERT DATA { " + " ".join(f"<urn:s{i}> <urn:p> {i} ." for i in range(40_000)) + " }")
+    store.close()
+    runner = QueryRunner(tmp_path / "store", timeout=60, workers=1)
+    try:
+        _, body = runner.run(replace(_job("SELECT ?s ?o WHERE { ?s <urn:p> ?o }"), max_rows=100_000))
+        assert len(body) > INLINE_BYTES
+        rows = json.loads(body)["results"]["bindings"]
+        assert len(rows) == 40_000 and {int(r["o"]["value"]) for r in rows} == set(range(40_000))
+        assert runner.run(_job())[1] == b'{"head":{},"boolean":true}'
+    finally:
+        runner.close()
+
+
+def test_a_query_cancelled_mid_flight_leaves_no_answer_behind(tmp_path: Path) -> None:
+    """A request cancelled while its worker evaluates (a server shutting down) gets its worker replaced:
+    the next query on the only worker gets its own answer, not the cancelled one's."""
+    OxigraphStore(tmp_path / "store").close()
+    runner = QueryRunner(tmp_path / "store", timeout=60, workers=1)
+
+    async def cancel_then_ask() -> bytes:
+        slow = asyncio.ensure_future(runner.answer(_job('SELECT ("late" AS ?x) WHERE { }')))
+        await asyncio.sleep(0)  # the job is sent; its answer is not read
+        slow.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await slow
+        return (await runner.answer(_job()))[1]
+
+    try:
+        assert asyncio.run(cancel_then_ask()) == b'{"head":{},"boolean":true}'
     finally:
         runner.close()
 

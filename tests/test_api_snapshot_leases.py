@@ -38,6 +38,7 @@ def test_a_retired_folder_goes_when_its_last_holder_lets_go(tmp_path: Path) -> N
     assert held.exists()
     leases.release(held)
     assert not held.exists() and leases.held() == {}
+    assert list(tmp_path.iterdir()) == []  # nothing left aside while it was being removed
 
 
 def test_a_leased_snapshot_outlives_five_writes(tmp_path: Path, encoder) -> None:

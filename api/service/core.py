@@ -393,7 +393,8 @@ class Services:
         folder.mkdir(parents=True, exist_ok=True)
         self.store.snapshot(target)
         # readers in this process keep their open files; queries in other processes hold a lease
-        self.leases.retire(sorted(folder.iterdir())[:-KEPT_SNAPSHOTS])
+        made = sorted(f for f in folder.iterdir() if f.name.isdigit())  # not those being removed
+        self.leases.retire(made[:-KEPT_SNAPSHOTS])
         return OxigraphStore(target, read_only=True, data_quads=self.store.counted_quads()), target
 
     def close(self) -> None:

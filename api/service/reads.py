@@ -217,10 +217,16 @@ def path(services: Services, source: str, target: str) -> GraphPath:
 
 @contextmanager
 def leased_snapshot(services: Services) -> Iterator[Path]:
-    """The folder of the published snapshot, kept on disk until the caller (a SPARQL worker's query) is done."""
-    with services.reading() as view:
-        folder = view.snapshot_dir
+    """The folder of the published snapshot, kept on disk until the caller (a SPARQL worker's query) is done.
+
+    Taken without waiting for a writer (the event loop calls this). Only a folder no longer published
+    is ever retired, and a retired one is gone from disk: then the newer one is taken instead."""
+    while True:
+        folder = services.open().snapshot_dir
         services.leases.acquire(folder)
+        if services.open().snapshot_dir == folder or folder.exists():
+            break
+        services.leases.release(folder)
     try:
         yield folder
     finally:
