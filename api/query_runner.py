@@ -309,22 +309,28 @@ class QueryRunner:
                 return self._idle.get_nowait()
             except queue.Empty:
                 pass
-            if not await watch.wait(freed):
+            try:
+                if await watch.wait(freed):
+                    continue
                 if watch.expired():
                     raise QueryTimeout(
                         f"no query process came free within {self.timeout:g} s (KG_QUERY_TIMEOUT); the server is busy"
                     )
                 if await watch.client_left():
                     raise ClientGone("the client left while its query waited")
+            finally:
+                freed.cancel()  # a waiter that was woken, or left, takes no later wake-up from another
 
     def _give_back(self, worker: _Worker) -> None:
+        """The worker back to the pool, waking the longest waiting query still there."""
         self._idle.put(worker)
         with self._lock:
             while self._waiters:
                 loop, freed = self._waiters.popleft()
-                if not freed.done():
-                    loop.call_soon_threadsafe(wake, freed)
-                    return
+                if freed.done() or loop.is_closed():
+                    continue
+                loop.call_soon_threadsafe(wake, freed)
+                return
 
     def _replace(self, worker: _Worker) -> _Worker:
         worker.process.kill()
