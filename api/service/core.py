@@ -152,6 +152,14 @@ class Services:
             assert self._view is not None
             yield self._view
 
+    def published(self) -> ReadView:
+        """The view readers see now, not held steady: for a value read at once (its snapshot folder)."""
+        if self._view is None:
+            with self._writes:
+                self.open()
+        assert self._view is not None
+        return self._view
+
     def open(self) -> ReadView:
         """The published view, opening the saved index (brought up to date with the store) if needed."""
         if self._view is None:

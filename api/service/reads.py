@@ -222,9 +222,9 @@ def leased_snapshot(services: Services) -> Iterator[Path]:
     Taken without waiting for a writer (the event loop calls this). Only a folder no longer published
     is ever retired, and a retired one is gone from disk: then the newer one is taken instead."""
     while True:
-        folder = services.open().snapshot_dir
+        folder = services.published().snapshot_dir
         services.leases.acquire(folder)
-        if services.open().snapshot_dir == folder or folder.exists():
+        if services.published().snapshot_dir == folder or folder.exists():
             break
         services.leases.release(folder)
     try:
