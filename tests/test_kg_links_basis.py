@@ -130,3 +130,48 @@ def test_a_restart_or_a_pass_cut_short_compares_again_and_writes_nothing_new(
         assert dump(fresh) == whole
     finally:
         fresh.close()
+
+
+def test_notes_a_new_concern_cannot_move_are_not_scored_again_and_the_links_match_a_fresh_import(
+    tmp_path: Path, encoder: Encoder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Only notes whose passages a changed concern is as close to as their closest one are scored again;
+    the links equal those of importing everything at once."""
+    from kg.links.note_links import ConceptVectors
+
+    from .test_ingest_links import make_vault
+
+    vault = make_vault(tmp_path / "vault")
+    for name, text in NOTES.items():
+        (vault / name).parent.mkdir(parents=True, exist_ok=True)
+        (vault / name).write_text(text)
+    theft = b"| Stage | Step | Concern |\n|---|---|---|\n| Deployment | Monitoring | Model theft through an API |\n"
+    scored: list[int] = []
+    original = ConceptVectors.closest
+
+    def counted(self: ConceptVectors, *args: object, **kwargs: object) -> object:
+        scored.append(1)
+        return original(self, *args, **kwargs)  # type: ignore[arg-type]
+
+    stepwise = build_services(Settings(data_dir=tmp_path / "stepwise", ingest_workers=1), encoder=encoder)
+    try:
+        writes.import_paths(stepwise, [vault])
+        monkeypatch.setattr(ConceptVectors, "closest", counted)
+        notes, rescored = len(stepwise.store.note_paths()), []
+        for name, body in (("New concern.md", NEW_CONCERN), ("Theft.md", theft)):
+            scored.clear()
+            writes.import_note(stepwise, name, body)
+            rescored.append(len(scored))
+        # every note was compared after each new concern; few were scored again in full, but some were
+        assert max(rescored) < notes // 2 and sum(rescored) > 0, (rescored, notes)
+        monkeypatch.undo()
+        (vault / "New concern.md").write_bytes(NEW_CONCERN)
+        (vault / "Theft.md").write_bytes(theft)
+        at_once = build_services(Settings(data_dir=tmp_path / "at-once", ingest_workers=1), encoder=encoder)
+        try:
+            writes.import_paths(at_once, [vault])
+            assert dump(stepwise) == dump(at_once)
+        finally:
+            at_once.close()
+    finally:
+        stepwise.close()

@@ -35,6 +35,7 @@ from kg.links.note_links import (
     resolve_notes,
     semantic_passages,
 )
+from kg.links.semantic_memo import SemanticMemo
 from kg.search.bm25_index import Bm25Index
 from kg.search.encoder import Encoder, Vectors
 from kg.store.node_values import values_by_node
@@ -204,9 +205,7 @@ class Linker:
     store: Store
     cache: NoteCache
     _memory: _Memory | None = field(default=None, repr=False)
-    _scored: dict[str, list[ConceptLink]] = field(default_factory=dict, repr=False)
-    """Content hash -> the note's semantic candidates, for the concerns of `_scored_for`."""
-    _scored_for: str = field(default="", repr=False)
+    _memo: SemanticMemo = field(default_factory=SemanticMemo, repr=False)
 
     def forget(self) -> None:
         """Look at every note next time (after a write this linker did not see, like a SPARQL update)."""
@@ -340,24 +339,24 @@ class Linker:
             yield inputs
 
     def _semantic(self, inputs: LinkInputs, semantic: SemanticLinker) -> list[ConceptLink]:
-        """The concerns the note's passages are about, best first; kept by content while the concerns
-        stay the same, so a pass that only new names moved scores nothing again."""
-        if self._scored_for != semantic.fingerprint or len(self._scored) > SEEN_CAP:
-            self._scored, self._scored_for = {}, semantic.fingerprint
-        if (kept := self._scored.get(inputs.content_hash)) is None:
-            kept = self._scored[inputs.content_hash] = self._score(inputs, semantic)
-        return kept
-
-    def _score(self, inputs: LinkInputs, semantic: SemanticLinker) -> list[ConceptLink]:
+        """The concerns the note's passages are about, best first; kept by content, and scored again
+        only when the concerns changed in a way its passages can see (`SemanticMemo`)."""
         passages = semantic_passages(inputs)
         if not passages or not semantic.concepts.iris or semantic.cap <= 0:
             return []  # nothing to compare with, or semantic links are off: no passage is encoded
+        self._memo.follow(semantic)
         vectors = self.cache.vectors(inputs.content_hash, semantic.encoder.model)
-        if vectors is None or len(vectors) != len(passages):
+        if vectors is not None and len(vectors) != len(passages):
+            vectors = None
+        if (kept := self._memo.get(inputs.content_hash, vectors)) is not None:
+            return kept
+        if vectors is None:
             vectors = semantic.encode([prose(p.text) for p in passages])
             self.cache.save_vectors(inputs.content_hash, semantic.encoder.model, vectors)
         lexical = semantic.lexical([p.text for p in passages])
-        return semantic.concepts.best(passages, vectors, semantic.judgement, lexical)
+        links, closest, cosine = semantic.concepts.closest(passages, vectors, semantic.judgement, lexical)
+        self._memo.keep(inputs.content_hash, links, closest, cosine)
+        return links
 
 
 def _linked(note: str, triples: set[TermTriple]) -> set[str]:

@@ -152,9 +152,20 @@ class ConceptVectors:
         `passage_margin`. Links need the threshold. `lexical` (passages x concerns, 0..1) adds keyword
         evidence, weighted by `keyword_weight`.
         """
+        return self.closest(passages, vectors, judgement, lexical)[0]
+
+    def cosines(self, vectors: Vectors) -> Vectors:
+        """Each passage's cosine with each concern: the closest of the concern's forms."""
+        by_concern: Vectors = np.maximum.reduceat(vectors @ self.matrix.T, self.starts, axis=1)
+        return by_concern
+
+    def closest(
+        self, passages: list[Passage], vectors: Vectors, judgement: "Judgement", lexical: Vectors | None = None
+    ) -> tuple[list[ConceptLink], list[str], Vectors]:
+        """`best`, with each passage's closest concern and its score (what decides its vote)."""
         if not self.iris or not passages:
-            return []
-        by_concern = np.maximum.reduceat(vectors @ self.matrix.T, self.starts, axis=1)
+            return [], [], np.zeros(0, np.float32)
+        by_concern = self.cosines(vectors)
         if lexical is not None and judgement.keyword_weight:
             by_concern = by_concern + judgement.keyword_weight * lexical
         votes = np.zeros(len(self.iris))
@@ -167,7 +178,9 @@ class ConceptVectors:
             passage = passages[int(by_concern[:, col].argmax())]
             score = round(float(scores[col]), 3)
             found.append(ConceptLink(self.iris[col], "semantic", score, passage.text[:MAX_EVIDENCE], passage.line))
-        return sorted(found, key=lambda link: (-link.score, link.concept))
+        closest = [self.iris[int(col)] for col in winners]
+        scores_of_closest: Vectors = by_concern[np.arange(len(passages)), winners]
+        return sorted(found, key=lambda link: (-link.score, link.concept)), closest, scores_of_closest
 
     def _note_scores(self, by_concern: Vectors, vectors: Vectors, judgement: "Judgement") -> Vectors:
         mean = vectors.mean(axis=0)
