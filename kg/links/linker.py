@@ -345,11 +345,17 @@ class Linker:
         if not passages or not semantic.concepts.iris or semantic.cap <= 0:
             return []  # nothing to compare with, or semantic links are off: no passage is encoded
         self._memo.follow(semantic)
-        vectors = self.cache.vectors(inputs.content_hash, semantic.encoder.model)
-        if vectors is not None and len(vectors) != len(passages):
-            vectors = None
-        if (kept := self._memo.get(inputs.content_hash, vectors)) is not None:
+        read: list[Vectors | None] = []
+
+        def cached() -> Vectors | None:
+            if not read:
+                found = self.cache.vectors(inputs.content_hash, semantic.encoder.model)
+                read.append(found if found is not None and len(found) == len(passages) else None)
+            return read[0]
+
+        if (kept := self._memo.get(inputs.content_hash, cached)) is not None:
             return kept
+        vectors = cached()
         if vectors is None:
             vectors = semantic.encode([prose(p.text) for p in passages])
             self.cache.save_vectors(inputs.content_hash, semantic.encoder.model, vectors)

@@ -6,6 +6,7 @@ concern, or now is: the memo keeps each passage's closest concern and its cosine
 scored again in full only then (one small product against the changed concerns otherwise).
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -62,14 +63,18 @@ class SemanticMemo:
         if present:
             self._delta = _columns(semantic.concepts, present)
 
-    def get(self, content_hash: str, vectors: Vectors | None) -> list[ConceptLink] | None:
-        """The kept candidates if still right for the current concerns (`vectors`: the note's passages')."""
+    def get(self, content_hash: str, passage_vectors: Callable[[], Vectors | None]) -> list[ConceptLink] | None:
+        """The kept candidates if still right for the current concerns (the note's passage vectors are
+        read only when the concerns changed since they were kept)."""
         kept = self._kept.get(content_hash)
         if kept is None or self._current is None:
             return None
         if kept.basis == self._current.fingerprint:
             return kept.links
-        if kept.basis != self._previous or vectors is None or len(vectors) != len(kept.closest):
+        if kept.basis != self._previous:
+            return None
+        vectors = passage_vectors()
+        if vectors is None or len(vectors) != len(kept.closest):
             return None
         if self._changed.intersection(kept.closest):
             return None  # a passage voted for a concern that changed
