@@ -8,10 +8,12 @@ note is compared, and only those whose links differ are written. The result ther
 depend on the order notes were imported in.
 """
 
+import functools
 import hashlib
 import logging
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from functools import partial
 
 import numpy as np
 
@@ -338,6 +340,11 @@ class Linker:
                 continue
             yield inputs
 
+    def _cached_vectors(self, content_hash: str, semantic: SemanticLinker, passages: int) -> Vectors | None:
+        """The note's passage vectors from the cache, if there are as many as it has passages."""
+        found = self.cache.vectors(content_hash, semantic.encoder.model)
+        return found if found is not None and len(found) == passages else None
+
     def _semantic(self, inputs: LinkInputs, semantic: SemanticLinker) -> list[ConceptLink]:
         """The concerns the note's passages are about, best first; kept by content, and scored again
         only when the concerns changed in a way its passages can see (`SemanticMemo`)."""
@@ -345,14 +352,7 @@ class Linker:
         if not passages or not semantic.concepts.iris or semantic.cap <= 0:
             return []  # nothing to compare with, or semantic links are off: no passage is encoded
         self._memo.follow(semantic)
-        read: list[Vectors | None] = []
-
-        def cached() -> Vectors | None:
-            if not read:
-                found = self.cache.vectors(inputs.content_hash, semantic.encoder.model)
-                read.append(found if found is not None and len(found) == len(passages) else None)
-            return read[0]
-
+        cached = functools.cache(partial(self._cached_vectors, inputs.content_hash, semantic, len(passages)))
         if (kept := self._memo.get(inputs.content_hash, cached)) is not None:
             return kept
         vectors = cached()
