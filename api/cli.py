@@ -14,6 +14,8 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
+from rich.text import Text
 
 from kg import __version__
 from kg.errors import KGError
@@ -70,7 +72,7 @@ def _services(read_only: bool = False) -> Services:
 
 
 def _fail(error: KGError, code: int = 1) -> typer.Exit:
-    err.print(f"[red]error:[/red] {error.message}", highlight=False, soft_wrap=True)
+    err.print(f"[red]error:[/red] {escape(error.message)}", highlight=False, soft_wrap=True)
     for problem in error.problems:
         err.print(f"  {problem}", highlight=False, markup=False, soft_wrap=True)
     return typer.Exit(code)
@@ -110,15 +112,17 @@ def _print_report(result: ImportResult, as_json: bool) -> None:
         return
     for note in result.notes:
         if note.status == "failed":
-            err.print(f"[red]failed[/red] {note.path}: {note.error}", highlight=False, soft_wrap=True)
+            err.print(f"[red]failed[/red] {escape(note.path)}: {escape(note.error)}", highlight=False, soft_wrap=True)
         for problem in note.problems:
             err.print(f"  {_where(problem)}{problem.message}", highlight=False, markup=False, soft_wrap=True)
         for warning in note.warnings:
-            err.print(f"[yellow]warning[/yellow] {_where(warning)}{warning.message}", highlight=False, soft_wrap=True)
+            err.print(
+                f"[yellow]warning[/yellow] {escape(_where(warning) + warning.message)}", highlight=False, soft_wrap=True
+            )
         for link in note.ambiguous_links:
             names = ", ".join(link.candidates)
             message = f"{note.path}:{link.line}: [[{link.name}]] is ambiguous ({names}); took {link.chosen_path}"
-            err.print(f"[yellow]warning[/yellow] {message}", highlight=False, soft_wrap=True)
+            err.print(f"[yellow]warning[/yellow] {escape(message)}", highlight=False, soft_wrap=True)
     changed = [n for n in result.notes if n.links_gained or n.links_lost]
     for note in changed:
         gained = f" +[{_short(note.links_gained)}]" if note.links_gained else ""
@@ -154,7 +158,7 @@ def _ingest_once(services: Services, paths: list[Path], index: bool, as_json: bo
             return writes.import_files(services, files, advance, link=index)
         except (ImportError, OSError) as error:
             # the notes are stored either way; `kg ask` and the server link and index them later
-            err.print(f"[yellow]search index not updated:[/yellow] {error}", highlight=False)
+            err.print(f"[yellow]search index not updated:[/yellow] {escape(str(error))}", highlight=False)
             return writes.import_files(services, files, None, link=False)
 
 
@@ -196,7 +200,7 @@ def _watch(services: Services, paths: list[Path], index: bool, as_json: bool) ->
     from ingest.reading import collect_changed
 
     if not as_json:
-        err.print(f"watching {', '.join(map(str, paths))} (Ctrl-C to stop)", highlight=False)
+        err.print(f"watching {', '.join(map(str, paths))} (Ctrl-C to stop)", highlight=False, markup=False)
     for changes in watch(*paths, watch_filter=lambda _, name: name.endswith((".md", ".markdown"))):
         present = [Path(p) for _, p in changes if Path(p).exists()]
         gone = sorted({Path(p) for change, p in changes if change is Change.deleted and not Path(p).exists()})
@@ -206,7 +210,11 @@ def _watch(services: Services, paths: list[Path], index: bool, as_json: bool) ->
             try:
                 _print_report(writes.delete_note(services, file.relative), as_json)
             except KGError as error:
-                err.print(f"[red]failed[/red] {file.display}: {error.message}", highlight=False, soft_wrap=True)
+                err.print(
+                    f"[red]failed[/red] {escape(file.display)}: {escape(error.message)}",
+                    highlight=False,
+                    soft_wrap=True,
+                )
 
 
 @app.command()
@@ -350,8 +358,8 @@ def serve(
         token, made = load_or_create_token(settings.data_dir)
         settings = settings.model_copy(update={"api_token": token})
         shown = f"write token: {token}" if made else "write token"
-        err.print(f"{shown} (kept in {token_file(settings.data_dir)})", highlight=False, soft_wrap=True)
-    err.print(f"mlkg serving {settings.data_dir} on http://{bind}:{settings.port}/  (docs: /docs)")
+        err.print(f"{shown} (kept in {token_file(settings.data_dir)})", highlight=False, markup=False, soft_wrap=True)
+    err.print(f"mlkg serving {settings.data_dir} on http://{bind}:{settings.port}/  (docs: /docs)", markup=False)
     if reload:
         uvicorn.run("api.app:app_from_environment", factory=True, host=bind, port=settings.port, reload=True)
         return
@@ -372,9 +380,9 @@ def delete(note: Annotated[str, typer.Argument(help="Note IRI, vault path or fil
     services = _services()
     try:
         result = writes.delete_note(services, note)
-        out.print(f"deleted {result.notes[0].iri}")
+        out.print(f"deleted {result.notes[0].iri}", highlight=False, markup=False)
         for other in result.relinked:
-            out.print(f"relinked {note_id(other)}", highlight=False)
+            out.print(f"relinked {note_id(other)}", highlight=False, markup=False)
     except KGError as error:
         raise _fail(error) from error
     finally:
@@ -410,7 +418,7 @@ def sparql(
         if isinstance(answer, bytes):
             sys.stdout.buffer.write(answer)
         else:
-            out.print(answer)
+            out.print(answer, markup=False, highlight=False)
     except KGError as error:
         raise _fail(error, 2) from error
     except (ValueError, TypeError, RuntimeError) as error:
@@ -436,7 +444,7 @@ def _table(result: object) -> Table | str | bytes:
     header, body = rows(result)
     table = Table(*header, caption=f"{len(body)} rows")
     for row in body:
-        table.add_row(*row)
+        table.add_row(*map(Text, row))
     return table
 
 
@@ -505,7 +513,7 @@ def coverage(
     table = Table("stage", "step", "concerns", "notes", "papers", title="Coverage")
     for stage in report.stages:
         for step in stage.steps:
-            table.add_row(stage.label, step.label, *map(str, (step.concerns, step.notes, step.papers)))
+            table.add_row(Text(stage.label), Text(step.label), *map(str, (step.concerns, step.notes, step.papers)))
     out.print(table)
     for title, concerns in (
         ("no paper", report.concerns_without_papers),
@@ -513,9 +521,9 @@ def coverage(
     ):
         out.print(f"concerns with {title}: {len(concerns)}", highlight=False)
     central = ", ".join(f"{c.label} ({c.score:.3f})" for c in report.central_concerns[:5])
-    out.print(f"most central: {central}", highlight=False, soft_wrap=True)
+    out.print(f"most central: {central}", highlight=False, markup=False, soft_wrap=True)
     unlinked = ", ".join(n.path for n in report.notes_without_concerns) or "none"
-    out.print(f"notes that link no concern: {unlinked}", highlight=False, soft_wrap=True)
+    out.print(f"notes that link no concern: {unlinked}", highlight=False, markup=False, soft_wrap=True)
 
 
 @app.command()

@@ -100,6 +100,27 @@ def test_ingest_reports_bad_notes_with_file_and_line_and_keeps_the_rest(tmp_path
     assert stats["imported_notes"] == 1
 
 
+def test_brackets_in_names_and_values_reach_the_terminal_as_written(tmp_path: Path):
+    """Rich markup must not eat `[name]` from paths, titles, warnings or table cells."""
+    vault = tmp_path / "v"
+    (vault / "a").mkdir(parents=True)
+    (vault / "b").mkdir()
+    (vault / "a" / "index.md").write_text("# A\n", "utf-8")
+    (vault / "b" / "index.md").write_text("# B\n", "utf-8")
+    (vault / "a" / "draft [wip].md").write_text("---\ntitle: [broken\n---\nSee [[index]].\n", "utf-8")
+    done = kg(tmp_path / "data", "ingest", str(vault))
+    assert done.returncode == 0, done.stderr
+    assert "draft [wip].md:2: invalid YAML frontmatter" in done.stderr
+    assert "draft [wip].md:4: [[index]] is ambiguous (a/index.md, b/index.md); took a/index.md" in done.stderr
+    query = "PREFIX mlkg: <https://w3id.org/mlkg/ontology#> SELECT ?p WHERE { ?n mlkg:path ?p } ORDER BY ?p"
+    table = kg(tmp_path / "data", "sparql", query).stdout
+    assert "a/draft [wip].md" in table
+    turtle = kg(
+        tmp_path / "data", "sparql", "CONSTRUCT { ?n <urn:p> ?p } WHERE { ?n <https://w3id.org/mlkg/ontology#path> ?p }"
+    )
+    assert '"a/draft [wip].md"' in turtle.stdout
+
+
 def test_stats_validate_export_and_help(data_dir: Path, tmp_path: Path):
     stats = json.loads(kg(data_dir, "stats", "--json").stdout)
     assert {k: stats[k] for k in ("stages", "steps", "concerns", "papers", "solutions")} == {
