@@ -1,11 +1,15 @@
-"""YAML frontmatter: split it from the body and read it as the user wrote it.
+"""Frontmatter: YAML between `---` lines, or TOML between `+++` lines (Hugo), split from the body and
+read as the user wrote it.
 
 Scalars that YAML would read as numbers or dates stay text (`arxiv: 1610.05820` is an identifier,
-not the float 1610.0582). Frontmatter that is not valid YAML does not stop the import: the body is
-read, the properties that can be read on their own line are kept, and a warning names the line.
+not the float 1610.0582); TOML numbers and dates keep their text too. Frontmatter that cannot be
+parsed does not stop the import: the body is read, the YAML properties that can be read on their own
+line are kept, and a warning names the line.
 """
 
+import datetime
 import re
+import tomllib
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -14,6 +18,9 @@ import yaml
 from kg.errors import Problem
 
 _CLOSING = re.compile(r"^(---|\.\.\.)\s*$")
+_TOML_FENCE = "+++"
+_TOML_KEY = re.compile(r"^\s*([A-Za-z0-9_-]+|\"[^\"]*\")\s*=")
+_TOML_LINE = re.compile(r"at line (\d+)")
 _TOP_KEY = re.compile(r"^([^\s#:\-][^:]*):(?:\s|$)")
 _BOOL = re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$")
 _KEPT_TAGS = {"tag:yaml.org,2002:null", "tag:yaml.org,2002:merge"}
@@ -43,6 +50,8 @@ class Frontmatter:
 def split_frontmatter(text: str, path: str) -> Frontmatter:
     """The properties (with the line of each key), the body and any warnings."""
     lines = text.split("\n")
+    if lines and lines[0].strip() == _TOML_FENCE:
+        return _split_toml(text, lines, path)
     if not lines or lines[0].strip() != "---":
         return Frontmatter(body=text)
     end = next((i for i in range(1, len(lines)) if _CLOSING.match(lines[i])), None)
@@ -95,3 +104,36 @@ def _salvage(block_lines: list[str]) -> dict[str, Any]:
         if isinstance(loaded, dict) and len(loaded) == 1:
             found.update({str(k): v for k, v in loaded.items()})
     return found
+
+
+def _split_toml(text: str, lines: list[str], path: str) -> Frontmatter:
+    end = next((i for i in range(1, len(lines)) if lines[i].strip() == _TOML_FENCE), None)
+    if end is None:
+        warning = Problem("frontmatter opened with '+++' is never closed; read as markdown", path, 1)
+        return Frontmatter(body=text, warnings=[warning])
+    block_lines = lines[1:end]
+    found = Frontmatter(body="\n".join(lines[end + 1 :]), offset=end + 1)
+    try:
+        loaded = tomllib.loads("\n".join(block_lines), parse_float=str)
+    except tomllib.TOMLDecodeError as error:
+        where = _TOML_LINE.search(str(error))
+        line = int(where.group(1)) + 1 if where else 1
+        found.warnings.append(Problem(f"invalid TOML frontmatter ({error}): imported the body", path, line))
+        return found
+    found.properties = {key: _as_text(value) for key, value in loaded.items()}
+    keys = {m.group(1).strip('"'): i + 2 for i, line in enumerate(block_lines) if (m := _TOML_KEY.match(line))}
+    found.key_lines = {key: line for key, line in keys.items() if key in found.properties}
+    return found
+
+
+def _as_text(value: Any) -> Any:
+    """TOML values as the YAML reader gives them: numbers and dates as their text."""
+    if isinstance(value, dict):
+        return {key: _as_text(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_as_text(item) for item in value]
+    if isinstance(value, bool | str):
+        return value
+    if isinstance(value, datetime.date | datetime.time):
+        return value.isoformat()
+    return str(value)

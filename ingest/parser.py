@@ -8,13 +8,17 @@ from typing import Any
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
+from ingest.comments import hide_comments
 from ingest.frontmatter import split_frontmatter
 from ingest.headings import normalise_heading
 from ingest.indented_prose import is_indented_prose
 from ingest.inline import parse_inline, parse_wikilink
 from ingest.model import Block, Inline, Note, Section, Table, Tag, WikiLink
 from ingest.tables import classify
+from kg.errors import Problem
 
+CALLOUT = re.compile(r"^\[![\w-]+\][+-]?[ \t]*")
+"""The marker of an Obsidian callout (`> [!note]- Title`): its type is not prose."""
 TRAILER_KEY = re.compile(r"^(status|tags|references|related)\s*:\s*(.*)$", re.IGNORECASE | re.DOTALL)
 _MARKDOWN = MarkdownIt("commonmark", {"maxNesting": 40}).enable("table")
 
@@ -30,6 +34,7 @@ class _Walker:
         self.table: Table | None = None
         self.row: list[str] = []
         self.row_line = 0
+        self.quote_depth = 0
         note.sections.append(Section(title="", level=0, line=1))
 
     def line(self, token: Token) -> int:
@@ -52,6 +57,8 @@ class _Walker:
             "table_close": self.table_close,
             "tr_open": self.tr_open,
             "tr_close": self.tr_close,
+            "blockquote_open": self.quote,
+            "blockquote_close": self.quote,
         }
         skip_inline = False
         for index, token in enumerate(tokens):
@@ -71,6 +78,9 @@ class _Walker:
         self.offset += token.map[0] if token.map else 0
         self.run(_MARKDOWN.parse(token.content))
         self.offset = outer
+
+    def quote(self, token: Token, tokens: list[Token], index: int) -> None:
+        self.quote_depth += 1 if token.type == "blockquote_open" else -1
 
     def heading(self, token: Token, tokens: list[Token], index: int) -> None:
         raw = tokens[index + 1].content if index + 1 < len(tokens) else ""
@@ -106,7 +116,8 @@ class _Walker:
         if self.table is not None:
             self.row.append(token.content)
             return
-        inline = parse_inline(token.content, self.line(token))
+        content = CALLOUT.sub("", token.content, count=1) if self.quote_depth else token.content
+        inline = parse_inline(content, self.line(token))
         self.collect(inline)
         if self.lists and not self.lists[-1].text:
             self.lists[-1].inline = inline
@@ -211,6 +222,11 @@ def parse_note(text: str, path: str, content_hash: str | None = None) -> Note:
     )
     note.tags.extend(_frontmatter_tags(frontmatter, key_lines.get("tags", 1)))
     note.wikilinks.extend(_frontmatter_links(frontmatter, key_lines))
-    _Walker(note, front.offset).run(_MARKDOWN.parse(front.body))
+    visible = hide_comments(front.body)
+    if visible.unclosed_line is not None:
+        line = front.offset + visible.unclosed_line
+        hidden = "a %% comment is never closed: the rest of the note is hidden, as in Obsidian"
+        note.warnings.append(Problem(hidden, path, line))
+    _Walker(note, front.offset).run(_MARKDOWN.parse(visible.body))
     note.tags.extend(note.trailer.tags)
     return note

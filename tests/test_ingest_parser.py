@@ -177,6 +177,32 @@ def test_frontmatter_scalars_keep_the_text_the_user_wrote():
     assert note.warnings == []
 
 
+def test_toml_frontmatter_as_hugo_writes_it_keeps_the_text_the_user_wrote():
+    path = FIXTURES / "obsidian" / "Hugo paper note.md"
+    note = parse_note(path.read_text("utf-8"), str(path))
+    assert note.title == "Membership inference, read again"
+    assert note.frontmatter["arxiv"] == "1610.05820"  # a TOML float, kept as written
+    assert note.frontmatter["date"] == "2017-05-22"
+    assert note.frontmatter["params"] == {"doi": "10.1145/3292500.3330701"}
+    assert [(tag.name, tag.line) for tag in note.tags] == [("privacy", 5), ("reading", 5)]
+    assert note.frontmatter_lines["arxiv"] == 3 and note.sections[1].line == 10
+    assert parse_note("+++\nversion = 1.10\nyear = 2017\n+++\n", "v.md").frontmatter == {
+        "version": "1.10",
+        "year": "2017",
+    }
+
+
+def test_broken_toml_is_a_warning_on_its_line_and_the_body_is_read():
+    path = FIXTURES / "obsidian" / "Broken TOML.md"
+    note = parse_note(path.read_text("utf-8"), "Broken TOML.md")
+    (warning,) = note.warnings
+    assert warning.line == 2 and "invalid TOML frontmatter" in warning.message
+    assert note.title == "Broken TOML" and note.frontmatter == {}
+    assert note.sections[0].blocks[0].line == 6
+    unclosed = parse_note("+++\ntitle = 'x'\nbody\n", "u.md")
+    assert "'+++' is never closed" in unclosed.warnings[0].message and unclosed.title == "u"
+
+
 def test_lines_count_the_frontmatter(tmp_path: Path):
     note = parse_note("---\ntitle: T\n---\n\n## Step one\n- bullet\n", "n.md")
     section = note.sections[1]

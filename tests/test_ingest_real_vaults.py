@@ -184,3 +184,53 @@ def test_a_synthetic_folder_per_topic_vault_imports_whole(tmp_path: Path, encode
     assert [Path(n.path).name for n in broken] == ["Paper 00007.md", "Paper 00037.md"]  # invalid YAML, 1 in 30
     assert any(link.name in ("index", "overview", "README") for n in result.notes for link in n.ambiguous_links)
     assert all(n.id.startswith("topic-") for n in result.notes)
+
+
+@pytest.fixture(scope="module")
+def obsidian(tmp_path_factory: pytest.TempPathFactory, encoder: Encoder) -> Iterator[tuple[Services, ImportResult]]:
+    data = tmp_path_factory.mktemp("obsidian")
+    services = build_services(Settings(data_dir=data, ingest_workers=1), encoder=encoder)
+    yield services, writes.import_paths(services, [ROOT / "notes", FIXTURES / "obsidian"])
+    services.close()
+
+
+def _discussed(result: ImportResult, name: str) -> dict[str, tuple[str, int | None]]:
+    note = next(note for note in result.notes if Path(note.path).name == name)
+    return {link.label: (link.method, link.line) for link in note.discusses}
+
+
+def test_hugo_toml_frontmatter_names_the_paper_and_its_tags(obsidian):
+    services, _ = obsidian
+    note = f"{NOTE}hugo-paper-note"
+    rows = select(services.store, f"SELECT ?t ?p WHERE {{ <{note}> dcterms:title ?t ; mlkg:aboutPaper ?p }}")
+    assert rows == [{"t": "Membership inference, read again", "p": "https://w3id.org/mlkg/id/paper/arxiv-1610.05820"}]
+    cited = select(services.store, f"SELECT ?p WHERE {{ <{note}> dcterms:references ?p }} ORDER BY ?p")
+    assert [row["p"] for row in cited] == [
+        "https://w3id.org/mlkg/id/paper/arxiv-1610.05820",
+        "https://w3id.org/mlkg/id/paper/doi-10.1145-3292500.3330701",
+    ]
+    tags = select(services.store, f"SELECT ?tag WHERE {{ <{note}> mlkg:tag ?tag }} ORDER BY ?tag")
+    assert [row["tag"] for row in tags] == ["privacy", "reading"]
+
+
+def test_comments_and_code_give_no_link_while_a_callout_does(obsidian):
+    _, result = obsidian
+    links = _discussed(result, "Hugo paper note.md")
+    assert links["Model inversion"] == ("mention", 12)  # the callout, without its marker
+    assert links["Feedback loops"] == ("mention", 28)  # after a block comment: lines still count
+    mentioned = {label for label, (method, _) in links.items() if method == "mention"}
+    assert not mentioned & {"Model stealing", "Concept drift", "Data poisoning"}  # comments and code
+    assert all(line not in (16, 24, 25, 26) for _, line in links.values())
+    unclosed = _discussed(result, "Unclosed comment.md")
+    assert unclosed["Outlier detection"] == ("mention", 3) and "Data cleaning" not in unclosed
+
+
+def test_broken_toml_and_an_unclosed_comment_are_warnings_with_their_lines(obsidian):
+    _, result = obsidian
+    notes = {Path(note.path).name: note for note in result.notes}
+    assert all(note.status == "added" for note in notes.values())
+    (toml,) = notes["Broken TOML.md"].warnings
+    assert toml.line == 2 and "invalid TOML frontmatter" in toml.message
+    assert _discussed(result, "Broken TOML.md")["Hardware-aware optimization"] == ("mention", 6)
+    (comment,) = notes["Unclosed comment.md"].warnings
+    assert comment.line == 5 and "never closed" in comment.message
