@@ -20,7 +20,9 @@ from kg.errors import Problem
 CALLOUT = re.compile(r"^\[![\w-]+\][+-]?[ \t]*")
 """The marker of an Obsidian callout (`> [!note]- Title`): its type is not prose."""
 TRAILER_KEY = re.compile(r"^(status|tags|references|related)\s*:\s*(.*)$", re.IGNORECASE | re.DOTALL)
-_MARKDOWN = MarkdownIt("commonmark", {"maxNesting": 40}).enable("table")
+_MARKDOWN = MarkdownIt("commonmark", {"maxNesting": 40}).enable("table").disable("inline")
+"""Block structure only: inline text is read by `parse_inline` (markdown-it's own inline pass is unused,
+and quadratic on runs of unclosed brackets)."""
 
 
 class _Walker:

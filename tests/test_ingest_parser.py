@@ -207,3 +207,20 @@ def test_lines_count_the_frontmatter(tmp_path: Path):
     note = parse_note("---\ntitle: T\n---\n\n## Step one\n- bullet\n", "n.md")
     section = note.sections[1]
     assert (section.title, section.line, section.blocks[0].line) == ("Step one", 5, 6)
+
+
+def test_block_structure_is_the_full_parsers_without_its_inline_pass():
+    """The parser skips markdown-it's inline pass (quadratic on unclosed `[[` runs): blocks stay the same."""
+    from markdown_it import MarkdownIt
+
+    from ingest.parser import _MARKDOWN
+
+    full = MarkdownIt("commonmark", {"maxNesting": 40}).enable("table")
+    notes = [SEED, *FIXTURES.rglob("*.md")]
+    for path in notes:
+        text = path.read_text("utf-8", errors="replace")
+        ours = [(t.type, t.map, t.content) for t in _MARKDOWN.parse(text)]
+        assert ours == [(t.type, t.map, t.content) for t in full.parse(text)], path
+    assert len(notes) > 20
+    (token,) = [t for t in _MARKDOWN.parse("[[" * 1000) if t.type == "inline"]
+    assert token.content == "[[" * 1000 and not token.children
