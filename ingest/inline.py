@@ -7,7 +7,7 @@ from ingest.model import Identifier, Inline, Link, Tag, WikiLink
 WIKILINK = re.compile(r"(!?)\[\[([^\[\]\n]{1,1000}?)\]\]")
 MD_LINK = re.compile(r"(!?)\[([^\[\]\n]{0,1000})\]\(\s*<?([^\s()<>]{1,2000})>?(?:\s+\"[^\"\n]*\")?\s*\)")
 URL = re.compile(r"https?://[^\s<>()\[\]{}\"'`|]{1,2000}")
-TAG = re.compile(r"(?<![\w/&#\]\)])#([A-Za-z_\u00c0-\uffff][\w/\-\u00c0-\uffff]{0,200})")
+TAG = re.compile(r"(?<![\w/&#\]\)\\])#([A-Za-z_\u00c0-\uffff][\w/\-\u00c0-\uffff]{0,200})")
 ARXIV = re.compile(
     r"(?:arxiv\.org/(?:abs|pdf)/|\barXiv\s*:\s*)"
     r"(\d{4}\.\d{4,5}|[a-z\-]+(?:\.[A-Z]{2})?/\d{7})(?:v\d+)?(?:\.pdf)?",

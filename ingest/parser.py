@@ -8,9 +8,9 @@ from typing import Any
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
-from ingest.comments import hide_comments
 from ingest.frontmatter import split_frontmatter
 from ingest.headings import normalise_heading
+from ingest.hidden_text import blank_display_math, hide_comments
 from ingest.indented_prose import is_indented_prose
 from ingest.inline import parse_inline, parse_wikilink
 from ingest.model import Block, Inline, Note, Section, Table, Tag, WikiLink
@@ -224,7 +224,7 @@ def parse_note(text: str, path: str, content_hash: str | None = None) -> Note:
     )
     note.tags.extend(_frontmatter_tags(frontmatter, key_lines.get("tags", 1)))
     note.wikilinks.extend(_frontmatter_links(frontmatter, key_lines))
-    visible = hide_comments(front.body)
+    visible = hide_comments(blank_display_math(front.body))
     if visible.unclosed_line is not None:
         line = front.offset + visible.unclosed_line
         hidden = "a %% comment is never closed: the rest of the note is hidden, as in Obsidian"

@@ -1,4 +1,5 @@
-"""Obsidian's `%%comments%%`: hidden in the note as Obsidian shows it, so they are not read as prose.
+"""What a reader of the rendered note does not read as markdown prose: Obsidian's `%%comments%%` and
+display math (`$$` blocks over several lines, whose `# ...` or `- ...` lines are not headings or lists).
 
 A comment may be inline or span lines; `%%` inside code (fenced or inline) and display math stays
 text. An unclosed `%%` hides the rest of the note, as in Obsidian. Newlines are kept, so every
@@ -26,6 +27,32 @@ class _Scan:
     opened_at: int = 0
 
 
+def _closes(line: str, fence: str) -> bool:
+    stripped = line.strip()
+    return stripped.startswith(fence) and not stripped.strip(fence[0])
+
+
+def blank_display_math(body: str) -> str:
+    """`body` with each `$$` block that spans lines (opened at the start of a line, and closed) made
+    blank lines; a `$$` never closed stays text."""
+    if "$$" not in body:
+        return body
+    lines, fence, number = body.split("\n"), "", 0
+    while number < len(lines):
+        line, stripped = lines[number], lines[number].strip()
+        if fence:
+            fence = "" if _closes(line, fence) else fence
+        elif opening := FENCE.match(line):
+            fence = opening.group(1)
+        elif stripped.startswith("$$") and stripped.count("$$") % 2 == 1:
+            end = next((i for i in range(number + 1, len(lines)) if lines[i].count("$$") % 2 == 1), None)
+            if end is not None:
+                lines[number : end + 1] = [""] * (end + 1 - number)
+                number = end
+        number += 1
+    return "\n".join(lines)
+
+
 def hide_comments(body: str) -> Uncommented:
     """`body` without its comments; cheap when it has no `%%`."""
     if "%%" not in body:
@@ -33,7 +60,7 @@ def hide_comments(body: str) -> Uncommented:
     scan, fence, kept = _Scan(), "", []
     for number, line in enumerate(body.split("\n"), 1):
         if fence:
-            fence = "" if line.strip().startswith(fence) and not line.strip().strip(fence[0]) else fence
+            fence = "" if _closes(line, fence) else fence
             kept.append(line)
             continue
         opening = FENCE.match(line)

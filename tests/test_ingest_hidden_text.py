@@ -1,6 +1,6 @@
 """Obsidian `%%comments%%` are hidden before the markdown is read; code and math keep their `%%`."""
 
-from ingest.comments import hide_comments
+from ingest.hidden_text import blank_display_math, hide_comments
 from ingest.parser import parse_note
 
 from .conftest import FIXTURES
@@ -48,3 +48,22 @@ def test_an_unclosed_comment_is_a_warning_on_its_line():
     assert warning.line == 5 and "never closed" in warning.message
     texts = [block.text for section in note.sections for block in section.blocks]
     assert texts == ["Outlier detection is discussed here."]
+
+
+def test_display_math_over_several_lines_is_neither_heading_nor_list():
+    text = "Bound:\n$$\n\\log p(x) \\geq 0\n# not a heading\n- not a list\n$$\nwhere $x$ is \\#1, see #real.\n"
+    note = parse_note(text, "m.md")
+    assert [section.title for section in note.sections] == [""]
+    assert [(block.line, block.text) for block in note.sections[0].blocks] == [
+        (1, "Bound:"),
+        (7, "where $x$ is #1, see real."),
+    ]
+    assert [tag.name for tag in note.tags] == ["real"]  # an escaped \\# is no tag
+
+
+def test_display_math_left_alone_when_inline_unclosed_or_in_code():
+    assert blank_display_math("a $$x$$ b\n$$y$$\n") == "a $$x$$ b\n$$y$$\n"
+    assert blank_display_math("$$$ profit\nnext line\n") == "$$$ profit\nnext line\n"  # never closed
+    fenced = "```\n$$\n# code\n$$\n```"
+    assert blank_display_math(fenced) == fenced
+    assert blank_display_math("x\n  $$\n  a\n  b $$\ny") == "x\n\n\n\ny"
