@@ -14,7 +14,8 @@ from api.link_eval import evaluate_links
 from ingest.link_passages import passages
 from ingest.parser import parse_note
 from kg.links.evaluation import LinkScores
-from kg.links.inputs import Passage
+from kg.links.inputs import PASSAGES_VERSION, Passage
+from kg.links.note_cache import NoteCache
 from kg.links.note_links import ConceptVectors, Judgement
 from kg.search.encoder import Encoder
 from kg.settings import Settings
@@ -88,7 +89,10 @@ def test_each_passage_votes_for_its_closest_concern_and_the_note_judgement_can_a
     assert by_note[1].line == 7  # with the passage closest to b as its evidence
 
 
-def test_notes_kept_by_an_older_passage_reader_are_read_again_on_the_next_ingest(tmp_path: Path, encoder: Encoder):
+@pytest.mark.parametrize("suffix", [".json", ".v2.json"])
+def test_notes_kept_by_an_older_passage_reader_are_read_again_on_the_next_ingest(
+    tmp_path: Path, encoder: Encoder, suffix: str
+):
     from api.service import writes
     from api.service.core import build_services
 
@@ -98,10 +102,13 @@ def test_notes_kept_by_an_older_passage_reader_are_read_again_on_the_next_ingest
     (vault / talk.name).write_bytes(talk.read_bytes())
     services = build_services(Settings(data_dir=tmp_path / "data", ingest_workers=1), encoder=encoder)
     writes.import_paths(services, [vault])
-    kept = next((tmp_path / "data" / "cache" / "inputs").glob("*.v2.json"))
-    older = kept.with_name(kept.name.replace(".v2.json", ".json"))
-    kept.rename(older)  # as the previous version left it: no indented prose among the passages
+    current = f".v{PASSAGES_VERSION}.json"
+    kept = next((tmp_path / "data" / "cache" / "inputs").glob(f"*{current}"))
+    older = kept.with_name(kept.name.replace(current, suffix))
+    kept.rename(older)  # as an earlier version left it: no indented prose among the passages
     services.close()
+    content_hash, note = kept.name.split("-")[0], "https://w3id.org/mlkg/id/note/meetup-retraining-at-a-bank"
+    assert NoteCache(tmp_path / "data" / "cache").load(content_hash, note) is not None  # still links meanwhile
     services = build_services(Settings(data_dir=tmp_path / "data", ingest_workers=1), encoder=encoder)
     writes.import_paths(services, [vault])
     assert kept.exists() and not older.exists()  # read again, though its bytes did not change

@@ -89,18 +89,24 @@ class NoteCache:
         tmp = path.with_suffix(".tmp")
         tmp.write_text(inputs.to_json(), "utf-8")
         tmp.replace(path)
-        self._inputs_path(inputs.content_hash, inputs.note, 1).unlink(missing_ok=True)
+        for older in self._older_paths(inputs.content_hash, inputs.note):
+            older.unlink(missing_ok=True)
         self._remember((inputs.content_hash, inputs.note), inputs)
+
+    def _older_paths(self, content_hash: str, note: str) -> list[Path]:
+        """Where earlier passage readers kept this note's inputs, newest first."""
+        return [self._inputs_path(content_hash, note, version) for version in range(PASSAGES_VERSION - 1, 0, -1)]
 
     def load(self, content_hash: str, note: str) -> LinkInputs | None:
         if (cached := self._loaded.get((content_hash, note))) is not None:
             self._loaded.move_to_end((content_hash, note))
             return cached
         try:  # a content hash read from the store may be anything: _safe refuses it here
-            current, first = self._inputs_path(content_hash, note), self._inputs_path(content_hash, note, 1)
-            # inputs kept by the first version still link until the note is read again
+            current = self._inputs_path(content_hash, note)
+            # inputs kept by an earlier version still link until the note is read again
             found = current.exists()
-            inputs = LinkInputs.from_json((current if found else first).read_text("utf-8"))
+            older = [path for path in self._older_paths(content_hash, note) if path.exists()]
+            inputs = LinkInputs.from_json((current if found or not older else older[0]).read_text("utf-8"))
         except (OSError, ValueError, KeyError, TypeError) as error:
             log.warning(
                 "no link inputs for %s (content %s…: %s); import the note again to link it",
