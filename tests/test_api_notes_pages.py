@@ -57,3 +57,13 @@ def test_a_path_filter_counts_what_it_keeps_and_bad_pages_are_refused(site: str)
     for bad in ({"limit": 0}, {"offset": -1}, {"limit": "many"}):
         refused = httpx.get(f"{site}/notes", params=bad)
         assert refused.status_code == 422 and refused.json()["error"]["message"], bad
+
+
+def test_a_notes_page_tells_what_its_entry_in_the_list_tells(site: str) -> None:
+    listed = {note["id"]: note for note in httpx.get(f"{site}/notes").json()}
+    seed = next(note for note in listed.values() if note["path"] == SEED.name)
+    assert seed["paper"] and seed["concepts"] > 30 and seed["imported"]
+    for entry in listed.values():
+        detail = httpx.get(f"{site}/notes/{entry['id']}").json()
+        assert {key: detail[key] for key in entry} == entry
+        assert len(detail["discusses"]) >= entry["concepts"]

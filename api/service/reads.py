@@ -106,14 +106,18 @@ def notes(services: Services, offset: int = 0, limit: int | None = None, path: s
         page = listed[offset : None if limit is None else offset + limit]
         if not page:  # past the end: nothing to read
             return NotePage(len(listed), offset, [])
-        iris = [iri for iri, _ in page]
-        store = view.store
-        hashes = store.note_hashes(iris)
-        titles = values_by_node(store, "?node a mlkg:Note ; dcterms:title ?value", iris)
-        papers = values_by_node(store, "?node a mlkg:Note ; mlkg:aboutPaper ?value", iris)
-        concepts = _concept_counts(view, iris)
-    imported = services.linker.cache.imported_at
-    summaries = [
+        summaries = _summaries(services, view, page)
+    return NotePage(len(listed), offset, summaries)
+
+
+def _summaries(services: Services, view: ReadView, page: list[tuple[str, str]]) -> list[NoteSummary]:
+    """Id, IRI, path, title, paper, concepts discussed and import time of each (IRI, path) in `page`."""
+    iris = [iri for iri, _ in page]
+    hashes = view.store.note_hashes(iris)
+    titles = values_by_node(view.store, "?node a mlkg:Note ; dcterms:title ?value", iris)
+    papers = values_by_node(view.store, "?node a mlkg:Note ; mlkg:aboutPaper ?value", iris)
+    concepts = _concept_counts(view, iris)
+    return [
         NoteSummary(
             id=note_id(iri),
             iri=iri,
@@ -121,11 +125,10 @@ def notes(services: Services, offset: int = 0, limit: int | None = None, path: s
             title=min(titles[iri], key=len) if iri in titles else None,
             paper=min(papers[iri]) if iri in papers else None,
             concepts=concepts.get(iri, 0),
-            imported=imported(hashes.get(iri, "")),
+            imported=services.linker.cache.imported_at(hashes.get(iri, "")),
         )
         for iri, note_path in page
     ]
-    return NotePage(len(listed), offset, summaries)
 
 
 def _concept_counts(read: ReadView, notes: list[str]) -> dict[str, int]:
@@ -144,9 +147,8 @@ def note(services: Services, wanted: str, full: bool = True) -> NoteDetail:
         path = view.store.note_paths([iri]).get(iri)
         if path is None:
             raise NotFound(f"no imported note has the id {wanted!r}")
-        detail = NoteDetail(id=note_id(iri), iri=iri, path=path)
-        titles = values_by_node(view.store, "?node dcterms:title ?value", [iri]).get(iri)
-        detail.title = min(titles, key=len) if titles else None
+        (summary,) = _summaries(services, view, [(iri, path)])
+        detail = NoteDetail(**summary.model_dump())
         if full:
             detail.markdown = services.linker.cache.source(view.store.note_hashes([iri]).get(iri, ""))
             detail.derived = [DerivedNode.model_validate(d) for d in _derived(select(view.store, DERIVED % iri))]
