@@ -19,7 +19,8 @@ from kg.errors import Problem
 
 _CLOSING = re.compile(r"^(---|\.\.\.)\s*$")
 _TOML_FENCE = "+++"
-_TOML_KEY = re.compile(r"^\s*([A-Za-z0-9_-]+|\"[^\"]*\")\s*=")
+_TOML_KEY = re.compile(r"^\s*(?:\[{1,2}\s*)?([A-Za-z0-9_-]+|\"[^\"]*\")\s*(?:=|[.\]])")
+"""A top-level key, or the first name of a `[table]` or `[[array of tables]]` header."""
 _TOML_LINE = re.compile(r"at line (\d+)")
 _TOP_KEY = re.compile(r"^([^\s#:\-][^:]*):(?:\s|$)")
 _BOOL = re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$")
@@ -121,7 +122,10 @@ def _split_toml(text: str, lines: list[str], path: str) -> Frontmatter:
         found.warnings.append(Problem(f"invalid TOML frontmatter ({error}): imported the body", path, line))
         return found
     found.properties = {key: _as_text(value) for key, value in loaded.items()}
-    keys = {m.group(1).strip('"'): i + 2 for i, line in enumerate(block_lines) if (m := _TOML_KEY.match(line))}
+    keys: dict[str, int] = {}
+    for number, line in enumerate(block_lines, 2):
+        if match := _TOML_KEY.match(line):
+            keys.setdefault(match.group(1).strip('"'), number)
     found.key_lines = {key: line for key, line in keys.items() if key in found.properties}
     return found
 

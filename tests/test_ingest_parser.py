@@ -185,7 +185,8 @@ def test_toml_frontmatter_as_hugo_writes_it_keeps_the_text_the_user_wrote():
     assert note.frontmatter["date"] == "2017-05-22"
     assert note.frontmatter["params"] == {"doi": "10.1145/3292500.3330701"}
     assert [(tag.name, tag.line) for tag in note.tags] == [("privacy", 5), ("reading", 5)]
-    assert note.frontmatter_lines["arxiv"] == 3 and note.sections[1].line == 10
+    assert note.frontmatter_lines["arxiv"] == 3 and note.frontmatter_lines["params"] == 6
+    assert note.sections[1].line == 10
     assert parse_note("+++\nversion = 1.10\nyear = 2017\n+++\n", "v.md").frontmatter == {
         "version": "1.10",
         "year": "2017",
