@@ -123,8 +123,8 @@ def _split_toml(text: str, lines: list[str], path: str) -> Frontmatter:
         return found
     found.properties = {key: _as_text(value) for key, value in loaded.items()}
     keys: dict[str, int] = {}
-    for number, line in enumerate(block_lines, 2):
-        if match := _TOML_KEY.match(line):
+    for number, text in enumerate(block_lines, 2):
+        if match := _TOML_KEY.match(text):
             keys.setdefault(match.group(1).strip('"'), number)
     found.key_lines = {key: line for key, line in keys.items() if key in found.properties}
     return found
