@@ -142,11 +142,10 @@ def _ingest_once(services: Services, paths: list[Path], index: bool, as_json: bo
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     from api.service import writes
-    from ingest.reading import collect
 
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
     with Progress(*columns, console=err, transient=True, disable=as_json) as progress:
-        files = collect(paths)
+        files = writes.collect_paths(services, paths)
         task = progress.add_task("ingesting", total=len(files))
 
         def advance(_: str) -> None:
@@ -201,12 +200,13 @@ def _watch(services: Services, paths: list[Path], index: bool, as_json: bool) ->
 
     if not as_json:
         err.print(f"watching {', '.join(map(str, paths))} (Ctrl-C to stop)", highlight=False, markup=False)
+    roots = writes.vault_roots(services, paths)
     for changes in watch(*paths, watch_filter=lambda _, name: name.endswith((".md", ".markdown"))):
         present = [Path(p) for _, p in changes if Path(p).exists()]
         gone = sorted({Path(p) for change, p in changes if change is Change.deleted and not Path(p).exists()})
         if present:
-            _print_report(writes.import_files(services, collect_changed(present, paths), link=index), as_json)
-        for file in collect_changed(gone, paths):
+            _print_report(writes.import_files(services, collect_changed(present, roots), link=index), as_json)
+        for file in collect_changed(gone, roots):
             try:
                 _print_report(writes.delete_note(services, file.relative), as_json)
             except KGError as error:

@@ -1,5 +1,7 @@
 """Finding note files and reading them safely: size limit, binary files, invalid UTF-8."""
 
+import os
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -17,10 +19,18 @@ class NoteFile:
     file: Path | None = None
 
 
-def collect(paths: list[Path]) -> list[NoteFile]:
-    """Markdown files named or found under the given folders (hidden folders skipped), sorted."""
+def given_root(path: Path) -> Path:
+    """The vault root when nothing else is known: the folder given, or the folder of a file given."""
+    absolute = Path(os.path.abspath(path))
+    return absolute if path.is_dir() else absolute.parent
+
+
+def collect(paths: list[Path], root_of: Callable[[Path], Path] = given_root) -> list[NoteFile]:
+    """Markdown files named or found under the given folders (hidden folders skipped), sorted; each
+    named by its path under the vault root `root_of` gives for the path it was found through."""
     found: dict[Path, NoteFile] = {}
     for path in paths:
+        root, base = root_of(path), Path(os.path.abspath(path))
         if path.is_dir():
             for file in sorted(path.rglob("*")):
                 rel = file.relative_to(path)
@@ -29,18 +39,20 @@ def collect(paths: list[Path]) -> list[NoteFile]:
                     and file.is_file()
                     and not any(part.startswith(".") for part in rel.parts)
                 ):
-                    found.setdefault(file.resolve(), NoteFile(str(file), rel.as_posix(), file))
+                    vault_path = (base / rel).relative_to(root).as_posix()
+                    found.setdefault(file.resolve(), NoteFile(str(file), vault_path, file))
         else:
-            found.setdefault(path.resolve(), NoteFile(str(path), path.name, path))
+            found.setdefault(path.resolve(), NoteFile(str(path), base.relative_to(root).as_posix(), path))
     return list(found.values())
 
 
 def collect_changed(changed: list[Path], roots: list[Path]) -> list[NoteFile]:
-    """Changed files as `collect` would name them when importing `roots`: vault paths keep their folders."""
+    """Changed files as `collect` would name them under these vault roots: vault paths keep their folders."""
     files = []
     for path in sorted(set(changed)):
-        root = next((r for r in roots if r.is_dir() and r.resolve() in path.resolve().parents), None)
-        relative = path.resolve().relative_to(root.resolve()).as_posix() if root else path.name
+        absolute = Path(os.path.abspath(path))
+        root = max((r for r in roots if r in absolute.parents), key=lambda r: len(r.parts), default=None)
+        relative = absolute.relative_to(root).as_posix() if root else path.name
         files.append(NoteFile(str(path), relative, path))
     return files
 

@@ -16,6 +16,7 @@ from api.service.results import (
 )
 from ingest.pipeline import IngestReport, NoteOutcome
 from ingest.reading import NoteFile, collect
+from ingest.vault_roots import VaultRoots
 from kg.errors import Problem
 from kg.graph.discussions import discussions
 from kg.iris import links_graph_iri, note_id
@@ -42,7 +43,22 @@ def import_paths(
     services: Services, paths: list[Path], progress: Progress | None = None, link: bool = True
 ) -> ImportResult:
     """Import every markdown file named or found under `paths`."""
-    return import_files(services, collect(paths), progress, link)
+    return import_files(services, collect_paths(services, paths), progress, link)
+
+
+def collect_paths(services: Services, paths: list[Path]) -> list[NoteFile]:
+    """The note files under `paths`, each named by its path in its vault (see `ingest.vault_roots`);
+    folders imported are remembered as vault roots for later imports of their parts."""
+    roots = VaultRoots(services.settings.data_dir)
+    files = collect(paths, roots.root_of)
+    roots.remember([roots.root_of(path) for path in paths if path.is_dir()])
+    return files
+
+
+def vault_roots(services: Services, paths: list[Path]) -> list[Path]:
+    """The vault roots of `paths`, as `collect_paths` names their files."""
+    roots = VaultRoots(services.settings.data_dir)
+    return [roots.root_of(path) for path in paths]
 
 
 def import_note(services: Services, path: str, data: bytes) -> ImportResult:
