@@ -9,7 +9,7 @@ MD_LINK = re.compile(r"(!?)\[([^\[\]\n]{0,1000})\]\(\s*<?([^\s()<>]{1,2000})>?(?
 URL = re.compile(r"https?://[^\s<>()\[\]{}\"'`|]{1,2000}")
 TAG = re.compile(r"(?<![\w/&#\]\)\\])#([A-Za-z_\u00c0-\uffff][\w/\-\u00c0-\uffff]{0,200})")
 ARXIV = re.compile(
-    r"(?:arxiv\.org/(?:abs|pdf)/|\barXiv\s*:\s*)"
+    r"(?:arxiv\.org/(?:abs|pdf|html)/|\barXiv\s*:\s*|\barXiv[ \t]+)"
     r"(\d{4}\.\d{4,5}|[a-z\-]+(?:\.[A-Z]{2})?/\d{7})(?:v\d+)?(?:\.pdf)?",
     re.IGNORECASE,
 )

@@ -225,3 +225,16 @@ def test_block_structure_is_the_full_parsers_without_its_inline_pass():
     assert len(notes) > 20
     (token,) = [t for t in _MARKDOWN.parse("[[" * 1000) if t.type == "inline"]
     assert token.content == "[[" * 1000 and not token.children
+
+
+@pytest.mark.parametrize(
+    ("text", "found"),
+    [
+        ("Shokri et al., arXiv 1610.05820", ["arXiv:1610.05820"]),
+        ("https://arxiv.org/html/2401.00001v1", ["arXiv:2401.00001"]),
+        ("arXiv:1706.03762v5 and doi:10.1145/3292500.3330701.", ["arXiv:1706.03762", "doi:10.1145/3292500.3330701"]),
+        ("an arXiv 2023 survey", []),
+    ],
+)
+def test_arxiv_ids_as_reading_lists_write_them(text: str, found: list[str]):
+    assert [identifier.value for identifier in parse_inline(text, 1).identifiers] == found
