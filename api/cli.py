@@ -35,6 +35,8 @@ app = typer.Typer(
     add_completion=False,
 )
 out = Console()
+SHOWN_CANDIDATES = 4
+"""Notes named in an ambiguous link's warning (a vault of 100 topic folders has 100 `index.md`; --json has all)."""
 err = Console(stderr=True)
 
 
@@ -120,7 +122,8 @@ def _print_report(result: ImportResult, as_json: bool) -> None:
                 f"[yellow]warning[/yellow] {escape(_where(warning) + warning.message)}", highlight=False, soft_wrap=True
             )
         for link in note.ambiguous_links:
-            names = ", ".join(link.candidates)
+            shown = link.candidates[:SHOWN_CANDIDATES]
+            names = ", ".join(shown) + (f", … {len(link.candidates)} notes" if shown != link.candidates else "")
             message = f"{note.path}:{link.line}: [[{link.name}]] is ambiguous ({names}); took {link.chosen_path}"
             err.print(f"[yellow]warning[/yellow] {escape(message)}", highlight=False, soft_wrap=True)
     changed = [n for n in result.notes if n.links_gained or n.links_lost]

@@ -121,6 +121,20 @@ def test_brackets_in_names_and_values_reach_the_terminal_as_written(tmp_path: Pa
     assert '"a/draft [wip].md"' in turtle.stdout
 
 
+def test_an_ambiguous_link_names_a_few_candidates_and_counts_them(tmp_path: Path):
+    vault = tmp_path / "v"
+    for topic in "abcdef":
+        (vault / topic).mkdir(parents=True)
+        (vault / topic / "index.md").write_text(f"# {topic}\n", "utf-8")
+    (vault / "f" / "note.md").write_text("See [[index]].\n", "utf-8")
+    done = kg(tmp_path / "data", "ingest", str(vault))
+    shown = "(a/index.md, b/index.md, c/index.md, d/index.md, … 6 notes); took f/index.md"
+    assert f"note.md:1: [[index]] is ambiguous {shown}" in done.stderr
+    report = json.loads(kg(tmp_path / "data2", "ingest", "--json", str(vault)).stdout)
+    (link,) = next(note for note in report["notes"] if note["id"] == "f/note")["ambiguous_links"]
+    assert len(link["candidates"]) == 6  # --json names them all
+
+
 def test_stats_validate_export_and_help(data_dir: Path, tmp_path: Path):
     stats = json.loads(kg(data_dir, "stats", "--json").stdout)
     assert {k: stats[k] for k in ("stages", "steps", "concerns", "papers", "solutions")} == {
