@@ -375,14 +375,16 @@ def serve(
 
 
 @app.command()
-def delete(note: Annotated[str, typer.Argument(help="Note IRI, vault path or file name.")]) -> None:
+def delete(
+    note: Annotated[str, typer.Argument(help="Note IRI, vault path, file name, or the note's file on disk.")],
+) -> None:
     """Remove a note's graph and links: everything only it asserted disappears; notes linking to it are relinked."""
     from api.service import writes
     from kg.iris import note_id
 
     services = _services()
     try:
-        result = writes.delete_note(services, note)
+        result = writes.delete_note(services, writes.vault_path_of(services, note))
         out.print(f"deleted {result.notes[0].iri}", highlight=False, markup=False)
         for other in result.relinked:
             out.print(f"relinked {note_id(other)}", highlight=False, markup=False)

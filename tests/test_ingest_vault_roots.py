@@ -64,3 +64,7 @@ def test_importing_a_folder_or_a_file_again_updates_its_notes_instead_of_adding_
     assert [(note["id"], note["status"]) for note in alone["notes"]] == [("top", "updated")]
     stats = json.loads(kg(data, "stats", "--json").stdout)
     assert stats["imported_notes"] == 3
+    gone = kg(data, "delete", str(vault / "Topic" / "deep" / "x.md"))  # the file on disk names its note
+    assert gone.returncode == 0 and "deleted https://w3id.org/mlkg/id/note/topic/deep/x" in gone.stdout
+    missing = kg(data, "delete", str(vault / "Topic" / "nothing.md"))
+    assert missing.returncode == 1 and "no imported note matches 'Topic/nothing.md'" in missing.stderr

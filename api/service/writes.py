@@ -1,6 +1,7 @@
 """Every write: import files or bytes, delete a note, run a SPARQL update. One at a time, each
 stored, linked, indexed and published before it returns its typed result."""
 
+import os
 from collections.abc import Callable
 from pathlib import Path
 
@@ -15,7 +16,7 @@ from api.service.results import (
     Summary,
 )
 from ingest.pipeline import IngestReport, NoteOutcome
-from ingest.reading import NoteFile, collect
+from ingest.reading import NOTE_SUFFIXES, NoteFile, collect
 from ingest.vault_roots import VaultRoots
 from kg.errors import Problem
 from kg.graph.discussions import discussions
@@ -53,6 +54,16 @@ def collect_paths(services: Services, paths: list[Path]) -> list[NoteFile]:
     files = collect(paths, roots.root_of)
     roots.remember([roots.root_of(path) for path in paths if path.is_dir()])
     return files
+
+
+def vault_path_of(services: Services, note: str) -> str:
+    """A note's file on disk (a path that exists, or an absolute one) as its vault path; anything else
+    (IRI, id, vault path, file name) as given."""
+    given = Path(note)
+    if given.suffix.lower() not in NOTE_SUFFIXES or not (given.is_absolute() or given.is_file()):
+        return note
+    root = VaultRoots(services.settings.data_dir).root_of(given)
+    return Path(os.path.abspath(given)).relative_to(root).as_posix()
 
 
 def vault_roots(services: Services, paths: list[Path]) -> list[Path]:
