@@ -18,6 +18,8 @@ import yaml
 from kg.errors import Problem
 
 _CLOSING = re.compile(r"^(---|\.\.\.)\s*$")
+_NOT_PLAIN = tuple("[]{}|>&*!%@`'\"")
+"""First characters of YAML values that are not plain text (flow collections, block scalars, quotes...)."""
 _TOML_FENCE = "+++"
 _TOML_KEY = re.compile(r"^\s*(?:\[{1,2}\s*)?([A-Za-z0-9_-]+|\"[^\"]*\")\s*(?:=|[.\]])")
 """A top-level key, or the first name of a `[table]` or `[[array of tables]]` header."""
@@ -92,15 +94,19 @@ def _load(block_lines: list[str], path: str, warnings: list[Problem]) -> dict[st
 
 
 def _salvage(block_lines: list[str]) -> dict[str, Any]:
-    """The `key: value` lines of broken frontmatter that are valid YAML on their own."""
+    """The `key: value` lines of broken frontmatter that are valid YAML on their own, and plain values
+    that are not only for a colon inside them (`title: Attention: is all you need`)."""
     found: dict[str, Any] = {}
     for line in block_lines:
         match = _TOP_KEY.match(line)
-        if match is None or not line[match.end() :].strip():
+        value = line[match.end() :].strip() if match else ""
+        if match is None or not value:
             continue
         try:
             loaded = yaml.load(line, Loader=TextLoader)  # noqa: S506 - a SafeLoader
         except yaml.YAMLError:
+            if not value.startswith(_NOT_PLAIN) and " #" not in value:
+                found[match.group(1).strip()] = value
             continue
         if isinstance(loaded, dict) and len(loaded) == 1:
             found.update({str(k): v for k, v in loaded.items()})

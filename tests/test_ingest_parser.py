@@ -154,6 +154,15 @@ def test_bad_yaml_is_a_warning_with_file_and_line_and_the_body_is_read():
     assert note.sections[1].line == 5
 
 
+def test_a_colon_inside_a_plain_value_keeps_the_value():
+    text = "---\ntitle: Attention: is all you need\narxiv: 1706.03762\ntags: [nlp, broken\nnote: a: b # c\n---\nBody.\n"
+    note = parse_note(text, "x.md")
+    assert note.title == "Attention: is all you need"
+    assert note.frontmatter == {"title": "Attention: is all you need", "arxiv": "1706.03762"}
+    (warning,) = note.warnings
+    assert warning.line == 2 and "kept title, arxiv" in warning.message
+
+
 def test_unclosed_frontmatter_is_markdown_and_non_mapping_frontmatter_is_ignored():
     note = parse_note("---\ntitle: x\n# never closed\n", "u.md")
     assert "never closed" in note.warnings[0].message and note.warnings[0].line == 1
