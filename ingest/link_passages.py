@@ -72,7 +72,7 @@ def link_inputs(note: Note, mapped: MappedNote) -> LinkInputs:
     wikilinks = [
         Reference(link.name, link.line, link.folder)
         for link in [*note.wikilinks, *note.trailer.related]
-        if link.name and not (link.embed and not link.target.endswith(".md"))
+        if link.name and not link.attachment
     ]
     about = next((str(o) for s, p, o in mapped.triples if s == mapped.iri and p == MLKG.aboutPaper), "")
     own = sorted(str(node) for node in mapped.lines if kind_of(str(node)) in ("stage", "step", "concern"))

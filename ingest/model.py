@@ -12,6 +12,45 @@ class Tag:
     line: int
 
 
+ATTACHMENTS = frozenset(
+    [
+        "png",
+        "jpg",
+        "jpeg",
+        "gif",
+        "bmp",
+        "svg",
+        "webp",
+        "avif",
+        "heic",
+        "tif",
+        "tiff",
+        "ico",
+        "pdf",
+        "mp3",
+        "wav",
+        "m4a",
+        "ogg",
+        "flac",
+        "3gp",
+        "webm",
+        "mp4",
+        "mov",
+        "mkv",
+        "ogv",
+        "canvas",
+        "base",
+        "csv",
+        "json",
+        "xlsx",
+        "docx",
+        "pptx",
+        "zip",
+    ]
+)
+"""Extensions of the files Obsidian embeds or links besides notes."""
+
+
 @dataclass(frozen=True)
 class WikiLink:
     """`[[folder/target#heading|alias]]`, or an embed when written `![[...]]`."""
@@ -27,6 +66,11 @@ class WikiLink:
     def name(self) -> str:
         """The file name the link points at, without folders or extension."""
         return self.target.removesuffix(".md")
+
+    @property
+    def attachment(self) -> bool:
+        """Whether it points at a file that is not a note (an image, a PDF, a canvas...)."""
+        return self.target.rpartition(".")[2].lower() in ATTACHMENTS if "." in self.target else False
 
 
 @dataclass(frozen=True)

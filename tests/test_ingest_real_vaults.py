@@ -234,3 +234,12 @@ def test_broken_toml_and_an_unclosed_comment_are_warnings_with_their_lines(obsid
     assert _discussed(result, "Broken TOML.md")["Hardware-aware optimization"] == ("mention", 6)
     (comment,) = notes["Unclosed comment.md"].warnings
     assert comment.line == 5 and "never closed" in comment.message
+
+
+def test_an_embedded_note_is_a_link_and_an_attachment_is_none(obsidian):
+    services, _ = obsidian
+    assert _related(services, "embeds") == {"hugo-paper-note", "unclosed-comment"}
+    placeholders = select(
+        services.store, "SELECT ?t WHERE { ?n a mlkg:Note ; dcterms:title ?t FILTER(CONTAINS(?t, '.')) }"
+    )
+    assert placeholders == []  # no note made up for diagram.png or slides.pdf
