@@ -4,9 +4,10 @@ import json
 from dataclasses import asdict, dataclass, field
 
 PASSAGES_VERSION = 3
-"""How passages are read from a note (2: indented prose and `link_title` too; 3: Obsidian `%%comments%%`
-hidden, display math and callout markers dropped, TOML frontmatter and `arXiv 1610.05820` read). Link inputs kept by an
-older version still link, but the note counts as not imported, so the next ingest reads it again."""
+"""How passages are read from a note (2: indented prose and `link_title` too; 3: Obsidian
+`%%comments%%` hidden, display math and callout markers dropped, TOML frontmatter, `arXiv 1610.05820`
+and embedded notes read). Link inputs kept by an older version still link, but the note counts as
+not imported, so the next ingest reads it again."""
 
 
 @dataclass(frozen=True)
