@@ -12,42 +12,11 @@ class Tag:
     line: int
 
 
-ATTACHMENTS = frozenset(
-    [
-        "png",
-        "jpg",
-        "jpeg",
-        "gif",
-        "bmp",
-        "svg",
-        "webp",
-        "avif",
-        "heic",
-        "tif",
-        "tiff",
-        "ico",
-        "pdf",
-        "mp3",
-        "wav",
-        "m4a",
-        "ogg",
-        "flac",
-        "3gp",
-        "webm",
-        "mp4",
-        "mov",
-        "mkv",
-        "ogv",
-        "canvas",
-        "base",
-        "csv",
-        "json",
-        "xlsx",
-        "docx",
-        "pptx",
-        "zip",
-    ]
+_ATTACHMENT_EXTENSIONS = (
+    "png jpg jpeg gif bmp svg webp avif heic tif tiff ico pdf mp3 wav m4a ogg flac 3gp webm mp4 mov mkv ogv "
+    "canvas base csv json xlsx docx pptx zip"
 )
+ATTACHMENTS = frozenset(_ATTACHMENT_EXTENSIONS.split())
 """Extensions of the files Obsidian embeds or links besides notes."""
 
 

@@ -19,10 +19,14 @@ class NoteFile:
     file: Path | None = None
 
 
+def absolute(path: Path) -> Path:
+    """Absolute without resolving links: a note reached through a symlinked folder keeps its vault path."""
+    return Path(os.path.abspath(path))
+
+
 def given_root(path: Path) -> Path:
     """The vault root when nothing else is known: the folder given, or the folder of a file given."""
-    absolute = Path(os.path.abspath(path))
-    return absolute if path.is_dir() else absolute.parent
+    return absolute(path) if path.is_dir() else absolute(path).parent
 
 
 def collect(paths: list[Path], root_of: Callable[[Path], Path] = given_root) -> list[NoteFile]:
@@ -30,7 +34,7 @@ def collect(paths: list[Path], root_of: Callable[[Path], Path] = given_root) -> 
     named by its path under the vault root `root_of` gives for the path it was found through."""
     found: dict[Path, NoteFile] = {}
     for path in paths:
-        root, base = root_of(path), Path(os.path.abspath(path))
+        root, base = root_of(path), absolute(path)
         if path.is_dir():
             for file in sorted(path.rglob("*")):
                 rel = file.relative_to(path)
@@ -50,9 +54,9 @@ def collect_changed(changed: list[Path], roots: list[Path]) -> list[NoteFile]:
     """Changed files as `collect` would name them under these vault roots: vault paths keep their folders."""
     files = []
     for path in sorted(set(changed)):
-        absolute = Path(os.path.abspath(path))
-        root = max((r for r in roots if r in absolute.parents), key=lambda r: len(r.parts), default=None)
-        relative = absolute.relative_to(root).as_posix() if root else path.name
+        where = absolute(path)
+        root = max((r for r in roots if r in where.parents), key=lambda r: len(r.parts), default=None)
+        relative = where.relative_to(root).as_posix() if root else path.name
         files.append(NoteFile(str(path), relative, path))
     return files
 

@@ -8,17 +8,13 @@ file given alone, its own folder).
 
 import json
 import logging
-import os
 from pathlib import Path
+
+from ingest.reading import given_root
 
 log = logging.getLogger(__name__)
 OBSIDIAN = ".obsidian"
 KEPT = "vaults.json"
-
-
-def _absolute(path: Path) -> Path:
-    """Absolute without resolving links: a note reached through a symlinked folder keeps its vault path."""
-    return Path(os.path.abspath(path))
 
 
 class VaultRoots:
@@ -40,8 +36,7 @@ class VaultRoots:
 
     def root_of(self, path: Path) -> Path:
         """The vault root of a file or folder given to import."""
-        given = _absolute(path)
-        folder = given if path.is_dir() else given.parent
+        folder = given_root(path)
         for candidate in (folder, *folder.parents):
             if (candidate / OBSIDIAN).is_dir():
                 return candidate

@@ -1,7 +1,6 @@
 """Every write: import files or bytes, delete a note, run a SPARQL update. One at a time, each
 stored, linked, indexed and published before it returns its typed result."""
 
-import os
 from collections.abc import Callable
 from pathlib import Path
 
@@ -16,7 +15,7 @@ from api.service.results import (
     Summary,
 )
 from ingest.pipeline import IngestReport, NoteOutcome
-from ingest.reading import NOTE_SUFFIXES, NoteFile, collect
+from ingest.reading import NOTE_SUFFIXES, NoteFile, absolute, collect
 from ingest.vault_roots import VaultRoots
 from kg.errors import Problem
 from kg.graph.discussions import discussions
@@ -63,7 +62,7 @@ def vault_path_of(services: Services, note: str) -> str:
     if given.suffix.lower() not in NOTE_SUFFIXES or not (given.is_absolute() or given.is_file()):
         return note
     root = VaultRoots(services.settings.data_dir).root_of(given)
-    return Path(os.path.abspath(given)).relative_to(root).as_posix()
+    return absolute(given).relative_to(root).as_posix()
 
 
 def vault_roots(services: Services, paths: list[Path]) -> list[Path]:

@@ -105,8 +105,8 @@ class NoteCache:
             current = self._inputs_path(content_hash, note)
             # inputs kept by an earlier version still link until the note is read again
             found = current.exists()
-            older = [path for path in self._older_paths(content_hash, note) if path.exists()]
-            inputs = LinkInputs.from_json((current if found or not older else older[0]).read_text("utf-8"))
+            kept = current if found else next((p for p in self._older_paths(content_hash, note) if p.exists()), current)
+            inputs = LinkInputs.from_json(kept.read_text("utf-8"))
         except (OSError, ValueError, KeyError, TypeError) as error:
             log.warning(
                 "no link inputs for %s (content %s…: %s); import the note again to link it",
