@@ -141,19 +141,21 @@ def _concept_counts(read: ReadView, notes: list[str]) -> dict[str, int]:
 
 
 def note(services: Services, wanted: str, full: bool = True) -> NoteDetail:
-    """A note by id or IRI, with its markdown, the nodes derived from it and what it discusses."""
+    """A note by id or IRI, with its markdown, the nodes derived from it and what it discusses (`full`), or
+    only its id, IRI and path."""
     iri = wanted if wanted.startswith(ID_BASE) else f"{ID_BASE}note/{wanted}"
     with services.reading() as view:
         path = view.store.note_paths([iri]).get(iri)
         if path is None:
             raise NotFound(f"no imported note has the id {wanted!r}")
+        if not full:  # only whether it exists, and where (a write is about to replace or delete it)
+            return NoteDetail(id=note_id(iri), iri=iri, path=path)
         (summary,) = _summaries(services, view, [(iri, path)])
         detail = NoteDetail(**summary.model_dump())
-        if full:
-            detail.markdown = services.linker.cache.source(view.store.note_hashes([iri]).get(iri, ""))
-            detail.derived = [DerivedNode.model_validate(d) for d in _derived(select(view.store, DERIVED % iri))]
-            found = discussions(view.store, iri, links_graph_iri(iri))
-            detail.discusses = [Discussion.model_validate(d) for d in found]
+        detail.markdown = services.linker.cache.source(view.store.note_hashes([iri]).get(iri, ""))
+        detail.derived = [DerivedNode.model_validate(d) for d in _derived(select(view.store, DERIVED % iri))]
+        found = discussions(view.store, iri, links_graph_iri(iri))
+        detail.discusses = [Discussion.model_validate(d) for d in found]
     return detail
 
 
