@@ -126,6 +126,9 @@ def _print_report(result: ImportResult, as_json: bool) -> None:
             names = ", ".join(shown) + (f", … {len(link.candidates)} notes" if shown != link.candidates else "")
             message = f"{note.path}:{link.line}: [[{link.name}]] is ambiguous ({names}); took {link.chosen_path}"
             err.print(f"[yellow]warning[/yellow] {escape(message)}", highlight=False, soft_wrap=True)
+    for note in result.notes:
+        if note.status == "deleted":
+            out.print(f"deleted {note.path}", highlight=False, markup=False, soft_wrap=True)
     changed = [n for n in result.notes if n.links_gained or n.links_lost]
     for note in changed:
         gained = f" +[{_short(note.links_gained)}]" if note.links_gained else ""
@@ -174,6 +177,14 @@ def ingest(
     watch: Annotated[
         bool, typer.Option("--watch", help="Keep running: import files again as they change, reporting each time.")
     ] = False,
+    prune: Annotated[
+        bool,
+        typer.Option(
+            "--prune",
+            help="Then delete the notes an earlier import found in these folders whose files are gone (moved or"
+            " deleted); notes imported from elsewhere are kept.",
+        ),
+    ] = False,
 ) -> None:
     """Import notes: each is parsed, checked against the SHACL shapes, stored as its own graph and linked.
 
@@ -185,6 +196,10 @@ def ingest(
     services = _services()
     try:
         report = _ingest_once(services, paths, index, as_json)
+        if prune:
+            from api.service import writes
+
+            report = report.then(writes.prune(services, [path for path in paths if path.is_dir()]))
         _print_report(report, as_json)
         if watch:
             _watch(services, paths, index, as_json)

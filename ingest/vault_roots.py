@@ -18,21 +18,26 @@ KEPT = "vaults.json"
 
 
 class VaultRoots:
-    """The folders a data folder imported notes from, kept in `DATA_DIR/vaults.json`."""
+    """The folders a data folder imported notes from, and the vault paths found under each, kept in
+    `DATA_DIR/vaults.json` (what `kg ingest --prune` may remove when their files are gone)."""
 
     def __init__(self, data_dir: Path) -> None:
         self.file = data_dir / KEPT
-        self.known = self._read()
+        self.known: list[Path] = []
+        self.found: dict[str, set[str]] = {}
+        self._read()
 
-    def _read(self) -> list[Path]:
+    def _read(self) -> None:
         try:
-            roots = json.loads(self.file.read_text("utf-8"))["roots"]
+            kept = json.loads(self.file.read_text("utf-8"))
+            roots, found = kept["roots"], kept.get("notes", {})
+            self.known = [Path(root) for root in roots if isinstance(root, str)]
+            self.found = {root: set(paths) for root, paths in found.items() if isinstance(paths, list)}
         except FileNotFoundError:
-            return []
-        except (OSError, ValueError, KeyError, TypeError) as error:
+            return
+        except (OSError, ValueError, KeyError, TypeError, AttributeError) as error:
             log.warning("ignoring %s (%s): vault roots are found again from the paths imported", self.file, error)
-            return []
-        return [Path(root) for root in roots if isinstance(root, str)]
+            self.known, self.found = [], {}
 
     def root_of(self, path: Path) -> Path:
         """The vault root of a file or folder given to import."""
@@ -43,13 +48,21 @@ class VaultRoots:
         holding = [root for root in self.known if root == folder or root in folder.parents]
         return min(holding, key=lambda root: len(root.parts), default=folder)
 
-    def remember(self, roots: list[Path]) -> None:
-        """Keep `roots` for later imports (written only when one is new)."""
-        new = [root for root in roots if root not in self.known]
-        if not new:
-            return
-        self.known.extend(new)
+    def remember(self, roots: list[Path], found: dict[Path, set[str]]) -> None:
+        """Keep `roots` for later imports, and the vault paths `found` under each root."""
+        self.known.extend(root for root in roots if root not in self.known)
+        for root, paths in found.items():
+            self.found.setdefault(str(root), set()).update(paths)
+        self._save()
+
+    def forget(self, root: Path, paths: set[str]) -> None:
+        """These vault paths are no longer under `root`."""
+        self.found[str(root)] = self.found.get(str(root), set()) - paths
+        self._save()
+
+    def _save(self) -> None:
+        kept = {"roots": [str(root) for root in self.known], "notes": {r: sorted(p) for r, p in self.found.items()}}
         self.file.parent.mkdir(parents=True, exist_ok=True)
         staged = self.file.with_suffix(".tmp")
-        staged.write_text(json.dumps({"roots": [str(root) for root in self.known]}, indent=1), "utf-8")
+        staged.write_text(json.dumps(kept, indent=1), "utf-8")
         staged.replace(self.file)

@@ -6,7 +6,7 @@ from pathlib import Path
 from ingest.reading import collect, collect_changed
 from ingest.vault_roots import VaultRoots
 
-from .conftest import kg
+from .conftest import ROOT, SEED, kg
 
 
 def _vault(tmp_path: Path) -> Path:
@@ -35,9 +35,9 @@ def test_a_folder_imported_before_is_the_root_of_its_parts_and_is_kept(tmp_path:
     vault = _vault(tmp_path)
     roots = VaultRoots(tmp_path / "data")
     assert _paths(collect([vault / "Topic"], roots.root_of)) == ["deep/x.md", "index.md"]  # nothing known yet
-    roots.remember([roots.root_of(vault / "Topic"), roots.root_of(vault)])
+    roots.remember([roots.root_of(vault / "Topic"), roots.root_of(vault)], {vault: {"Topic/index.md"}})
     again = VaultRoots(tmp_path / "data")  # another process reads what this one kept
-    assert again.known == [vault / "Topic", vault]
+    assert again.known == [vault / "Topic", vault] and again.found == {str(vault): {"Topic/index.md"}}
     assert again.root_of(vault / "Topic" / "deep") == vault  # the outermost known folder holding it
     assert _paths(collect([vault / "Topic" / "deep" / "x.md"], again.root_of)) == ["Topic/deep/x.md"]
     assert again.root_of(tmp_path) == tmp_path  # above every known root: the folder itself
@@ -68,3 +68,33 @@ def test_importing_a_folder_or_a_file_again_updates_its_notes_instead_of_adding_
     assert gone.returncode == 0 and "deleted https://w3id.org/mlkg/id/note/topic/deep/x" in gone.stdout
     missing = kg(data, "delete", str(vault / "Topic" / "nothing.md"))
     assert missing.returncode == 1 and "no imported note matches 'Topic/nothing.md'" in missing.stderr
+
+
+def test_prune_deletes_the_notes_whose_files_are_gone_and_nothing_imported_from_elsewhere(tmp_path: Path, cli_models):
+    vault, data = _vault(tmp_path), tmp_path / "data"
+    (vault / "Other").mkdir()
+    (vault / "Other" / "x.md").write_text("# Another x\n", "utf-8")
+    (vault / "Other" / "bad.md").write_bytes(b"\x00\x01 binary")  # found, refused, never stored
+    (vault / "Topic" / "bad.md").write_text("# A good note named like the refused one\n", "utf-8")
+    assert kg(data, "ingest", "--no-index", str(ROOT / "notes")).returncode == 0  # another vault root
+    assert kg(data, "ingest", "--no-index", str(vault)).returncode == 1  # Other/bad.md fails
+    (vault / "Topic" / "deep" / "x.md").rename(vault / "Topic" / "moved.md")
+    (vault / "top.md").unlink()
+    (vault / "Other" / "bad.md").unlink()
+    scoped = json.loads(kg(data, "ingest", "--no-index", "--json", "--prune", str(vault / "Topic")).stdout)
+    assert {n["path"]: n["status"] for n in scoped["notes"] if n["status"] != "unchanged"} == {
+        str(vault / "Topic" / "moved.md"): "added",
+        "Topic/deep/x.md": "deleted",
+    }  # top.md is outside the folder pruned: kept for now
+    assert scoped["summary"]["deleted"] == 1
+    whole = kg(data, "ingest", "--no-index", "--prune", str(vault))
+    assert "deleted top.md" in whole.stdout and "1 deleted" in whole.stdout
+    query = "SELECT ?p WHERE { ?n <https://w3id.org/mlkg/ontology#path> ?p }"
+    rows = json.loads(kg(data, "sparql", "--format", "json", query).stdout)["results"]["bindings"]
+    assert sorted(row["p"]["value"] for row in rows) == [
+        SEED.name,  # imported from notes/, another root: never a candidate
+        "Other/x.md",
+        "Topic/bad.md",  # named like the refused Other/bad.md, whose file went: not deleted in its place
+        "Topic/index.md",
+        "Topic/moved.md",
+    ]

@@ -84,6 +84,22 @@ class ImportResult(BaseModel):
     """Other notes whose links changed because of this write."""
     notes_relinked: int = 0
 
+    def then(self, later: "ImportResult") -> "ImportResult":
+        """One report of this write followed by `later` (an import, then the prune after it)."""
+        counts = {key: value + getattr(later.summary, key) for key, value in self.summary.model_dump().items()}
+        index = self.index
+        if later.index is not None:
+            before = self.index or IndexReport()
+            index = IndexReport(**{k: v + getattr(later.index, k) for k, v in before.model_dump().items()})
+        relinked = sorted(set(self.relinked) | set(later.relinked))
+        return ImportResult(
+            summary=Summary(**counts),
+            notes=[*self.notes, *later.notes],
+            index=index,
+            relinked=relinked,
+            notes_relinked=len(relinked),
+        )
+
 
 class NodeRef(BaseModel):
     iri: str

@@ -19,7 +19,7 @@ from ingest.reading import NOTE_SUFFIXES, NoteFile, absolute, collect
 from ingest.vault_roots import VaultRoots
 from kg.errors import Problem
 from kg.graph.discussions import discussions
-from kg.iris import links_graph_iri, note_id
+from kg.iris import links_graph_iri, note_id, note_iri
 from kg.links.linker import LinkChange
 
 Progress = Callable[[str], None]
@@ -50,9 +50,42 @@ def collect_paths(services: Services, paths: list[Path]) -> list[NoteFile]:
     """The note files under `paths`, each named by its path in its vault (see `ingest.vault_roots`);
     folders imported are remembered as vault roots for later imports of their parts."""
     roots = VaultRoots(services.settings.data_dir)
-    files = collect(paths, roots.root_of)
-    roots.remember([roots.root_of(path) for path in paths if path.is_dir()])
-    return files
+    found: dict[Path, set[str]] = {}
+    files: list[NoteFile] = []
+    for path in paths:
+        under = collect([path], roots.root_of)
+        found.setdefault(roots.root_of(path), set()).update(file.relative for file in under)
+        files += under
+    roots.remember([roots.root_of(path) for path in paths if path.is_dir()], found)
+    unique: dict[object, NoteFile] = {}
+    for file in files:  # a file reached through two of the paths given is imported once
+        unique.setdefault(file.file.resolve() if file.file else file.relative, file)
+    return list(unique.values())
+
+
+def prune(services: Services, folders: list[Path]) -> ImportResult:
+    """Delete, in one write, the notes an earlier import found under these folders whose files are gone.
+    Only notes imported from these folders' vault roots are candidates, never notes from elsewhere."""
+    roots = VaultRoots(services.settings.data_dir)
+    gone: dict[Path, set[str]] = {}
+    for folder in folders:
+        root = roots.root_of(folder)
+        prefix = absolute(folder).relative_to(root).as_posix()
+        present = {file.relative for file in collect([folder], roots.root_of)}
+        under = {p for p in roots.found.get(str(root), set()) if prefix == "." or p.startswith(f"{prefix}/")}
+        gone.setdefault(root, set()).update(under - present)
+    with services.writing():
+        services.open()
+        report = IngestReport()
+        stored = services.store.note_paths([str(note_iri(p)) for paths in gone.values() for p in paths])
+        for paths in gone.values():
+            for path in sorted(paths):
+                if stored.get(str(note_iri(path))) == path:  # that note, not another of the same name
+                    services.importer.delete(str(note_iri(path)), report)
+        result = _result(services, report, services.refresh(report))
+    for root, paths in gone.items():
+        roots.forget(root, paths)
+    return result
 
 
 def vault_path_of(services: Services, note: str) -> str:
