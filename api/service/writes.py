@@ -74,6 +74,8 @@ def prune(services: Services, folders: list[Path]) -> ImportResult:
         present = {file.relative for file in collect([folder], roots.root_of)}
         under = {p for p in roots.found.get(str(root), set()) if prefix == "." or p.startswith(f"{prefix}/")}
         gone.setdefault(root, set()).update(under - present)
+    if not any(gone.values()):
+        return ImportResult(summary=Summary(), notes=[])
     with services.writing():
         services.open()
         report = IngestReport()
