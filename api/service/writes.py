@@ -48,7 +48,8 @@ def import_paths(
 
 def collect_paths(services: Services, paths: list[Path]) -> list[NoteFile]:
     """The note files under `paths`, each named by its path in its vault (see `ingest.vault_roots`);
-    folders imported are remembered as vault roots for later imports of their parts."""
+    folders imported are remembered as vault roots for later imports of their parts, and the vault
+    paths found under each root for `prune`."""
     roots = VaultRoots(services.settings.data_dir)
     found: dict[Path, set[str]] = {}
     files: list[NoteFile] = []
