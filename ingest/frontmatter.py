@@ -95,7 +95,7 @@ def _load(block_lines: list[str], path: str, warnings: list[Problem]) -> dict[st
 
 def _salvage(block_lines: list[str]) -> dict[str, Any]:
     """The `key: value` lines of broken frontmatter that are valid YAML on their own, and plain values
-    that are not only for a colon inside them (`title: Attention: is all you need`)."""
+    whose only fault is a colon inside them (`title: Attention: is all you need`)."""
     found: dict[str, Any] = {}
     for line in block_lines:
         match = _TOP_KEY.match(line)
@@ -129,8 +129,8 @@ def _split_toml(text: str, lines: list[str], path: str) -> Frontmatter:
         return found
     found.properties = {key: _as_text(value) for key, value in loaded.items()}
     keys: dict[str, int] = {}
-    for number, text in enumerate(block_lines, 2):
-        if match := _TOML_KEY.match(text):
+    for number, raw in enumerate(block_lines, 2):
+        if match := _TOML_KEY.match(raw):
             keys.setdefault(match.group(1).strip('"'), number)
     found.key_lines = {key: line for key, line in keys.items() if key in found.properties}
     return found
