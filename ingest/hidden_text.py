@@ -91,18 +91,13 @@ def _line(line: str, number: int, scan: _Scan) -> str:
         out.append(line[pos:start])
         if found == "%%" and not scan.in_math:
             scan.in_comment, scan.opened_at, pos = True, number, mark.end()
-        elif found == "$$":
-            scan.in_math = not scan.in_math
+        elif found.startswith("`"):
+            pos = _code_span(line, mark, out)
+        else:  # `$$` opens or closes math; `%%` inside math is text
+            scan.in_math ^= found == "$$"
             out.append(found)
             pos = mark.end()
-        else:
-            pos = _code_span(line, mark, out) if found.startswith("`") else _kept(found, mark.end(), out)
     return "".join(out)
-
-
-def _kept(token: str, end: int, out: list[str]) -> int:
-    out.append(token)
-    return end
 
 
 def _code_span(line: str, mark: re.Match[str], out: list[str]) -> int:

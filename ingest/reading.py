@@ -17,6 +17,8 @@ class NoteFile:
     display: str
     relative: str
     file: Path | None = None
+    root: Path | None = None
+    """The vault root `relative` is taken from (None for a note given as bytes)."""
 
 
 def absolute(path: Path) -> Path:
@@ -44,9 +46,9 @@ def collect(paths: list[Path], root_of: Callable[[Path], Path] = given_root) -> 
                     and not any(part.startswith(".") for part in rel.parts)
                 ):
                     vault_path = (base / rel).relative_to(root).as_posix()
-                    found.setdefault(file.resolve(), NoteFile(str(file), vault_path, file))
+                    found.setdefault(file.resolve(), NoteFile(str(file), vault_path, file, root))
         else:
-            found.setdefault(path.resolve(), NoteFile(str(path), base.relative_to(root).as_posix(), path))
+            found.setdefault(path.resolve(), NoteFile(str(path), base.relative_to(root).as_posix(), path, root))
     return list(found.values())
 
 

@@ -49,10 +49,15 @@ class VaultRoots:
         return min(holding, key=lambda root: len(root.parts), default=folder)
 
     def remember(self, roots: list[Path], found: dict[Path, set[str]]) -> None:
-        """Keep `roots` for later imports, and the vault paths `found` under each root."""
-        self.known.extend(root for root in roots if root not in self.known)
-        for root, paths in found.items():
-            self.found.setdefault(str(root), set()).update(paths)
+        """Keep `roots` for later imports, and the vault paths `found` under each root (written only
+        when something is new)."""
+        new_roots = [root for root in dict.fromkeys(roots) if root not in self.known]
+        new_paths = {str(root): paths - self.found.get(str(root), set()) for root, paths in found.items()}
+        if not new_roots and not any(new_paths.values()):
+            return
+        self.known.extend(new_roots)
+        for root, paths in new_paths.items():
+            self.found.setdefault(root, set()).update(paths)
         self._save()
 
     def forget(self, root: Path, paths: set[str]) -> None:

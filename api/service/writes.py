@@ -51,17 +51,13 @@ def collect_paths(services: Services, paths: list[Path]) -> list[NoteFile]:
     folders imported are remembered as vault roots for later imports of their parts, and the vault
     paths found under each root for `prune`."""
     roots = VaultRoots(services.settings.data_dir)
+    files = collect(paths, roots.root_of)
     found: dict[Path, set[str]] = {}
-    files: list[NoteFile] = []
-    for path in paths:
-        under = collect([path], roots.root_of)
-        found.setdefault(roots.root_of(path), set()).update(file.relative for file in under)
-        files += under
+    for file in files:
+        if file.root is not None:
+            found.setdefault(file.root, set()).add(file.relative)
     roots.remember([roots.root_of(path) for path in paths if path.is_dir()], found)
-    unique: dict[object, NoteFile] = {}
-    for file in files:  # a file reached through two of the paths given is imported once
-        unique.setdefault(file.file.resolve() if file.file else file.relative, file)
-    return list(unique.values())
+    return files
 
 
 def prune(services: Services, folders: list[Path]) -> ImportResult:
