@@ -11,6 +11,8 @@ SWAGGER_UI ?= 5.35.0
 YASGUI ?= 4.6.2
 CYTOSCAPE_DAGRE ?= 4.0.1
 DAGRE ?= 3.1.3
+# pytest processes (pytest-xdist); whole test files go to one process, so a file's servers start once
+TEST_WORKERS ?= 2
 
 .PHONY: setup browser virtuoso run test lint bench vendor clean
 
@@ -45,7 +47,7 @@ virtuoso:
 	  || echo "virtuoso-opensource could not be installed: the Virtuoso tests will skip")
 
 test: lint browser virtuoso
-	CHROMIUM_PATH=$(CHROMIUM) $(BIN)/pytest
+	CHROMIUM_PATH=$(CHROMIUM) $(BIN)/pytest -n $(TEST_WORKERS) --dist loadfile
 
 bench: setup
 	$(BIN)/python bench/bench_ingest.py --notes 1000 10000

@@ -4,6 +4,7 @@ import json
 import os
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -58,15 +59,17 @@ def test_benchmark_runs_at_its_smallest_size(
     args, keys = SMALLEST[script]
     if script == "bench_page.py":
         args = [*args, "--url", live_server, "--chromium", os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")]
-    env = {**os.environ, "KG_MODEL_CACHE": str(MODELS[-1]), "TMPDIR": str(tmp_path)}
-    done = subprocess.run(
-        [sys.executable, str(ROOT / "bench" / script), *args],
-        cwd=tmp_path,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=280,
-    )
+    # a short TMPDIR: Chromium's socket path must fit in 108 bytes, and pytest-xdist's paths are long
+    with tempfile.TemporaryDirectory(prefix="kg-bench-") as scratch:
+        env = {**os.environ, "KG_MODEL_CACHE": str(MODELS[-1]), "TMPDIR": scratch}
+        done = subprocess.run(
+            [sys.executable, str(ROOT / "bench" / script), *args],
+            cwd=tmp_path,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=280,
+        )
     assert done.returncode == 0, done.stderr[-3000:]
     objects = _objects(done.stdout)
     assert objects, done.stdout[-2000:]
