@@ -149,6 +149,8 @@ def start_server(data: Path, port: int, models: Path | None = None) -> subproces
 
 
 def main() -> None:
+    # cold figures: the vector cache beside the model would skip every text this machine encoded before
+    os.environ.setdefault("KG_VECTOR_CACHE_ROWS", "0")
     from bench.bench_http import free_port
     from bench.synth_vault import write_vault
 

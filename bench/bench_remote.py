@@ -239,6 +239,8 @@ def run(count: int, data: Path | None, repeat: int, imports_n: int, logs: Path |
 
 
 def main() -> None:
+    # cold figures: the vector cache beside the model would skip every text this machine encoded before
+    os.environ.setdefault("KG_VECTOR_CACHE_ROWS", "0")
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--notes", type=int, nargs="+", default=[0], help="Synthetic notes beside the seed.")
     parser.add_argument("--data", type=Path, help="An embedded data folder to start from instead of building one.")

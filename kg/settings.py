@@ -39,6 +39,11 @@ class Settings(BaseSettings):
         description="Folder for exported ONNX models, shared by every data folder (default: ~/.cache/mlkg/models).",
     )
     encoder_threads: int = Field(2, description="Threads the ONNX encoder may use.")
+    vector_cache_rows: int = Field(
+        200_000,
+        description="Texts whose vectors are kept beside the model export (about 1.5 KB each), shared by every "
+        "data folder and process on this machine, so a text is encoded once; 0: off.",
+    )
     hnsw_threshold: int = Field(
         50_000, description="Vectors from which search uses an HNSW index instead of exact search."
     )

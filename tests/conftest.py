@@ -12,6 +12,7 @@ from typing import Any
 import numpy as np
 import pyoxigraph as ox
 import pytest
+from filelock import FileLock
 
 from api.service import writes
 from api.service.core import Services, build_services
@@ -20,6 +21,7 @@ from kg.links.linker import Linker
 from kg.links.note_cache import NoteCache
 from kg.search.encoder import Encoder, Vectors
 from kg.search.encoder_loading import load_encoder
+from kg.search.vector_cache import CachedEncoder, VectorCache, vector_cache_path
 from kg.settings import Settings
 from kg.store.quad_store import OxigraphStore
 
@@ -92,18 +94,26 @@ def quads_of(store: OxigraphStore, graph: str) -> set[str]:
     return {str(t) for t in result}
 
 
-@pytest.fixture(scope="session")
-def models_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """One ONNX export of the real model, shared by the whole session."""
-    return tmp_path_factory.mktemp("models")
+@pytest.fixture(scope="session", autouse=True)
+def models_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """One ONNX export and one vector cache for the whole run, shared by its pytest processes
+    (pytest-xdist); every Settings and `kg` process of the tests uses it, never the user's own cache."""
+    base = tmp_path_factory.getbasetemp()
+    folder = (base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base) / "models"
+    folder.mkdir(exist_ok=True)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("KG_MODEL_CACHE", str(folder))
+        yield folder
 
 
 @pytest.fixture(scope="session")
 def encoder(models_dir: Path) -> Encoder:
-    """The real all-MiniLM-L6-v2, on the ONNX path (exported and checked against torch once)."""
-    loaded = load_encoder("all-MiniLM-L6-v2", models_dir, backend="onnx")
+    """The real all-MiniLM-L6-v2, on the ONNX path (exported and checked against torch once), with
+    the vector cache a server uses, so a text the run has encoded before is not encoded again."""
+    with FileLock(models_dir / "export.lock"):  # the other pytest process waits for the export
+        loaded = load_encoder("all-MiniLM-L6-v2", models_dir, backend="onnx")
     assert loaded.backend == "onnx"
-    return loaded
+    return CachedEncoder(loaded, VectorCache(vector_cache_path(models_dir, loaded), loaded.dim, 200_000))
 
 
 @pytest.fixture(scope="session")
@@ -213,7 +223,7 @@ def cli_models(models_dir: Path, encoder: Encoder) -> Path:
 
 def kg(data_dir: Path, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
     """Run the `kg` command in a new process over `data_dir`."""
-    env = {**os.environ, "KG_DATA_DIR": str(data_dir), "COLUMNS": "200", "KG_MODEL_CACHE": str(MODELS[-1])}
+    env = {**os.environ, "KG_DATA_DIR": str(data_dir), "COLUMNS": "200"}  # KG_MODEL_CACHE: `models_dir`
     return subprocess.run([KG, *args], capture_output=True, text=True, env=env, input=stdin, timeout=120)
 
 

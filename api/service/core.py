@@ -37,6 +37,7 @@ from kg.store.staged_store import StagedStore
 
 if TYPE_CHECKING:  # the importer (and its parser and SHACL) load only for writes: `kg ask` starts faster
     from ingest.pipeline import Importer, IngestReport
+    from kg.search.vector_cache import VectorCache
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -104,6 +105,8 @@ class Services:
     _keeping_names: threading.Lock = field(default_factory=threading.Lock, repr=False)
     _recounting: bool = field(default=False, repr=False)
     _text_vectors: TextVectors | None = field(default=None, repr=False)
+    _vault_encoder: Encoder | None = field(default=None, repr=False)
+    _vector_cache: "VectorCache | None" = field(default=None, repr=False)
 
     @property
     def importer(self) -> "Importer":
@@ -228,10 +231,30 @@ class Services:
                 self._recounting = False
 
     def load_encoder(self) -> Encoder:
+        """The encoder for questions: the one given to `build_services`, else the settings' model."""
         if self.encoder is None:
             s = self.settings
             self.encoder = load_encoder(s.model, s.models_dir, s.encoder_backend, s.encoder_threads)
+            if s.vector_cache_rows > 0:
+                from kg.search.vector_cache import VectorCache, vector_cache_path
+
+                path = vector_cache_path(s.models_dir, self.encoder)
+                self._vector_cache = VectorCache(path, self.encoder.dim, s.vector_cache_rows)
         return self.encoder
+
+    def vault_encoder(self) -> Encoder:
+        """The encoder for the vault's own texts (node texts, passages, the concerns' forms): through
+        the vector cache shared by every data folder when these services loaded their encoder (one
+        given to `build_services` is used as it is). Questions never go through it: what users ask
+        is not written to disk."""
+        encoder = self.load_encoder()
+        if self._vector_cache is None:
+            return encoder
+        if self._vault_encoder is None:
+            from kg.search.vector_cache import CachedEncoder
+
+            self._vault_encoder = CachedEncoder(encoder, self._vector_cache)
+        return self._vault_encoder
 
     @property
     def text_vectors(self) -> TextVectors:
@@ -244,7 +267,7 @@ class Services:
         """Link and index what a write changed (None: anything may have) and publish it; hold `writing`.
 
         Open the view before the write, so that the saved index still matches the store."""
-        encoder = self.load_encoder()
+        encoder = self.vault_encoder()
         self.open()
         linked = self._relink(encoder, changes)
         self.store.send()  # the notes and their links, in one request, before the index reads them
@@ -269,7 +292,7 @@ class Services:
 
         Other servers' writes are indexed, and their link states, which this server's linker does not
         know, make its next write compare every note's; this server's own writes are indexed already."""
-        encoder = self.load_encoder()
+        encoder = self.vault_encoder()
         self.open()
         looked = time.monotonic()
         changes = self.feed.look(self.store)
@@ -343,12 +366,12 @@ class Services:
         if self.read_only:  # one question: the part of the view around its hits is read when needed
             change = IndexChange(reused=len(index))
             if index.fingerprint != fingerprint:
-                change = index.apply_plan(index.plan_sync(self.store, encoder))
+                change = index.apply_plan(index.plan_sync(self.store, self.vault_encoder()))
             return SearchEngine(self.store, encoder, index, None), change
         graph = GraphView.load(folder / GRAPH_FILE) if folder is not None else None
         if index.fingerprint == fingerprint and graph is not None:
             return SearchEngine(self.store, encoder, index, graph), IndexChange(reused=len(index))
-        change = index.apply_plan(index.plan_sync(self.store, encoder))
+        change = index.apply_plan(index.plan_sync(self.store, self.vault_encoder()))
         index.fingerprint = fingerprint
         engine = SearchEngine(self.store, encoder, index, GraphView.build(self.store))
         save_engine(engine, s.index_dir)
@@ -412,6 +435,8 @@ class Services:
         if self._view is not None and not self.read_only:
             with self._writes:
                 self._save()
+        if self._vector_cache is not None:
+            self._vector_cache.close()
         self.store.close()
 
 
