@@ -170,9 +170,12 @@ class Importer:
             for batch in batches:
                 yield from prepare_batch(batch, self.max_bytes, self.validate)
             return
-        # fork keeps the parsed shapes and imports; the store is only touched in this process.
-        # A bounded window of batches in flight keeps memory flat however large the vault.
-        context = multiprocessing.get_context("fork")
+        # Workers fork from a server process started clean: forking this process, whose other threads
+        # (index saver, encoder, web server) may hold locks at that moment, left workers deadlocked on a
+        # second import in one process. The server has the parser and shapes loaded; the store is only
+        # touched here. A bounded window of batches in flight keeps memory flat however large the vault.
+        context = multiprocessing.get_context("forkserver")
+        context.set_forkserver_preload(["ingest.prepare"])
         with ProcessPoolExecutor(self.workers, mp_context=context) as pool:
             window: deque[Future[list[Prepared]]] = deque()
             for batch in batches:

@@ -5,9 +5,13 @@ from pathlib import Path
 
 import pytest
 
+from api.service import writes
+from api.service.core import build_services
+from bench.synth_vault import write_vault
 from ingest.pipeline import Importer, Status
 from ingest.reading import NoteFile
 from kg.errors import NoteValidationError, NotFound, PayloadTooLarge, UnsupportedEncoding
+from kg.settings import Settings
 
 from .conftest import FIXTURES, SEED, quads_of, select
 
@@ -228,3 +232,18 @@ def test_parallel_ingest_gives_the_same_graph_as_serial(tmp_path: Path):
         graphs.append({quad for quad in dataset(store) if "_:" not in quad})  # the ontology's lists
         store.close()
     assert graphs[0] == graphs[1]
+
+
+@pytest.mark.timeout(240)
+def test_parallel_imports_one_after_another_in_one_process_finish(tmp_path: Path, cli_models: Path):
+    """The workers once forked this process with its index saver and encoder threads running, and
+    the second import's workers hung on a lock held at that moment."""
+    vault = write_vault(70, tmp_path / "vault")  # three batches: the worker pool is used
+    for round in range(3):
+        settings = Settings(data_dir=tmp_path / f"data{round}", ingest_workers=2, max_semantic_links=0)
+        services = build_services(settings, snapshots=True)  # its own encoder, as `kg serve` loads it
+        services.load_encoder()
+        try:
+            assert writes.import_paths(services, [vault]).summary.added == 70
+        finally:
+            services.close()

@@ -49,8 +49,9 @@ class VectorCache:
             if (connection := self._connect()) is None:
                 return found
             try:
-                for start in range(0, len(keys), CHUNK):
-                    chunk = list(keys)[start : start + CHUNK]
+                ordered = list(keys)
+                for start in range(0, len(ordered), CHUNK):
+                    chunk = ordered[start : start + CHUNK]
                     marks = ",".join("?" * len(chunk))  # placeholders only: the keys are bound
                     query = f"SELECT key, vector FROM vectors WHERE key IN ({marks})"  # noqa: S608
                     for key, blob in connection.execute(query, chunk):
