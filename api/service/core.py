@@ -37,7 +37,7 @@ from kg.store.staged_store import StagedStore
 
 if TYPE_CHECKING:  # the importer (and its parser and SHACL) load only for writes: `kg ask` starts faster
     from ingest.pipeline import Importer, IngestReport
-    from kg.search.vector_cache import VectorCache
+    from kg.search.vector_cache import CachedEncoder
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -105,8 +105,7 @@ class Services:
     _keeping_names: threading.Lock = field(default_factory=threading.Lock, repr=False)
     _recounting: bool = field(default=False, repr=False)
     _text_vectors: TextVectors | None = field(default=None, repr=False)
-    _vault_encoder: Encoder | None = field(default=None, repr=False)
-    _vector_cache: "VectorCache | None" = field(default=None, repr=False)
+    _vault_encoder: "CachedEncoder | None" = field(default=None, repr=False)
 
     @property
     def importer(self) -> "Importer":
@@ -236,10 +235,11 @@ class Services:
             s = self.settings
             self.encoder = load_encoder(s.model, s.models_dir, s.encoder_backend, s.encoder_threads)
             if s.vector_cache_rows > 0:
-                from kg.search.vector_cache import VectorCache, vector_cache_path
+                from kg.search.vector_cache import CachedEncoder, VectorCache, vector_cache_path
 
                 path = vector_cache_path(s.models_dir, self.encoder)
-                self._vector_cache = VectorCache(path, self.encoder.dim, s.vector_cache_rows)
+                cache = VectorCache(path, self.encoder.dim, s.vector_cache_rows)
+                self._vault_encoder = CachedEncoder(self.encoder, cache)
         return self.encoder
 
     def vault_encoder(self) -> Encoder:
@@ -248,13 +248,7 @@ class Services:
         given to `build_services` is used as it is). Questions never go through it: what users ask
         is not written to disk."""
         encoder = self.load_encoder()
-        if self._vector_cache is None:
-            return encoder
-        if self._vault_encoder is None:
-            from kg.search.vector_cache import CachedEncoder
-
-            self._vault_encoder = CachedEncoder(encoder, self._vector_cache)
-        return self._vault_encoder
+        return self._vault_encoder or encoder
 
     @property
     def text_vectors(self) -> TextVectors:
@@ -435,8 +429,8 @@ class Services:
         if self._view is not None and not self.read_only:
             with self._writes:
                 self._save()
-        if self._vector_cache is not None:
-            self._vector_cache.close()
+        if self._vault_encoder is not None:
+            self._vault_encoder.cache.close()
         self.store.close()
 
 
